@@ -1,0 +1,5 @@
+"""URL routes of the accounts API."""
+
+app_name = "accounts-api"
+
+urlpatterns: list = []

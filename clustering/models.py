@@ -1,0 +1,111 @@
+"""Clustering runs, their named clusters and per-customer assignments."""
+
+from django.conf import settings
+from django.db import models
+
+
+class ClusteringRun(models.Model):
+    """One clustering of a dataset, run as a background job. The row is the truth about the job:
+    every status change is a conditional update, so a late worker cannot overwrite it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Algorithm(models.TextChoices):
+        KMEANS = "kmeans", "K-Means"
+        MINIBATCH_KMEANS = "minibatch_kmeans", "Mini-batch K-Means"
+        HIERARCHICAL = "hierarchical", "Hierarchical"
+        DBSCAN = "dbscan", "DBSCAN"
+        GMM = "gmm", "Gaussian mixture"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    dataset = models.ForeignKey("datasets.Dataset", on_delete=models.CASCADE, related_name="runs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="runs"
+    )
+    algorithm = models.CharField(max_length=32, choices=Algorithm.choices, default=Algorithm.KMEANS)
+    parameters = models.JSONField(default=dict, blank=True)
+    features = models.JSONField(default=list, blank=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    timings = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    n_samples = models.PositiveIntegerField(null=True, blank=True)
+    n_encoded_features = models.PositiveIntegerField(null=True, blank=True)
+    feature_importance = models.JSONField(default=dict, blank=True)
+    accuracy = models.FloatField(null=True, blank=True)
+    # The fitted model as arrays + JSON (never pickle): loading it cannot execute code.
+    model_artifact = models.JSONField(default=dict, blank=True)
+    is_published = models.BooleanField(default=False, db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["dataset", "status"], name="run_dataset_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} ({self.algorithm}, {self.status})"
+
+
+class Cluster(models.Model):
+    """One segment of a succeeded run, named and explained in words."""
+
+    run = models.ForeignKey(ClusteringRun, on_delete=models.CASCADE, related_name="clusters")
+    label = models.IntegerField()  # -1 is DBSCAN's noise group
+    name = models.CharField(max_length=120)
+    size = models.PositiveIntegerField()
+    percentage = models.FloatField()
+    centroid = models.JSONField(default=dict, blank=True)  # original units
+    centroid_scaled = models.JSONField(default=dict, blank=True)
+    profile = models.JSONField(default=dict, blank=True)
+    characteristics = models.JSONField(default=list, blank=True)
+    top_features = models.JSONField(default=list, blank=True)
+    summary = models.TextField(blank=True)
+    recommendation = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run_id", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "label"], name="cluster_unique_label_per_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (run {self.run_id}, label {self.label})"
+
+
+class Assignment(models.Model):
+    """Which cluster a customer of the run's dataset belongs to, with a confidence 0-100."""
+
+    run = models.ForeignKey(ClusteringRun, on_delete=models.CASCADE, related_name="assignments")
+    customer = models.ForeignKey(
+        "datasets.Customer", on_delete=models.CASCADE, related_name="assignments"
+    )
+    cluster_label = models.IntegerField()
+    confidence = models.FloatField()
+
+    class Meta:
+        ordering = ["run_id", "customer_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "customer"], name="assignment_unique_customer_per_run"
+            )
+        ]
+        indexes = [models.Index(fields=["run", "cluster_label"], name="assignment_run_label_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} -> {self.cluster_label}"

@@ -1,0 +1,27 @@
+"""Test settings: the same stack as production, with a fast password hasher.
+
+The SQLite test database is a file (not :memory:) so a real Celery worker started by the tests
+can open the same database as the test process."""
+
+from .base import *  # noqa: F403
+from .base import DATABASES, VAR_DIR, env
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; never in prod
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_db.sqlite3")}
+
+MEDIA_ROOT = VAR_DIR / "test_media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tests that exercise throttles set their own rates; the rest must not trip them.
+REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    **REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+    **{
+        key: env.str(f"TEST_THROTTLE_{key.upper()}", default="100000/hour")
+        for key in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    },
+}

@@ -1,0 +1,19 @@
+"""Every route of the service. Each app owns its routes in `<app>/api/urls.py` (the contract paths
+of the seed documents live there too); pages are included from `reports`."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("", include("accounts.api.urls")),
+    path("", include("datasets.api.urls")),
+    path("", include("clustering.api.urls")),
+    path("", include("profiles.api.urls")),
+    path("", include("reports.api.urls")),
+    # After the JSON admin API (/admin/users, /admin/stats), which the accounts routes serve.
+    path("admin/", admin.site.urls),
+]

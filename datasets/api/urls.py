@@ -1,0 +1,5 @@
+"""URL routes of the datasets API."""
+
+app_name = "datasets-api"
+
+urlpatterns: list = []

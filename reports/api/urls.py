@@ -1,0 +1,5 @@
+"""URL routes of the reports API."""
+
+app_name = "reports-api"
+
+urlpatterns: list = []
