@@ -86,6 +86,13 @@ class ApiKey(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
+    def granted_scopes(self) -> set[str]:
+        """The key's scopes, capped by what its owner's role allows today."""
+        from .scopes import scopes_for_role
+
+        allowed = scopes_for_role(self.owner.role)
+        return set(self.scopes) & allowed if self.scopes else allowed
+
     @property
     def is_usable(self) -> bool:
         if self.revoked_at is not None:

@@ -1,7 +1,10 @@
 """One factory per model. A test passes only the fields it is about."""
 
+from datetime import timedelta
+
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 DEFAULT_PASSWORD = "Correct-Horse-Battery-9"
 
@@ -16,3 +19,83 @@ class UserFactory(factory.django.DjangoModelFactory):
     full_name = factory.Faker("name")
     role = "user"
     password = factory.django.Password(DEFAULT_PASSWORD)
+
+
+class AnalystFactory(UserFactory):
+    role = "analyst"
+
+
+class DatasetFactory(factory.django.DjangoModelFactory):
+    """A dataset row without a file; tests that need data upload a real CSV instead."""
+
+    class Meta:
+        model = "datasets.Dataset"
+
+    owner = factory.SubFactory(AnalystFactory)
+    name = factory.Sequence(lambda n: f"dataset {n}")
+    original_filename = "customers.csv"
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "datasets.Customer"
+
+    dataset = factory.SubFactory(DatasetFactory)
+    row_number = factory.Sequence(lambda n: n)
+    external_id = factory.LazyAttribute(lambda o: f"C{o.row_number:07d}")
+    attributes = factory.LazyFunction(dict)
+
+
+class ClusteringRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "clustering.ClusteringRun"
+
+    dataset = factory.SubFactory(DatasetFactory)
+    created_by = factory.LazyAttribute(lambda o: o.dataset.owner)
+    algorithm = "kmeans"
+    parameters = factory.LazyFunction(lambda: {"n_clusters": 3})
+
+
+class ClusterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "clustering.Cluster"
+
+    run = factory.SubFactory(ClusteringRunFactory)
+    label = factory.Sequence(lambda n: n)
+    name = factory.Sequence(lambda n: f"Segment {n}")
+    size = 10
+    percentage = 10.0
+
+
+class CustomerProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "profiles.CustomerProfile"
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Faker("name")
+    sex = "Female"
+    age = 35
+    annual_income = 60.0
+    spending_score = 50
+    purchase_frequency = 12.0
+
+
+class PredictionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "profiles.Prediction"
+
+    user = factory.SubFactory(UserFactory)
+    input = factory.LazyFunction(lambda: {"sex": "Female", "age": 35})
+    cluster = 0
+    cluster_name = "Segment 0"
+    confidence = 80.0
+
+
+class ExportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reports.Export"
+
+    owner = factory.SubFactory(AnalystFactory)
+    run = factory.SubFactory(ClusteringRunFactory)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
