@@ -1,0 +1,256 @@
+"""Plotly figures of a clustering run, as plain JSON-ready dicts (`{"data": [...], "layout":
+{...}}`) that `Plotly.newPlot(element, figure.data, figure.layout)` draws. Pure: frames, arrays and
+dicts in, dicts out; imports numpy, pandas, scikit-learn and plotly only.
+
+Large inputs are sampled before they reach a figure: a browser draws a few thousand points
+smoothly, not a million (`MAX_SCATTER_POINTS`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from sklearn.decomposition import PCA
+
+MAX_SCATTER_POINTS = 3000  # beyond this the browser slows down and the picture does not change
+CHART_NAMES = ("scatter", "distribution", "elbow", "correlation", "profiles", "feature_importance")
+PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+
+
+class ChartInputError(ValueError):
+    """The run has nothing to draw for this chart; the message says why, for the user."""
+
+
+def _as_dict(figure: go.Figure) -> dict[str, Any]:
+    """The figure as plain JSON types through plotly's own encoder. Callers pass lists, not
+    arrays, so the JSON holds plain numbers rather than base64 typed arrays."""
+    return json.loads(figure.to_json())
+
+
+def _layout(title: str, **extra: Any) -> dict[str, Any]:
+    return {"title": {"text": title}, "template": "plotly_white", **extra}
+
+
+def sample_positions(
+    n_rows: int, *, max_points: int = MAX_SCATTER_POINTS, seed: int = 0
+) -> np.ndarray:
+    """Sorted row positions of a uniform sample of at most `max_points` rows, reproducible."""
+    if n_rows <= max_points:
+        return np.arange(n_rows)
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n_rows, size=max_points, replace=False))
+
+
+def _encode(features: pd.DataFrame) -> np.ndarray:
+    """Numeric columns standardised (missing -> median), categoricals one-hot."""
+    numeric = features.select_dtypes(include="number")
+    numeric = numeric.fillna(numeric.median())
+    std = numeric.std(ddof=0).replace(0, 1)
+    parts = [((numeric - numeric.mean()) / std).to_numpy(dtype=float)]
+    categorical = features.drop(columns=numeric.columns)
+    if not categorical.empty:
+        parts.append(pd.get_dummies(categorical.astype(str), dtype=float).to_numpy())
+    return np.hstack(parts) if parts else np.empty((len(features), 0))
+
+
+def scatter_chart(
+    features: pd.DataFrame,
+    *,
+    labels: np.ndarray,
+    names: dict[int, str],
+    max_points: int = MAX_SCATTER_POINTS,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Customers on the first two principal components of the run's features, one trace per
+    cluster, drawn from a sample of at most `max_points` rows (the title says so)."""
+    if len(features) != len(labels):
+        raise ChartInputError("Every customer needs a cluster label to be drawn.")
+    if features.shape[1] == 0 or len(features) < 2:
+        raise ChartInputError("The scatter chart needs at least two customers and one feature.")
+    positions = sample_positions(len(features), max_points=max_points, seed=seed)
+    sample = features.iloc[positions]
+    sample_labels = np.asarray(labels)[positions]
+    encoded = _encode(sample)
+    n_components = min(2, encoded.shape[1], len(sample))
+    pca = PCA(n_components=n_components, random_state=seed)
+    points = pca.fit_transform(encoded)
+    if n_components == 1:
+        points = np.hstack([points, np.zeros((len(points), 1))])
+    ratios = [*pca.explained_variance_ratio_.tolist(), 0.0]
+    traces = []
+    for index, label in enumerate(sorted(set(sample_labels.tolist()))):
+        mask = sample_labels == label
+        traces.append(
+            go.Scattergl(
+                x=points[mask, 0].round(4).tolist(),
+                y=points[mask, 1].round(4).tolist(),
+                mode="markers",
+                name=names.get(int(label), f"Cluster {label}"),
+                marker={"size": 5, "opacity": 0.7, "color": PALETTE[index % len(PALETTE)]},
+            )
+        )
+    shown = f"{len(positions):,} of {len(features):,} customers"
+    figure = go.Figure(
+        data=traces,
+        layout=_layout(
+            f"Customer segments (PCA, {shown})",
+            xaxis={"title": {"text": f"PC1 ({ratios[0] * 100:.1f}% of variance)"}},
+            yaxis={"title": {"text": f"PC2 ({ratios[1] * 100:.1f}% of variance)"}},
+            legend={"title": {"text": "Segment"}},
+        ),
+    )
+    return _as_dict(figure)
+
+
+def distribution_chart(clusters: list[dict[str, Any]]) -> dict[str, Any]:
+    """Bar chart of customers per cluster (`[{"label", "name", "size"}]`), with percentages."""
+    if not clusters:
+        raise ChartInputError("The run has no clusters to draw.")
+    total = sum(c["size"] for c in clusters) or 1
+    figure = go.Figure(
+        data=[
+            go.Bar(
+                x=[c["name"] for c in clusters],
+                y=[c["size"] for c in clusters],
+                text=[f"{c['size'] * 100 / total:.1f}%" for c in clusters],
+                textposition="auto",
+                marker={"color": [PALETTE[i % len(PALETTE)] for i in range(len(clusters))]},
+            )
+        ],
+        layout=_layout(
+            "Customers per segment",
+            xaxis={"title": {"text": "Segment"}},
+            yaxis={"title": {"text": "Customers"}},
+        ),
+    )
+    return _as_dict(figure)
+
+
+def elbow_chart(
+    *, ks: list[int], inertias: list[float], silhouettes: list[float], chosen_k: int | None = None
+) -> dict[str, Any]:
+    """Inertia (elbow) and silhouette score against the number of clusters, on two axes."""
+    if not ks or len(ks) != len(inertias) or len(ks) != len(silhouettes):
+        raise ChartInputError("The elbow chart needs one inertia and one silhouette score per k.")
+    figure = go.Figure(
+        data=[
+            go.Scatter(x=ks, y=inertias, mode="lines+markers", name="Inertia (elbow)"),
+            go.Scatter(
+                x=ks, y=silhouettes, mode="lines+markers", name="Silhouette score", yaxis="y2"
+            ),
+        ],
+        layout=_layout(
+            "Choosing the number of segments",
+            xaxis={"title": {"text": "Number of clusters (k)"}, "dtick": 1},
+            yaxis={"title": {"text": "Inertia"}},
+            yaxis2={"title": {"text": "Silhouette score"}, "overlaying": "y", "side": "right"},
+            legend={"x": 0.5, "y": 1.12, "orientation": "h", "xanchor": "center"},
+        ),
+    )
+    if chosen_k is not None:
+        figure.add_vline(x=chosen_k, line_dash="dash", annotation_text=f"k = {chosen_k}")
+    return _as_dict(figure)
+
+
+def correlation_matrix(frame: pd.DataFrame) -> pd.DataFrame:
+    """Pearson correlation of the numeric columns (pairwise complete rows)."""
+    numeric = frame.select_dtypes(include="number")
+    if numeric.shape[1] < 2:
+        raise ChartInputError("A correlation heatmap needs at least two numeric columns.")
+    return numeric.corr()
+
+
+def correlation_heatmap(matrix: pd.DataFrame) -> dict[str, Any]:
+    """Heatmap of a correlation matrix, -1 blue to +1 red, values written in the cells."""
+    values = matrix.to_numpy(dtype=float).round(3).tolist()
+    figure = go.Figure(
+        data=[
+            go.Heatmap(
+                z=values,
+                x=[str(c) for c in matrix.columns],
+                y=[str(c) for c in matrix.index],
+                zmin=-1,
+                zmax=1,
+                colorscale="RdBu",
+                reversescale=True,
+                text=values,
+                texttemplate="%{text:.2f}",
+            )
+        ],
+        layout=_layout("Feature correlation", yaxis={"autorange": "reversed"}),
+    )
+    return _as_dict(figure)
+
+
+def profile_chart(profiles: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """Radar chart comparing cluster means (`{name: {feature: mean}}`). Each feature is scaled
+    0-1 across clusters so features of different units share the axes; hover shows real means."""
+    if not profiles:
+        raise ChartInputError("The run has no cluster profiles to compare.")
+    table = pd.DataFrame(profiles).T.apply(pd.to_numeric, errors="coerce")
+    table = table.dropna(axis=1, how="all")
+    if table.empty:
+        raise ChartInputError("The cluster profiles have no numeric features to compare.")
+    low, high = table.min(), table.max()
+    scaled = (table - low) / (high - low).replace(0, 1)
+    features = [str(c) for c in table.columns]
+    traces = []
+    for index, (name, row) in enumerate(scaled.iterrows()):
+        real = table.loc[name]
+        traces.append(
+            go.Scatterpolar(
+                r=[*row.fillna(0).round(4).tolist(), round(float(row.fillna(0).iloc[0]), 4)],
+                theta=[*features, features[0]],
+                name=str(name),
+                fill="toself",
+                opacity=0.6,
+                line={"color": PALETTE[index % len(PALETTE)]},
+                customdata=[*real.round(2).tolist(), round(float(real.iloc[0]), 2)],
+                hovertemplate="%{theta}: %{customdata}<extra>%{fullData.name}</extra>",
+            )
+        )
+    figure = go.Figure(
+        data=traces,
+        layout=_layout(
+            "Segment profiles (each feature scaled 0-1 across segments)",
+            polar={"radialaxis": {"visible": True, "range": [0, 1]}},
+        ),
+    )
+    return _as_dict(figure)
+
+
+def feature_importance_chart(importance: dict[str, float]) -> dict[str, Any]:
+    """Horizontal bars of feature importance, most important on top."""
+    if not importance:
+        raise ChartInputError("The run has no feature importance to draw.")
+    ordered = sorted(importance.items(), key=lambda item: item[1])
+    figure = go.Figure(
+        data=[
+            go.Bar(
+                x=[round(float(v), 4) for _, v in ordered],
+                y=[str(k) for k, _ in ordered],
+                orientation="h",
+            )
+        ],
+        layout=_layout(
+            "What separates the segments",
+            xaxis={"title": {"text": "Importance"}},
+            margin={"l": 160},
+        ),
+    )
+    return _as_dict(figure)
