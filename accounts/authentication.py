@@ -1,13 +1,34 @@
-"""`X-API-Key` authentication: the key's SHA-256 is looked up; revoked, expired keys and keys of
-deactivated owners are refused."""
+"""Authentication classes of the API.
+
+- `JWTAuthentication`: simplejwt's bearer tokens, also refusing tokens of deactivated users and
+  tokens whose `token_version` is older than the user's (password changed, user deactivated).
+- `ApiKeyAuthentication`: `X-API-Key`; the key's SHA-256 is looked up; revoked, expired keys and
+  keys of deactivated owners are refused on the very next request.
+"""
 
 from django.utils import timezone
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+from rest_framework_simplejwt import authentication as simplejwt_authentication
+from rest_framework_simplejwt.exceptions import InvalidToken
 
-from .models import ApiKey, hash_api_key
+from .models import ApiKey, User, hash_api_key
+from .tokens import TOKEN_VERSION_CLAIM
 
 API_KEY_HEADER = "X-API-Key"
+
+
+class JWTAuthentication(simplejwt_authentication.JWTAuthentication):
+    """Bearer JWTs, refused once the user is deactivated or their token version moved on."""
+
+    def get_user(self, validated_token) -> User:
+        user = super().get_user(validated_token)  # also checks is_active and the password hash
+        if validated_token.get(TOKEN_VERSION_CLAIM) != user.token_version:
+            raise InvalidToken(
+                "This token was revoked (password changed or account deactivated); log in again."
+            )
+        return user
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -25,6 +46,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return API_KEY_HEADER
+
+
+class JWTScheme(SimpleJWTScheme):
+    target_class = "accounts.authentication.JWTAuthentication"
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):

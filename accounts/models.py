@@ -98,3 +98,18 @@ class ApiKey(models.Model):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > timezone.now()
+
+
+class RateCounter(models.Model):
+    """One fixed-window throttle counter, used when the shared cache is the database.
+
+    Django's database cache increments by read-then-write, which loses hits when two processes
+    count at once; an `UPDATE ... SET count = count + 1` on this row does not. On Redis the
+    throttles use the cache's atomic INCR instead and this table stays empty."""
+
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

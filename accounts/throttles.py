@@ -1,9 +1,159 @@
-"""Throttles (document 003 section 4), counted on the cache every process shares."""
+"""Throttles (document 003 section 4), counted on the store every process shares.
 
+Each throttle is a fixed-window counter: the window is `duration` seconds aligned to the epoch,
+and every request adds one, atomically, to the counter of (scope, client, window):
+- on Redis, `cache.add` + `cache.incr` (Redis INCR is atomic);
+- on the database cache, a row of `RateCounter` incremented with `UPDATE count = count + 1`
+  (Django's database cache increments by read-then-write, which loses concurrent hits).
+
+Rates are read from `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]` on every request (env:
+`THROTTLE_USER`, `THROTTLE_ANON`, `THROTTLE_CLUSTER_RUN`, `THROTTLE_EXPORT`, `THROTTLE_LOGIN`,
+`THROTTLE_REGISTER`). Each throttle records its numbers for the `X-RateLimit-*` headers
+(`config.api.ratelimit`). The client address comes from `REMOTE_ADDR` unless
+`TRUSTED_PROXY_COUNT` (DRF's `NUM_PROXIES`) says how many proxies' `X-Forwarded-For` to trust.
+"""
+
+import hashlib
+import time
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
 from rest_framework import throttling
+from rest_framework.settings import api_settings
+
+from config.api.ratelimit import rate_limit_record
+
+from .models import RateCounter
 
 
-class UserRateThrottle(throttling.UserRateThrottle):
-    """100 requests/hour per user by default (`THROTTLE_USER`)."""
+def _uses_redis() -> bool:
+    return "redis" in settings.CACHES["default"]["BACKEND"].lower()
+
+
+def rate_counter_hit(*, key: str, expires_at: int) -> int:
+    """Add one to the counter `key` (which lives until epoch second `expires_at`) and return
+    its new value. Atomic across processes: two concurrent hits always count two."""
+    if _uses_redis():
+        timeout = max(1, expires_at - int(time.time()) + 1)
+        cache.add(key, 0, timeout=timeout)
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add and incr: this hit opens the window again
+            cache.add(key, 1, timeout=timeout)
+            return 1
+    expires = datetime.fromtimestamp(expires_at, tz=UTC)
+    with transaction.atomic():
+        if not RateCounter.objects.filter(key=key).update(count=F("count") + 1):
+            _, created = RateCounter.objects.get_or_create(
+                key=key, defaults={"count": 1, "expires_at": expires}
+            )
+            if created:  # a new window: drop the finished ones (cheap, indexed)
+                RateCounter.objects.filter(expires_at__lt=datetime.now(tz=UTC)).delete()
+            else:
+                RateCounter.objects.filter(key=key).update(count=F("count") + 1)
+        return RateCounter.objects.filter(key=key).values_list("count", flat=True).get()
+
+
+def _digest(value: str) -> str:
+    """A short fixed-length stand-in for user-typed values (usernames) in counter keys."""
+    return hashlib.sha256(value.encode()).hexdigest()[:24]
+
+
+class FixedWindowRateThrottle(throttling.SimpleRateThrottle):
+    """Base of our throttles: an atomic fixed-window counter that records X-RateLimit numbers."""
+
+    reset_at: int = 0
+    now: int = 0
+
+    def get_rate(self) -> str | None:
+        # Read per request rather than at import, so settings overrides and env take effect.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        ident = self.get_cache_key(request, view)
+        if ident is None:
+            return True
+        self.now = int(time.time())
+        window_start = self.now - self.now % self.duration
+        self.reset_at = window_start + self.duration
+        count = rate_counter_hit(key=f"{ident}:{window_start}", expires_at=self.reset_at)
+        rate_limit_record(
+            request,
+            limit=self.num_requests,
+            remaining=self.num_requests - count,
+            reset_at=self.reset_at,
+        )
+        return count <= self.num_requests
+
+    def wait(self) -> float:
+        return float(max(1, self.reset_at - self.now))
+
+
+class UserRateThrottle(FixedWindowRateThrottle):
+    """100 requests/hour per signed-in user by default (`THROTTLE_USER`)."""
 
     scope = "user"
+
+    def get_cache_key(self, request, view) -> str | None:
+        if not request.user or not request.user.is_authenticated:
+            return None  # AnonRateThrottle counts these
+        return f"throttle:{self.scope}:{request.user.pk}"
+
+
+class AnonRateThrottle(FixedWindowRateThrottle):
+    """Anonymous clients, per client address (`THROTTLE_ANON`)."""
+
+    scope = "anon"
+
+    def get_cache_key(self, request, view) -> str | None:
+        if request.user and request.user.is_authenticated:
+            return None
+        return f"throttle:{self.scope}:{_digest(self.get_ident(request))}"
+
+
+class _PerUserScopedThrottle(FixedWindowRateThrottle):
+    def get_cache_key(self, request, view) -> str | None:
+        if request.user and request.user.is_authenticated:
+            return f"throttle:{self.scope}:{request.user.pk}"
+        return f"throttle:{self.scope}:anon:{_digest(self.get_ident(request))}"
+
+
+class ClusterRunThrottle(_PerUserScopedThrottle):
+    """Starting clustering runs: 10/hour per user by default (`THROTTLE_CLUSTER_RUN`)."""
+
+    scope = "cluster_run"
+
+
+class ExportThrottle(_PerUserScopedThrottle):
+    """Creating exports: 20/hour per user by default (`THROTTLE_EXPORT`)."""
+
+    scope = "export"
+
+
+class _CredentialThrottle(FixedWindowRateThrottle):
+    """Keyed on the username in the body AND the client address: guessing one account's
+    password from one address is capped, and every attempt (failed ones too) counts."""
+
+    def get_cache_key(self, request, view) -> str | None:
+        data = request.data if isinstance(request.data, dict) else {}
+        username = data.get("username") or data.get("email") or ""
+        username = str(username).strip().lower()
+        ident = self.get_ident(request)
+        return f"throttle:{self.scope}:{_digest(username + '|' + ident)}"
+
+
+class LoginThrottle(_CredentialThrottle):
+    """Log-in attempts per username and client address (`THROTTLE_LOGIN`, 10/minute)."""
+
+    scope = "login"
+
+
+class RegisterThrottle(_CredentialThrottle):
+    """Registrations per username and client address (`THROTTLE_REGISTER`, 10/hour)."""
+
+    scope = "register"

@@ -5,8 +5,13 @@ A view chooses its shape with `error_style`:
 - "drf" (default): DRF's own body, `{"detail": ...}` or field errors;
 - "plain": document 000's `{"error": "..."}`;
 - "envelope": document 003's `{"success": false, "error": ..., "message": ..., "metadata": ...}`.
+
+A 429 always answers in document 003's rate-limit shape (section 4: `success`, `error`,
+`message`, `retry_after_seconds`, plus `metadata`), whatever the view's style, with
+`Retry-After`.
 """
 
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -17,6 +22,14 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .envelope import envelope_metadata
+
+
+class BadRequest(exceptions.APIException):
+    """A 400 about the request as a whole, not one field (e.g. an admin acting on themselves)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The request cannot be carried out."
+    default_code = "bad_request"
 
 
 class Conflict(exceptions.APIException):
@@ -84,7 +97,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     view = context.get("view")
     style = getattr(view, "error_style", "drf")
     message = _first_message(response.data)
-    if style == "plain":
+    if isinstance(exc, exceptions.Throttled):
+        response.data = _throttled_body(exc, context)
+        response["Retry-After"] = str(response.data["retry_after_seconds"])
+    elif style == "plain":
         response.data = {"error": message}
     elif style == "envelope":
         body: dict[str, Any] = {
@@ -95,7 +111,17 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         }
         if isinstance(response.data, dict) and not set(response.data) <= {"detail"}:
             body["details"] = response.data
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            body["retry_after_seconds"] = int(exc.wait + 0.999)
         response.data = body
     return response
+
+
+def _throttled_body(exc: exceptions.Throttled, context: dict) -> dict[str, Any]:
+    """Document 003 section 4's 429 body."""
+    retry_after = max(1, math.ceil(exc.wait)) if exc.wait is not None else 1
+    return {
+        "success": False,
+        "error": STATUS_TITLES[429],
+        "message": f"Rate limit exceeded. Try again after {retry_after} seconds.",
+        "retry_after_seconds": retry_after,
+        "metadata": envelope_metadata(context.get("request")),
+    }
