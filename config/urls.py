@@ -17,3 +17,7 @@ urlpatterns = [
     # After the JSON admin API (/admin/users, /admin/stats), which the accounts routes serve.
     path("admin/", admin.site.urls),
 ]
+
+# API clients get JSON errors, never an HTML page or a traceback (config/api/errors.py).
+handler404 = "config.api.errors.not_found"
+handler500 = "config.api.errors.server_error"

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.api.request_id.RequestIdMiddleware",
+    "config.api.ratelimit.RateLimitHeadersMiddleware",  # X-RateLimit-* set by the throttles
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -155,7 +156,7 @@ STORAGES = {
 # --- REST framework -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.authentication.JWTAuthentication",  # simplejwt's + deactivation, token_version
         "accounts.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -163,7 +164,10 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "accounts.scopes.HasRequiredScope",
     ],
-    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttles.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "accounts.throttles.UserRateThrottle",
+        "accounts.throttles.AnonRateThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("THROTTLE_USER", default="100/hour"),
         "anon": env.str("THROTTLE_ANON", default="100/hour"),
@@ -220,6 +224,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/(v1/)?",
+    # Documents the 400/401/403/404/429 answers of every operation (after the enum hook).
+    "POSTPROCESSING_HOOKS": ["config.api.schema.add_error_responses"],
 }
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
