@@ -3,12 +3,25 @@ of the seed documents live there too); pages are included from `reports`."""
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerOauthRedirectView,
+    SpectacularSwaggerView,
+)
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Swagger UI's OAuth 2.0 log-in lands here (its default oauth2RedirectUrl).
+    path(
+        "api/docs/oauth2-redirect.html",
+        SpectacularSwaggerOauthRedirectView.as_view(),
+        name="swagger-oauth-redirect",
+    ),
+    path("oauth/", include("accounts.oauth.urls")),
+    path("account/", include("accounts.urls_pages")),
     path("", include("accounts.api.urls")),
     path("", include("datasets.api.urls")),
     path("", include("clustering.api.urls")),

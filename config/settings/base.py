@@ -8,6 +8,8 @@ from pathlib import Path
 
 import environ
 
+from accounts.oauth.pkce import pkce_required
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "oauth2_provider",
     "accounts",
     "datasets",
     "clustering",
@@ -156,6 +159,9 @@ STORAGES = {
 # --- REST framework -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Before JWT: it takes only opaque OAuth tokens (no dots) and leaves JWTs to the next
+        # class, which would otherwise reject every OAuth token as a malformed JWT.
+        "accounts.oauth.authentication.ScopedOAuth2Authentication",
         "accounts.authentication.JWTAuthentication",  # simplejwt's + deactivation, token_version
         "accounts.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -193,7 +199,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "config.api.exceptions.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "accounts.oauth.schema.ScopedAutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -213,6 +219,37 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
 
+# --- OAuth 2.0 (django-oauth-toolkit): third-party apps, the same scopes as API keys ----------
+OAUTH_ACCESS_TOKEN_LIFETIME_S = env.int("OAUTH_ACCESS_TOKEN_LIFETIME_S", default=3600)
+OAUTH2_PROVIDER = {
+    # The scopes of accounts/scopes.py (the same as API keys'); default: the read-only ones.
+    "SCOPES_BACKEND_CLASS": "accounts.oauth.scopes.AccountScopes",
+    "OAUTH2_VALIDATOR_CLASS": "accounts.oauth.validators.AccountOAuth2Validator",
+    "APPLICATION_ADMIN_CLASS": "accounts.oauth.admin.ApplicationAdmin",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": OAUTH_ACCESS_TOKEN_LIFETIME_S,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_REFRESH_TOKEN_LIFETIME_S", default=30 * 86400),
+    # Long enough to finish a redirect, short enough that a leaked code is useless (RFC 6749
+    # 4.1.2 recommends at most 10 minutes).
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": env.int("OAUTH_CODE_LIFETIME_S", default=120),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,  # a replayed refresh token revokes its whole family
+    "PKCE_REQUIRED": pkce_required,  # public clients must send S256; confidential ones may
+    "ALLOW_URI_WILDCARDS": False,  # exact redirect URI matching
+    # https only by default (RFC 9700 2.1); local clients on http://127.0.0.1 (Swagger UI in
+    # development) need OAUTH_REDIRECT_URI_SCHEMES=https,http.
+    "ALLOWED_REDIRECT_URI_SCHEMES": env.list("OAUTH_REDIRECT_URI_SCHEMES", default=["https"]),
+    "REQUEST_APPROVAL_PROMPT": "force",  # always show the consent page
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,  # S256 only, never "plain"
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,  # never a token in the query string
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,  # only SHA-256 checksums of tokens are stored
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Customer Segmentation API",
     "DESCRIPTION": "Upload customer tables, cluster them into named segments, publish a "
@@ -226,6 +263,9 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/(v1/)?",
     # Documents the 400/401/403/404/429 answers of every operation (after the enum hook).
     "POSTPROCESSING_HOOKS": ["config.api.schema.add_error_responses"],
+    # Swagger UI logs in with a JWT, an API key or OAuth 2.0 (authorization code + PKCE).
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    "SWAGGER_UI_OAUTH2_CONFIG": {"usePkceWithAuthorizationCodeGrant": True},
 }
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
@@ -253,7 +293,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 RUN_TIME_LIMIT_S = env.int("RUN_TIME_LIMIT_S", default=3600)
-CELERY_BEAT_SCHEDULE: dict = {}
+# A running job touches its row every RUN_HEARTBEAT_INTERVAL_S; a run silent for
+# RUN_HEARTBEAT_STALE_S is failed by the sweep (its worker died), checked every
+# RUN_STALE_SWEEP_INTERVAL_S by Celery beat.
+RUN_HEARTBEAT_INTERVAL_S = env.float("RUN_HEARTBEAT_INTERVAL_S", default=15.0)
+RUN_HEARTBEAT_STALE_S = env.float("RUN_HEARTBEAT_STALE_S", default=120.0)
+CELERY_BEAT_SCHEDULE: dict = {
+    "clustering-runs-fail-stale": {
+        "task": "clustering.tasks.runs_fail_stale_task",
+        "schedule": env.float("RUN_STALE_SWEEP_INTERVAL_S", default=60.0),
+    },
+}
 
 # --- Product limits -----------------------------------------------------------------------------
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=100 * 1024 * 1024)
