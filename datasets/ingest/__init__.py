@@ -1,0 +1,147 @@
+"""The ingest core: CSV bytes in, a typed DataFrame + schema + statistics + quality report out.
+
+Pure: imports pandas, numpy and pyarrow only, never Django or our apps, and reads no settings
+(limits are passed in). Every problem with the file raises `IngestError`, worded for the user.
+
+    result = ingest(data, limits=IngestLimits(max_rows=2_000_000, max_columns=500))
+    result.frame, result.schema, result.quality, result.statistics, result.correlation
+
+Steps (one module each): encoding.py (refuse binary, detect the encoding), dialect.py (delimiter,
+header), parse.py (pyarrow's reader, fallbacks), kinds.py (column kinds, per column), roles.py
+(semantic roles), quality.py (report, statistics, correlations)."""
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .dialect import sniff
+from .encoding import decode
+from .errors import IngestError
+from .kinds import ColumnKind, type_columns
+from .parse import clean_names, read_table
+from .quality import column_statistics, correlation_matrix, json_clean, quality_report
+from .roles import ROLES, detect_roles
+
+__all__ = ["ROLES", "IngestError", "IngestLimits", "IngestResult", "ingest", "json_clean"]
+
+MIN_ROWS = 2  # one customer cannot be segmented
+MAX_EXTERNAL_ID_CHARS = 128  # Customer.external_id's length
+
+
+@dataclass(frozen=True)
+class IngestLimits:
+    max_rows: int = 2_000_000
+    max_columns: int = 500
+    time_limit_s: float = 300.0
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    frame: pd.DataFrame  # typed, in file order
+    schema: list[dict[str, Any]]  # per column: name, dtype, kind, role, missing
+    statistics: dict[str, dict[str, Any]]
+    quality: dict[str, Any]
+    correlation: dict[str, Any]  # {"features": [...], "matrix": [[...]]}
+    id_column: str | None  # the customer id column, if any
+    encoding: str
+    delimiter: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def numeric_columns(self) -> list[str]:
+        return [column["name"] for column in self.schema if column["kind"] == "numeric"]
+
+
+class _Clock:
+    def __init__(self, limit_s: float) -> None:
+        self.limit_s = limit_s
+        self.deadline = time.monotonic() + limit_s
+
+    def check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise IngestError(
+                f"Reading the file took longer than {self.limit_s:g} s; split it into smaller "
+                "files."
+            )
+
+
+def _external_id_column(frame: pd.DataFrame, roles: dict[str, str]) -> str | None:
+    for name, role in roles.items():
+        if role == "customer_id":
+            values = frame[name].dropna()
+            if values.astype(str).str.len().max() <= MAX_EXTERNAL_ID_CHARS:
+                return name
+    return None
+
+
+def _schema(
+    frame: pd.DataFrame, kinds: list[ColumnKind], roles: dict[str, str]
+) -> list[dict[str, Any]]:
+    missing = frame.isna().sum()
+    return [
+        {
+            "name": kind.name,
+            "dtype": str(frame[kind.name].dtype),
+            "kind": kind.kind,
+            "role": roles.get(kind.name),
+            "missing": int(missing[kind.name]),
+        }
+        for kind in kinds
+    ]
+
+
+def ingest(data: bytes, *, limits: IngestLimits = IngestLimits()) -> IngestResult:
+    """Read one uploaded table; raise IngestError, with a sentence for the user, if unusable."""
+    clock = _Clock(limits.time_limit_s)
+    decoded = decode(data)
+    dialect = sniff(decoded.data)
+    if len(dialect.header) > limits.max_columns:
+        raise IngestError(
+            f"The file has {len(dialect.header)} columns; the limit is {limits.max_columns}. "
+            "Keep only the columns you need."
+        )
+    names, notes = clean_names(dialect.header)
+    if decoded.nul_removed:
+        notes.append(f"{decoded.nul_removed} NUL characters were removed from the file.")
+    table = read_table(decoded.data, dialect=dialect, names=names)
+    clock.check()
+    if table.num_rows == 0:
+        raise IngestError("The file has a header but no data rows; add at least two customers.")
+    if table.num_rows < MIN_ROWS:
+        raise IngestError(
+            f"The file has only {table.num_rows} data row; segmentation needs at least {MIN_ROWS}."
+        )
+    if table.num_rows > limits.max_rows:
+        raise IngestError(
+            f"The file has {table.num_rows:,} rows; the limit is {limits.max_rows:,}. "
+            "Upload a sample or split the file."
+        )
+    frame, kinds = type_columns(table, decimal_comma=dialect.delimiter != ",")
+    del table
+    clock.check()
+    if not any(kind.kind == "numeric" for kind in kinds):
+        raise IngestError(
+            "No numeric column found; segmentation needs at least one column of numbers "
+            "such as age, income or spending score."
+        )
+    roles = detect_roles(frame, {kind.name: kind.kind for kind in kinds})
+    id_column = _external_id_column(frame, roles)
+    statistics = column_statistics(frame, kinds)
+    quality = quality_report(frame, kinds, statistics=statistics, id_column=id_column, notes=notes)
+    quality["encoding"] = decoded.encoding
+    quality["delimiter"] = dialect.delimiter_name
+    correlation = correlation_matrix(frame, kinds)
+    clock.check()
+    return IngestResult(
+        frame=frame,
+        schema=_schema(frame, kinds, roles),
+        statistics=statistics,
+        quality=quality,
+        correlation=correlation,
+        id_column=id_column,
+        encoding=decoded.encoding,
+        delimiter=dialect.delimiter,
+        notes=notes,
+    )

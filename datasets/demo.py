@@ -1,0 +1,93 @@
+"""Synthetic customer tables with real segment structure, for demos, tests and benchmarks.
+
+`generate_customers(rows, seed)` draws every customer from one of five latent segments (each with
+its own age, income, spending, frequency, basket and tenure profile), so clustering the table finds
+real groups. Pure numpy and pandas, vectorised: one million rows take well under a second."""
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+COLUMNS = (
+    "customer_id",
+    "age",
+    "gender",
+    "region",
+    "annual_income",
+    "spending_score",
+    "purchase_frequency",
+    "avg_purchase_amount",
+    "tenure_months",
+)
+GENDERS = ("Female", "Male")
+REGIONS = ("North", "South", "East", "West", "Central", "Coastal")
+
+# Per segment: weight; (mean, sd) of age, annual income (k), spending score, purchases a year,
+# average purchase amount, tenure in months; share of women; region weights in REGIONS order.
+_SEGMENTS = (
+    (0.16, (42, 6), (115, 10), (81, 6), (31, 4), (185, 25), (64, 12), 0.47,
+     (0.25, 0.10, 0.15, 0.10, 0.15, 0.25)),
+    (0.26, (47, 9), (33, 6), (19, 6), (6, 2), (28, 7), (29, 12), 0.53,
+     (0.15, 0.25, 0.15, 0.20, 0.15, 0.10)),
+    (0.13, (52, 6), (102, 9), (25, 6), (8, 2), (95, 15), (45, 12), 0.41,
+     (0.20, 0.10, 0.25, 0.15, 0.20, 0.10)),
+    (0.19, (24, 3), (41, 7), (77, 7), (40, 5), (34, 7), (11, 5), 0.59,
+     (0.10, 0.15, 0.15, 0.15, 0.30, 0.15)),
+    (0.26, (36, 7), (69, 8), (50, 7), (18, 3), (61, 10), (82, 12), 0.50,
+     (0.17, 0.17, 0.17, 0.17, 0.16, 0.16)),
+)  # fmt: skip
+_BOUNDS = ((18, 80), (8, None), (1, 100), (0, None), (5, None), (1, 120))
+_DECIMALS = (0, 1, 0, 0, 2, 0)
+
+
+def _customer_ids(rows: int) -> pd.Series:
+    """ "C0000001", "C0000002", ... built digit by digit as bytes: no Python loop over rows."""
+    width = max(7, len(str(rows)))
+    numbers = np.arange(1, rows + 1, dtype=np.int64)
+    digits = np.empty((rows, width + 1), dtype=np.uint8)
+    digits[:, 0] = ord("C")
+    for position in range(width, 0, -1):
+        digits[:, position] = ord("0") + numbers % 10
+        numbers //= 10
+    ids = pa.FixedSizeBinaryArray.from_buffers(
+        pa.binary(width + 1), rows, [None, pa.py_buffer(digits.tobytes())]
+    )
+    return ids.cast(pa.binary()).cast(pa.string()).to_pandas()
+
+
+def generate_customers(rows: int, seed: int = 0) -> pd.DataFrame:
+    """A table of `rows` customers in COLUMNS order; the same (rows, seed) gives the same table."""
+    if rows < 1:
+        raise ValueError("rows must be at least 1")
+    rng = np.random.default_rng(seed)
+    weights = np.array([segment[0] for segment in _SEGMENTS])
+    segment = rng.choice(len(_SEGMENTS), size=rows, p=weights / weights.sum())
+
+    numbers = []
+    for index, ((low, high), decimals) in enumerate(zip(_BOUNDS, _DECIMALS, strict=True)):
+        means = np.array([s[1 + index][0] for s in _SEGMENTS], dtype=float)[segment]
+        sds = np.array([s[1 + index][1] for s in _SEGMENTS], dtype=float)[segment]
+        values = np.clip(rng.normal(means, sds), low, high)
+        values = np.round(values, decimals)
+        numbers.append(values.astype(np.int64) if decimals == 0 else values)
+
+    women = np.array([s[7] for s in _SEGMENTS])[segment]
+    gender_codes = (rng.random(rows) >= women).astype(np.int8)  # 0 Female, 1 Male
+    region_cdf = np.cumsum(np.array([s[8] for s in _SEGMENTS]), axis=1)[segment]
+    region_codes = (rng.random(rows)[:, None] > region_cdf).sum(axis=1)
+    region_codes = np.minimum(region_codes, len(REGIONS) - 1).astype(np.int8)
+
+    age, income, spending, frequency, amount, tenure = numbers
+    return pd.DataFrame(
+        {
+            "customer_id": _customer_ids(rows),
+            "age": age,
+            "gender": pd.Categorical.from_codes(gender_codes, categories=list(GENDERS)),
+            "region": pd.Categorical.from_codes(region_codes, categories=list(REGIONS)),
+            "annual_income": income,
+            "spending_score": spending,
+            "purchase_frequency": frequency,
+            "avg_purchase_amount": amount,
+            "tenure_months": tenure,
+        }
+    )
