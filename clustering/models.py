@@ -47,6 +47,8 @@ class ClusteringRun(models.Model):
     # The fitted model as arrays + JSON (never pickle): loading it cannot execute code.
     model_artifact = models.JSONField(default=dict, blank=True)
     is_published = models.BooleanField(default=False, db_index=True)
+    # Training contracts (POST /train, /api/clusters/run) publish on success unless asked not to.
+    publish_on_success = models.BooleanField(default=False)
     published_at = models.DateTimeField(null=True, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)

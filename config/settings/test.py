@@ -10,6 +10,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; n
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_db.sqlite3")}
+# A Celery worker started by the tests is not under pytest: it is told the test database's name
+# (SQLite file or PostgreSQL database) through TEST_DATABASE_NAME and opens that one.
+if env.str("TEST_DATABASE_NAME", default=""):
+    DATABASES["default"]["NAME"] = env.str("TEST_DATABASE_NAME")
 
 MEDIA_ROOT = VAR_DIR / "test_media"
 STORAGES = {

@@ -1,0 +1,185 @@
+"""Input and output shapes of the clustering API. Serializers check shape and types; rules that
+need the dataset (feature names, k below the row count, limits) live in the services."""
+
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from ..models import Assignment, Cluster, ClusteringRun
+from ..services.params import LINKAGES, MAX_CLUSTERS, MIN_CLUSTERS
+
+PARAMETER_FIELDS = (
+    "n_clusters",
+    "random_state",
+    "normalize",
+    "use_pca",
+    "pca_components",
+    "linkage",
+    "eps",
+    "min_samples",
+    "allow_sampling",
+)
+
+
+def parameters_from(data: dict[str, Any]) -> dict[str, Any]:
+    """The engine parameters among validated input fields (absent ones left to the engine)."""
+    return {key: data[key] for key in PARAMETER_FIELDS if data.get(key) is not None}
+
+
+class RunParametersInputSerializer(serializers.Serializer):
+    """The clustering parameters every run-starting contract accepts."""
+
+    algorithm = serializers.ChoiceField(
+        choices=ClusteringRun.Algorithm.choices, default=ClusteringRun.Algorithm.KMEANS
+    )
+    features = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        max_length=500,
+        help_text="Columns to cluster on; default: every numeric and categorical column "
+        "except ids, names and e-mails.",
+    )
+    n_clusters = serializers.IntegerField(
+        min_value=MIN_CLUSTERS,
+        max_value=MAX_CLUSTERS,
+        required=False,
+        allow_null=True,
+        help_text="Leave out to choose k by silhouette (not used by dbscan).",
+    )
+    random_state = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
+    normalize = serializers.BooleanField(required=False, allow_null=True, default=None)
+    use_pca = serializers.BooleanField(required=False, allow_null=True, default=None)
+    pca_components = serializers.IntegerField(min_value=1, max_value=500, required=False)
+    linkage = serializers.ChoiceField(choices=LINKAGES, required=False)
+    eps = serializers.FloatField(min_value=1e-9, required=False)
+    min_samples = serializers.IntegerField(min_value=1, max_value=10_000, required=False)
+    allow_sampling = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Hierarchical above its row limit: fit on a sample (default) or refuse.",
+    )
+    publish = serializers.BooleanField(
+        default=False, help_text="Publish the run as soon as it succeeds."
+    )
+
+
+class RunCreateInputSerializer(RunParametersInputSerializer):
+    dataset = serializers.IntegerField(min_value=1, help_text="Id of one of your datasets.")
+
+
+class RunSerializer(serializers.ModelSerializer):
+    """A run as the canonical API shows it (the fitted model itself is left out)."""
+
+    url = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+
+    class Meta:
+        model = ClusteringRun
+        fields = [
+            "id",
+            "url",
+            "dataset",
+            "created_by",
+            "algorithm",
+            "parameters",
+            "features",
+            "status",
+            "progress",
+            "stage",
+            "error",
+            "cancel_requested",
+            "metrics",
+            "n_samples",
+            "n_encoded_features",
+            "feature_importance",
+            "accuracy",
+            "is_published",
+            "published_at",
+            "publish_on_success",
+            "timings",
+            "created_at",
+            "started_at",
+            "heartbeat_at",
+            "finished_at",
+            "links",
+        ]
+        read_only_fields = fields
+
+    def _reverse(self, name: str, run: ClusteringRun) -> str:
+        return reverse(
+            f"clustering-api:run-{name}", args=[run.pk], request=self.context.get("request")
+        )
+
+    def get_url(self, run: ClusteringRun) -> str:
+        return self._reverse("detail", run)
+
+    def get_links(self, run: ClusteringRun) -> dict[str, str]:
+        names = ("clusters", "assignments", "publish", "cancel")
+        links = {name: self._reverse(name, run) for name in names}
+        if run.algorithm == ClusteringRun.Algorithm.HIERARCHICAL:
+            links["dendrogram"] = self._reverse("dendrogram", run)
+        return links
+
+
+class ClusterSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Cluster
+        fields = [
+            "label",
+            "name",
+            "size",
+            "percentage",
+            "centroid",
+            "centroid_scaled",
+            "profile",
+            "characteristics",
+            "top_features",
+            "summary",
+            "recommendation",
+        ]
+        read_only_fields = fields
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    row_number = serializers.IntegerField(source="customer.row_number", read_only=True)
+    customer_id = serializers.CharField(source="customer.external_id", read_only=True)
+    cluster = serializers.IntegerField(source="cluster_label", read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = ["row_number", "customer_id", "cluster", "confidence"]
+        read_only_fields = fields
+
+
+class OptimalKQuerySerializer(serializers.Serializer):
+    """`?features=a,b&k_min=2&k_max=10`."""
+
+    features = serializers.CharField(required=False, allow_blank=True)
+    k_min = serializers.IntegerField(min_value=2, max_value=MAX_CLUSTERS, default=2)
+    k_max = serializers.IntegerField(min_value=2, max_value=MAX_CLUSTERS, default=10)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["k_min"] >= attrs["k_max"]:
+            raise serializers.ValidationError(
+                {"k_max": f"k_max must be larger than k_min ({attrs['k_min']})."}
+            )
+        raw = attrs.pop("features", "") or ""
+        attrs["features"] = [name.strip() for name in raw.split(",") if name.strip()] or None
+        return attrs
+
+
+class KSweepSerializer(serializers.Serializer):
+    """One k sweep: metrics per k and the k chosen by silhouette."""
+
+    k_range = serializers.ListField(child=serializers.IntegerField())
+    inertias = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    silhouette_scores = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    davies_bouldin_scores = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    calinski_harabasz_scores = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    optimal_k = serializers.IntegerField()
+    elbow_k = serializers.IntegerField(allow_null=True)
+    sample_size = serializers.IntegerField()
+    n_rows = serializers.IntegerField()

@@ -1,0 +1,80 @@
+"""Helpers shared by the clustering views: dataset look-ups worded for each contract, the PNG
+renderer and the dendrogram answer."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from rest_framework.renderers import BaseRenderer
+
+from accounts.models import User
+from clustering import engine
+from config.api.exceptions import Conflict
+from config.api.renderers import SafeJSONRenderer
+from datasets.models import Dataset
+from datasets.selectors import current_dataset_get, dataset_get
+
+from ...models import ClusteringRun
+from ...selectors import published_run_get
+
+NO_DATASET = (
+    "No data loaded: upload a CSV first (POST /api/upload or POST /api/v1/datasets/upload), "
+    "then try again."
+)
+
+
+class PNGRenderer(BaseRenderer):
+    """Lets `Accept: image/png` through content negotiation; errors still render as JSON."""
+
+    media_type = "image/png"
+    format = "png"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return SafeJSONRenderer().render(data)
+
+
+def dataset_for_input(*, user: User, pk: int) -> Dataset:
+    """A dataset named in a request body: one the caller may see, else a 400 naming it."""
+    try:
+        return dataset_get(user=user, pk=pk)
+    except Http404:
+        raise ValidationError(
+            {"dataset": [f"Dataset {pk} was not found among your datasets."]}
+        ) from None
+
+
+def current_dataset_required(*, user: User) -> Dataset:
+    """Document 000's "loaded data": the caller's current dataset, else a 400 saying what to do."""
+    dataset = current_dataset_get(user=user)
+    if dataset is None:
+        raise ValidationError(NO_DATASET)
+    return dataset
+
+
+def dendrogram_response(*, run: ClusteringRun) -> HttpResponse:
+    """The run's dendrogram as a PNG; Conflict when the run has none (yet)."""
+    if run.algorithm != ClusteringRun.Algorithm.HIERARCHICAL:
+        raise Conflict(
+            f"Run {run.pk} used {run.algorithm}; only hierarchical runs have a dendrogram."
+        )
+    if run.status != ClusteringRun.Status.SUCCEEDED:
+        raise Conflict(f"Run {run.pk} is {run.status}; its dendrogram exists once it succeeds.")
+    png = engine.dendrogram_png(run.model_artifact)
+    response = HttpResponse(png, content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="run-{run.pk}-dendrogram.png"'
+    return response
+
+
+def published_run_required(*, user: User) -> ClusteringRun:
+    """The published run, else a Conflict saying how one gets published."""
+    run = published_run_get(user=user)
+    if run is None:
+        raise Conflict(
+            "No segmentation has been published yet. An analyst must run a clustering and publish "
+            "it (POST /api/clusters/run, or POST /api/v1/runs/ then .../publish/)."
+        )
+    return run

@@ -1,0 +1,197 @@
+"""Document 003 (external REST, response envelope): `GET /api/clusters`, `POST /api/clusters/run`
+(202 + job id, 10/hour), `GET /api/clusters/jobs/{job_id}`."""
+
+import re
+from typing import Any
+
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsAnalyst
+from accounts.scopes import HasRequiredScope
+from accounts.throttles import ClusterRunThrottle, UserRateThrottle
+from config.api.envelope import envelope
+from datasets.selectors import column_for_role
+
+from ...models import Cluster, ClusteringRun
+from ...selectors import cluster_list, run_get
+from ...services import run_create
+from ..serializers import RunParametersInputSerializer, parameters_from
+from .common import current_dataset_required, dataset_for_input, published_run_required
+
+JOB_ID = re.compile(r"^job_clust_\d{8}_(\d{1,18})$")
+JOB_STATES = {
+    ClusteringRun.Status.QUEUED: "processing",
+    ClusteringRun.Status.RUNNING: "processing",
+    ClusteringRun.Status.SUCCEEDED: "completed",
+    ClusteringRun.Status.FAILED: "failed",
+    ClusteringRun.Status.CANCELLED: "cancelled",
+}
+ROWS_PER_ESTIMATED_SECOND = 20_000  # a rough figure from bench_runs: K-Means plus saving rows
+
+
+def job_id_for(run: ClusteringRun) -> str:
+    """Document 003's job id, e.g. `job_clust_20260112_1` (date of creation, run id)."""
+    return f"job_clust_{run.created_at:%Y%m%d}_{run.pk}"
+
+
+def _truthy(request: Request, name: str) -> bool:
+    value = request.query_params.get(name, "true").strip().lower()
+    if value not in ("true", "false", "1", "0", "yes", "no"):
+        raise serializers.ValidationError({name: "Use true or false."})
+    return value in ("true", "1", "yes")
+
+
+def cluster_item(
+    cluster: Cluster, *, roles: dict[str, str | None], stats: bool = True, metadata: bool = True
+) -> dict[str, Any]:
+    """One cluster the way document 003 lists it."""
+    item: dict[str, Any] = {
+        "cluster_id": cluster.label,
+        "cluster_label": cluster.name,
+        "cluster_name": cluster.name,
+    }
+    if stats:
+        means = cluster.profile.get("mean_values", {})
+        item["customer_count"] = cluster.size
+        item["customer_percentage"] = cluster.percentage
+        for key, column in roles.items():
+            item[key] = means.get(column) if column else None
+    if metadata:
+        item["description"] = cluster.summary
+        item["characteristics"] = cluster.characteristics
+        item["recommendation"] = cluster.recommendation
+    return item
+
+
+def cluster_items(run: ClusteringRun, *, stats: bool = True, metadata: bool = True) -> list[dict]:
+    roles = {
+        "avg_income": column_for_role(dataset=run.dataset, role="income"),
+        "avg_purchase_amount": column_for_role(dataset=run.dataset, role="purchase_amount"),
+    }
+    return [
+        cluster_item(cluster, roles=roles, stats=stats, metadata=metadata)
+        for cluster in cluster_list(run=run)
+    ]
+
+
+class ExternalClustersView(APIView):
+    """The clusters of the published segmentation."""
+
+    error_style = "envelope"
+    required_scope = "segments:read"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("include_metadata", bool, description="Descriptions (default true)"),
+            OpenApiParameter(
+                "include_stats", bool, description="Counts and averages (default true)"
+            ),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request) -> Response:
+        stats, metadata = _truthy(request, "include_stats"), _truthy(request, "include_metadata")
+        run = published_run_required(user=request.user)
+        clusters = cluster_items(run, stats=stats, metadata=metadata)
+        return envelope(
+            {"run_id": run.pk, "total_clusters": len(clusters), "clusters": clusters},
+            request=request,
+            links={"self": "/api/clusters", "segments": "/api/segments/cluster"},
+        )
+
+
+class ExternalRunInputSerializer(RunParametersInputSerializer):
+    """Document 003's body; `dataset_id` defaults to the caller's current dataset."""
+
+    dataset_id = serializers.IntegerField(min_value=1, required=False)
+    publish = serializers.BooleanField(default=True, help_text="Publish on success (default).")
+
+
+class ExternalRunView(APIView):
+    """Queue a clustering run (expensive: 10 requests/hour); answers 202 with a job id to poll."""
+
+    error_style = "envelope"
+    required_scope = "clusters:run"
+    permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]
+    throttle_classes = [UserRateThrottle, ClusterRunThrottle]
+
+    @extend_schema(request=ExternalRunInputSerializer, responses={202: OpenApiTypes.OBJECT})
+    def post(self, request: Request) -> Response:
+        data = ExternalRunInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        if values.get("dataset_id"):
+            dataset = dataset_for_input(user=request.user, pk=values["dataset_id"])
+        else:
+            dataset = current_dataset_required(user=request.user)
+        run = run_create(
+            dataset=dataset,
+            user=request.user,
+            algorithm=values["algorithm"],
+            parameters=parameters_from(values),
+            features=values.get("features"),
+            publish_on_success=values["publish"],
+        )
+        job_id = job_id_for(run)
+        poll = f"/api/clusters/jobs/{job_id}"
+        return envelope(
+            {
+                "job_id": job_id,
+                "run_id": run.pk,
+                "status": JOB_STATES[run.status],
+                "message": "Clustering job queued successfully",
+                "estimated_time_seconds": 5 + dataset.n_rows // ROWS_PER_ESTIMATED_SECOND,
+            },
+            request=request,
+            status=status.HTTP_202_ACCEPTED,
+            links={"self": poll, "run": f"/api/v1/runs/{run.pk}/"},
+            headers={"Location": poll},
+        )
+
+
+class ExternalJobView(APIView):
+    """A clustering job's status, progress and, once completed, its clusters and metrics."""
+
+    error_style = "envelope"
+    required_scope = "clusters:read"
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, job_id: str) -> Response:
+        match = JOB_ID.match(job_id)
+        if not match:
+            raise Http404(f"Job '{job_id}' was not found; job ids look like job_clust_20260112_1.")
+        run = run_get(user=request.user, pk=match.group(1))
+        if job_id_for(run) != job_id:
+            raise Http404(f"Job '{job_id}' was not found among your jobs.")
+        data: dict[str, Any] = {
+            "job_id": job_id,
+            "run_id": run.pk,
+            "status": JOB_STATES[run.status],
+            "run_status": run.status,
+            "progress": run.progress,
+            "stage": run.stage,
+            "error": run.error or None,
+            "created_at": run.created_at,
+            "started_at": run.started_at,
+            "finished_at": run.finished_at,
+            "is_published": run.is_published,
+        }
+        if run.status == ClusteringRun.Status.SUCCEEDED:
+            clusters = cluster_items(run)
+            data["result"] = {
+                "n_clusters": len([c for c in clusters if c["cluster_id"] >= 0]),
+                "metrics": run.metrics,
+                "clusters": clusters,
+            }
+        return envelope(
+            data,
+            request=request,
+            links={"self": f"/api/clusters/jobs/{job_id}", "run": f"/api/v1/runs/{run.pk}/"},
+        )

@@ -1,0 +1,174 @@
+"""Reads of clustering runs, clusters and assignments. Every run look-up is owner-scoped: another
+analyst's run does not exist for the caller (404, never 403); admins see every run."""
+
+import hashlib
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from clustering import engine
+from datasets.models import Dataset
+from datasets.selectors import dataset_frame_load
+
+from .features import features_clean
+from .models import Assignment, Cluster, ClusteringRun
+
+K_SWEEP_CACHE_S = 24 * 3600  # a dataset never changes after upload; its sha256 is in the key
+
+
+def run_list(*, user: User) -> QuerySet[ClusteringRun]:
+    """Runs of the caller's own datasets (all runs for an admin), newest first."""
+    runs = ClusteringRun.objects.select_related("dataset", "created_by")
+    if getattr(user, "is_admin_role", False):
+        return runs
+    return runs.filter(dataset__owner=user)
+
+
+def run_get(*, user: User, pk: int | str) -> ClusteringRun:
+    """The caller's run with this id; Http404 when it does not exist or is not theirs."""
+    try:
+        return run_list(user=user).get(pk=int(pk))
+    except (ClusteringRun.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404(f"Clustering run {pk} was not found among your runs.") from None
+
+
+def run_active_count(*, user: User) -> int:
+    """How many queued or running runs the user started (the per-user cap counts these)."""
+    return ClusteringRun.objects.filter(
+        created_by=user, status__in=ClusteringRun.ACTIVE_STATUSES
+    ).count()
+
+
+def published_run_get(*, user: User | None = None) -> ClusteringRun | None:
+    """The run that predictions, `/clusters`, segment reports and customer look-ups read.
+
+    Rule: the most recently published succeeded run, platform-wide (each owner has at most one
+    published run; the newest publication wins). `user` is accepted so a per-scope rule can be
+    added without changing callers; today every caller sees the same run."""
+    return (
+        ClusteringRun.objects.select_related("dataset")
+        .filter(is_published=True, status=ClusteringRun.Status.SUCCEEDED)
+        .order_by("-published_at", "-id")
+        .first()
+    )
+
+
+def latest_succeeded_run_get(*, user: User, dataset_id: int) -> ClusteringRun | None:
+    """The caller's newest succeeded run of a dataset (document 000's "clustering performed")."""
+    return (
+        run_list(user=user)
+        .filter(dataset_id=dataset_id, status=ClusteringRun.Status.SUCCEEDED)
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+
+
+def cluster_list(*, run: ClusteringRun) -> QuerySet[Cluster]:
+    """The run's clusters ordered by label (DBSCAN's noise group -1 first)."""
+    return Cluster.objects.filter(run=run).order_by("label")
+
+
+def assignment_list(*, run: ClusteringRun, cluster: int | None = None) -> QuerySet[Assignment]:
+    """The run's assignments in customer row order, optionally of one cluster label only."""
+    assignments = (
+        Assignment.objects.filter(run=run)
+        .select_related("customer")
+        .order_by("customer__row_number")
+    )
+    if cluster is not None:
+        assignments = assignments.filter(cluster_label=cluster)
+    return assignments
+
+
+def assignment_frame(*, run: ClusteringRun) -> pd.DataFrame:
+    """Every assignment of the run as columns (row_number, external_id, cluster_label,
+    confidence), in row order; read as tuples, never as model instances (1M rows)."""
+    rows = (
+        Assignment.objects.filter(run=run)
+        .order_by("customer__row_number")
+        .values_list("customer__row_number", "customer__external_id", "cluster_label", "confidence")
+    )
+    frame = pd.DataFrame.from_records(
+        list(rows.iterator(chunk_size=20_000)),
+        columns=["row_number", "external_id", "cluster_label", "confidence"],
+    )
+    if frame.empty:
+        return frame.astype(
+            {"row_number": np.int64, "cluster_label": np.int64, "confidence": np.float64}
+        )
+    return frame
+
+
+def dataset_k_sweep(
+    *, dataset: Dataset, features: list[str] | None = None, k_min: int = 2, k_max: int = 10
+) -> dict[str, Any]:
+    """Inertia, silhouette, Davies-Bouldin and Calinski-Harabasz per k, the elbow and the best k
+    (by silhouette) on one dataset. Above SYNC_CLUSTER_MAX_ROWS rows the sweep runs on a random
+    sample of that many rows (`sample_size` says so), since it answers inline. Cached per
+    dataset contents, features and k range. ValidationError for unknown features or too few rows."""
+    chosen = features_clean(schema=dataset.schema, features=features)
+    max_rows = settings.SYNC_CLUSTER_MAX_ROWS
+    key_source = json.dumps([dataset.pk, dataset.sha256, chosen, k_min, k_max, max_rows])
+    key = "k-sweep:" + hashlib.sha256(key_source.encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    if dataset.n_rows <= k_min:
+        raise ValidationError(
+            {
+                "k_min": [
+                    f"The dataset has {dataset.n_rows} rows: too few to compare {k_min} or "
+                    "more clusters."
+                ]
+            }
+        )
+    frame = dataset_frame_load(dataset=dataset, columns=chosen)
+    if len(frame) > max_rows:
+        frame = frame.sample(n=max_rows, random_state=0).reset_index(drop=True)
+    k_max = min(k_max, len(frame) - 1)
+    try:
+        result = engine.sweep_k(
+            frame,
+            schema=dataset.schema,
+            features=chosen,
+            k_min=k_min,
+            k_max=k_max,
+            random_state=0,
+        )
+    except engine.EngineInputError as exc:
+        raise ValidationError(str(exc)) from None
+    sweep = k_sweep_dict(result, n_rows=dataset.n_rows)
+    cache.set(key, sweep, timeout=K_SWEEP_CACHE_S)
+    return sweep
+
+
+def k_sweep_dict(result: Any, *, n_rows: int) -> dict[str, Any]:
+    """The engine's KSweepResult as plain JSON-safe lists."""
+    return {
+        "k_range": [int(k) for k in result.k_values],
+        "inertias": [_float(v) for v in result.inertias],
+        "silhouette_scores": [_float(v) for v in result.silhouettes],
+        "davies_bouldin_scores": [_float(v) for v in result.davies_bouldin],
+        "calinski_harabasz_scores": [_float(v) for v in result.calinski_harabasz],
+        "optimal_k": int(result.optimal_k),
+        "elbow_k": None if result.elbow_k is None else int(result.elbow_k),
+        "sample_size": int(result.n_samples),
+        "silhouette_sample_size": int(result.silhouette_sample_size),
+        "n_rows": n_rows,
+        "notes": list(result.notes),
+    }
+
+
+def _float(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return round(value, 6) if np.isfinite(value) else None

@@ -1,0 +1,22 @@
+"""Writes of the clustering app: runs (create, execute, cancel, fail, sweep) and publishing.
+Callers import from `clustering.services`; the modules split one concern each."""
+
+from .analysis import analysis_recommendations, records_analyze
+from .execute import RunAbandoned, RunCancelled, run_execute, run_execute_inline
+from .publish import PUBLISHED_VERSION_KEY, run_publish
+from .runs import run_cancel, run_create, run_fail, runs_fail_stale
+
+__all__ = [
+    "PUBLISHED_VERSION_KEY",
+    "RunAbandoned",
+    "RunCancelled",
+    "analysis_recommendations",
+    "records_analyze",
+    "run_cancel",
+    "run_create",
+    "run_execute",
+    "run_execute_inline",
+    "run_fail",
+    "run_publish",
+    "runs_fail_stale",
+]

@@ -1,0 +1,52 @@
+"""Publishing: which run predictions, segment reads and look-ups serve."""
+
+import time
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from config.api.exceptions import Conflict
+from datasets.models import Dataset
+
+from ..models import ClusteringRun
+from ..signals import run_published
+
+Status = ClusteringRun.Status
+PUBLISHED_VERSION_KEY = "published-run-version"
+
+
+def run_publish(*, run: ClusteringRun, user: User | None = None) -> ClusteringRun:
+    """Make a succeeded run the published one of its dataset owner's scope, atomically: the
+    owner's previously published run is unpublished in the same transaction. After the commit
+    the cache key `published-run-version` is bumped and `run_published` is sent.
+    Conflict when the run has not succeeded."""
+    now = timezone.now()
+    with transaction.atomic():
+        owner_id = Dataset.objects.filter(pk=run.dataset_id).values_list("owner_id", flat=True)[0]
+        ClusteringRun.objects.filter(dataset__owner_id=owner_id, is_published=True).exclude(
+            pk=run.pk
+        ).update(is_published=False)
+        published = ClusteringRun.objects.filter(pk=run.pk, status=Status.SUCCEEDED).update(
+            is_published=True, published_at=now
+        )
+        if not published:
+            current = ClusteringRun.objects.filter(pk=run.pk).values_list("status", flat=True)
+            raise Conflict(
+                f"Run {run.pk} is {current.first() or 'gone'}; only a succeeded run can be "
+                "published."
+            )
+        run_id = run.pk
+        transaction.on_commit(lambda: _published_announce(run_id=run_id))
+    run.refresh_from_db()
+    return run
+
+
+def _published_announce(*, run_id: int) -> None:
+    """Bump the version every per-process cache compares against, then tell the receivers."""
+    try:
+        cache.incr(PUBLISHED_VERSION_KEY)
+    except ValueError:  # not set yet (or evicted): start from a time so it never goes back
+        cache.set(PUBLISHED_VERSION_KEY, time.time_ns() // 1000, timeout=None)
+    run_published.send(sender=ClusteringRun, run=ClusteringRun.objects.get(pk=run_id))

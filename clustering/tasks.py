@@ -1,0 +1,31 @@
+"""Celery entry points of the clustering app: a few lines each, ids in, services do the work."""
+
+from celery import shared_task
+from django.conf import settings
+
+# The hard limit is RUN_TIME_LIMIT_S; the soft one comes earlier so the run can record why it
+# stopped. Both sit below the broker's visibility timeout (CELERY_VISIBILITY_TIMEOUT_S), so a
+# message is never handed to a second worker while the first may still be working on it.
+RUN_SOFT_TIME_LIMIT_S = max(1, settings.RUN_TIME_LIMIT_S - min(60, settings.RUN_TIME_LIMIT_S // 10))
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=RUN_SOFT_TIME_LIMIT_S,
+    time_limit=settings.RUN_TIME_LIMIT_S,
+    ignore_result=True,
+)
+def run_execute_task(run_id: int) -> None:
+    """Execute one clustering run; idempotent by id (a redelivered message does nothing)."""
+    from .services import run_execute
+
+    run_execute(run_id=run_id)
+
+
+@shared_task(ignore_result=True)
+def runs_fail_stale_task() -> int:
+    """Periodic (CELERY_BEAT_SCHEDULE): fail runs whose worker died or passed its time limit."""
+    from .services import runs_fail_stale
+
+    return runs_fail_stale()
