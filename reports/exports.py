@@ -25,6 +25,7 @@ from openpyxl.styles import Font
 
 DANGEROUS_FIRST_CHARACTERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 CSV_CHUNK_ROWS = 100_000  # bounded memory per write; measured no slower than one to_csv call
+CSV_LINE_END = "\r\n"
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit (1,048,576) minus the header row
 
 
@@ -72,9 +73,13 @@ def write_csv(frame: pd.DataFrame, handle: IO[str], *, chunk_rows: int = CSV_CHU
     """Write a spreadsheet-safe CSV in chunks of `chunk_rows`; returns the rows written.
     `handle` is a text file opened with `newline=""`."""
     safe = spreadsheet_safe(frame)
-    safe.iloc[:0].to_csv(handle, index=False)
+    # CRLF ends rows (RFC 4180), and makes the writer quote any field holding a CR or an LF, so
+    # a stray carriage return inside a value never splits a row.
+    safe.iloc[:0].to_csv(handle, index=False, lineterminator=CSV_LINE_END)
     for start in range(0, len(safe), chunk_rows):
-        safe.iloc[start : start + chunk_rows].to_csv(handle, index=False, header=False)
+        safe.iloc[start : start + chunk_rows].to_csv(
+            handle, index=False, header=False, lineterminator=CSV_LINE_END
+        )
     return len(safe)
 
 

@@ -200,7 +200,9 @@ def _near_threshold(derived: DerivedCustomers) -> list[Insight]:
         if lower_tier == upper_tier:
             continue
         gap = float((bound - values[near]).mean())
-        word = "lifetime value" if column == "clv" else "average purchase amount"
+        word = {"clv": "lifetime value", "yearly_spend": "yearly spend"}.get(
+            column, "average purchase amount"
+        )
         share = count * 100 / max(len(data), 1)
         found.append(
             Insight(

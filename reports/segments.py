@@ -8,6 +8,9 @@ Segment types and the schema roles they need:
   `purchase_tier` (purchase_amount), `clv` (purchase_amount, purchase_frequency, tenure),
   `cluster` (no role: the run's assignments, passed as a `cluster_label` column).
 
+Purchase tiers bracket a customer's yearly spend (average purchase amount x purchase frequency)
+when the dataset has a frequency column, else the average purchase amount alone.
+
 Customer lifetime value (CLV) = average purchase amount x purchase frequency (a year) x lifespan
 in years (the `tenure` column, in months unless its name says years). CLV tiers are quantiles of
 the dataset's own CLV: Platinum, Gold, Silver, Bronze.
@@ -221,8 +224,13 @@ def income_bracket_of(
     return bracket_of(None if income is None else income * scale, rules.income_brackets)
 
 
-def purchase_tier_of(amount: float | None, *, rules: SegmentRules) -> str | None:
-    """The purchase tier of one average purchase amount (e.g. "High Spender (>3k)")."""
+def purchase_tier_of(
+    amount: float | None, *, rules: SegmentRules, frequency: float | None = None
+) -> str | None:
+    """The purchase tier of one customer (e.g. "High Spender (>3k)"): of the yearly spend when
+    the dataset has a frequency column (pass it), else of the average purchase amount."""
+    if amount is not None and frequency is not None:
+        amount = float(amount) * float(frequency)
     return bracket_of(amount, rules.purchase_tiers)
 
 
@@ -307,10 +315,11 @@ def derive_customers(
     if {"purchase_amount", "purchase_frequency", "lifespan_years"} <= set(out):
         out["clv"] = out["purchase_amount"] * out["purchase_frequency"] * out["lifespan_years"]
 
+    if {"purchase_amount", "purchase_frequency"} <= set(out):
+        out["yearly_spend"] = out["purchase_amount"] * out["purchase_frequency"]
     if "clv" in out:
         value_column = "clv"
-    elif {"purchase_amount", "purchase_frequency"} <= set(out):
-        out["yearly_spend"] = out["purchase_amount"] * out["purchase_frequency"]
+    elif "yearly_spend" in out:
         value_column = "yearly_spend"
     elif "purchase_amount" in out:
         value_column = "purchase_amount"
@@ -328,14 +337,14 @@ def derive_customers(
         scale = income_scale(out["income"], income_column=roles["income"])
         out[key] = _cut(out["income"] * scale, rules.income_brackets)
     elif segment_type == "purchase_tier":
-        out[key] = _cut(out["purchase_amount"], rules.purchase_tiers)
+        threshold_column = "yearly_spend" if "yearly_spend" in out else "purchase_amount"
+        out[key] = _cut(out[threshold_column], rules.purchase_tiers)
         thresholds = {
             upper.label: float(lower.upper)
             for lower, upper in zip(
                 rules.purchase_tiers[:-1], rules.purchase_tiers[1:], strict=True
             )
         }
-        threshold_column = "purchase_amount"
     elif segment_type == "clv":
         thresholds = clv_thresholds(out["clv"], rules=rules)
         labels = [rules.bottom_clv_tier] + [label for label, _ in reversed(rules.clv_tiers)]
@@ -365,6 +374,7 @@ def derive_customers(
 AGGREGATES = (  # (output name, per-customer column, how)
     ("avg_purchase_amount", "purchase_amount", "mean"),
     ("avg_frequency", "purchase_frequency", "mean"),
+    ("avg_yearly_spend", "yearly_spend", "mean"),
     ("avg_clv", "clv", "mean"),
     ("avg_income", "income", "mean"),
     ("avg_lifespan_years", "lifespan_years", "mean"),
