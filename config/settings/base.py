@@ -316,6 +316,18 @@ SYNC_CLUSTER_MAX_ROWS = env.int("SYNC_CLUSTER_MAX_ROWS", default=50_000)
 MAX_ACTIVE_RUNS_PER_USER = env.int("MAX_ACTIVE_RUNS_PER_USER", default=3)
 PREDICT_BATCH_MAX_ROWS = env.int("PREDICT_BATCH_MAX_ROWS", default=1000)
 EXPORT_TTL_S = env.int("EXPORT_TTL_S", default=86400)
+# Exports of runs above this many rows are built by a Celery worker instead of the request.
+EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=50_000)
+EXPORT_TIME_LIMIT_S = env.int("EXPORT_TIME_LIMIT_S", default=1800)
+EXPORT_PURGE_INTERVAL_S = env.float("EXPORT_PURGE_INTERVAL_S", default=3600.0)
+CELERY_BEAT_SCHEDULE["reports-exports-purge-expired"] = {
+    "task": "reports.tasks.exports_purge_expired_task",
+    "schedule": EXPORT_PURGE_INTERVAL_S,
+}
+# Segment report brackets and tiers over the defaults of reports/segments.py, as JSON, e.g.
+# {"age_groups": [[25, "18-25"], [null, "26+"]], "clv_tiers": [["Platinum", 0.9], ["Gold", 0.7]]}
+REPORT_SEGMENT_RULES = env.json("REPORT_SEGMENT_RULES", default={})
+REPORT_CACHE_TTL_S = env.int("REPORT_CACHE_TTL_S", default=86400)
 
 # --- Logging: every line carries the request id --------------------------------------------------
 LOGGING = {
