@@ -10,7 +10,7 @@ import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -56,7 +56,7 @@ def published_run_get(*, user: User | None = None) -> ClusteringRun | None:
     return (
         ClusteringRun.objects.select_related("dataset")
         .filter(is_published=True, status=ClusteringRun.Status.SUCCEEDED)
-        .order_by("-published_at", "-id")
+        .order_by(F("published_at").desc(nulls_last=True), "-id")
         .first()
     )
 
