@@ -1,0 +1,42 @@
+"""The pure clustering engine: DataFrame + schema + parameters in, named and explained clusters out.
+
+Imports nothing from Django or our apps, so it is tested and benchmarked alone. The interface
+other apps use (docs/architecture.md):
+
+- ``fit(frame, *, schema, features, algorithm, params, progress=None, should_cancel=None)``
+  -> EngineResult
+- ``sweep_k(frame, *, schema, features, k_min=2, k_max=10, random_state=0)`` -> KSweepResult
+- ``load_model(artifact)`` -> FittedModel with ``predict(frame_or_records)``
+  -> (labels, confidences)
+- ``dendrogram_png(artifact, max_leaves=30)`` -> PNG bytes
+- ``EngineInputError`` (a sentence for the user), ``EngineCancelled``
+"""
+
+from clustering.engine.algorithms import ALGORITHMS, LINKAGES, MAX_CLUSTERS, MIN_CLUSTERS
+from clustering.engine.dendrogram import dendrogram_png
+from clustering.engine.errors import EngineCancelled, EngineInputError
+from clustering.engine.fitting import fit, sweep_k, validate_params
+from clustering.engine.model import FittedModel, load_model
+from clustering.engine.preprocess import infer_schema
+from clustering.engine.results import ClusterResult, EngineResult, KSweepResult
+from clustering.engine.words import recommendation
+
+__all__ = [
+    "ALGORITHMS",
+    "LINKAGES",
+    "MAX_CLUSTERS",
+    "MIN_CLUSTERS",
+    "ClusterResult",
+    "EngineCancelled",
+    "EngineInputError",
+    "EngineResult",
+    "FittedModel",
+    "KSweepResult",
+    "dendrogram_png",
+    "fit",
+    "infer_schema",
+    "load_model",
+    "recommendation",
+    "sweep_k",
+    "validate_params",
+]

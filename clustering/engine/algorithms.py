@@ -1,0 +1,364 @@
+"""The clustering algorithms: a float32 model matrix + parameters in, an AlgorithmFit out.
+
+Every algorithm ends with centroids in model space, so prediction is one rule for all of them
+(nearest centroid; most probable component for a Gaussian mixture). Large inputs are handled
+without O(n^2) work: MiniBatch K-Means above MINIBATCH_ABOVE_ROWS, hierarchical clustering and
+DBSCAN fitted on a sample and extended to every row, the mixture fitted on a sample.
+Imports numpy, scipy and scikit-learn only.
+"""
+
+from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+
+import numpy as np
+from kneed import KneeLocator
+from scipy.cluster.hierarchy import cut_tree, linkage
+from sklearn.cluster import DBSCAN, KMeans, MiniBatchKMeans
+from sklearn.mixture import GaussianMixture
+from sklearn.neighbors import NearestNeighbors
+from threadpoolctl import threadpool_limits
+
+from clustering.engine.errors import EngineInputError
+
+ALGORITHMS = ("kmeans", "minibatch_kmeans", "hierarchical", "dbscan", "gmm")
+LINKAGES = ("ward", "complete", "average", "single")
+MIN_CLUSTERS, MAX_CLUSTERS = 2, 15
+MINIBATCH_ABOVE_ROWS = 100_000  # full K-Means gains nothing but time past this (bench_engine)
+MINIBATCH_BATCH_ROWS = 4_096  # large batches keep both cores busy; quality is unchanged
+SMALL_DATA_ROWS = 10_000  # below this, 10 k-means++ starts cost nothing and avoid a poor optimum
+HIERARCHICAL_MAX_ROWS = 5_000  # the linkage needs n^2/2 float64 distances: 100 MB at 5,000
+DBSCAN_FIT_ROWS = 50_000  # neighbourhood lists grow with density; past this fit on a sample
+GMM_FIT_ROWS = 100_000  # full-covariance EM on more rows changes little and costs minutes
+EPS_SAMPLE_ROWS = 10_000  # the k-distance curve is estimated on this many rows
+PREDICT_CHUNK_ROWS = 200_000  # distance blocks stay at a few tens of MB
+SINGLE_THREAD_ROWS = 20_000  # below this, OpenMP/BLAS threads cost more than they save: on a busy
+# 2-core host a 600-row KMeans(n_init=10) took 2.8 s threaded and 0.04 s on one thread
+
+
+@dataclass(frozen=True)
+class AlgorithmFit:
+    """Labels for every row plus the model-space parameters that predict new rows."""
+
+    algorithm: str  # the algorithm actually run (kmeans may become minibatch_kmeans)
+    labels: np.ndarray  # int32, one per row in input order; -1 is DBSCAN noise
+    centroids: np.ndarray  # float64 (k, m) in model space, one row per entry of centroid_labels
+    centroid_labels: tuple[int, ...]
+    inertia: float  # sum of squared distances of rows to their own centroid (noise excluded)
+    memberships: np.ndarray | None = None  # float32 (n, k) soft memberships (gmm)
+    gmm: dict | None = None  # artifact part: weights, means, precisions_cholesky, covariance_type
+    dendrogram: dict | None = None  # artifact part: linkage matrix and leaf count
+    eps: float | None = None
+    min_samples: int | None = None
+    fitted_rows: int = 0  # rows the algorithm itself saw (fewer than all when sampled)
+    notes: tuple[str, ...] = ()
+
+
+def threads_for(n_rows: int) -> AbstractContextManager:
+    """One native thread for small inputs (see SINGLE_THREAD_ROWS), all cores for large ones."""
+    return threadpool_limits(limits=1) if n_rows <= SINGLE_THREAD_ROWS else nullcontext()
+
+
+def run_algorithm(matrix: np.ndarray, *, algorithm: str, params: Mapping) -> AlgorithmFit:
+    """Fit ``algorithm`` on ``matrix`` with validated ``params`` (see fitting.validate_params)."""
+    n_clusters = params.get("n_clusters")
+    seed = int(params.get("random_state", 0))
+    if algorithm in ("kmeans", "minibatch_kmeans"):
+        return fit_kmeans(
+            matrix,
+            n_clusters=n_clusters,
+            seed=seed,
+            max_iter=int(params.get("max_iter", 300)),
+            n_init=params.get("n_init"),
+            minibatch=algorithm == "minibatch_kmeans",
+        )
+    if algorithm == "hierarchical":
+        return fit_hierarchical(
+            matrix,
+            n_clusters=n_clusters,
+            method=params.get("linkage", "ward"),
+            seed=seed,
+            allow_sampling=bool(params.get("allow_sampling", True)),
+        )
+    if algorithm == "dbscan":
+        return fit_dbscan(
+            matrix, eps=params.get("eps"), min_samples=params.get("min_samples"), seed=seed
+        )
+    if algorithm == "gmm":
+        return fit_gmm(
+            matrix, n_clusters=n_clusters, seed=seed, max_iter=int(params.get("max_iter", 200))
+        )
+    raise EngineInputError(
+        f"Unknown algorithm '{algorithm}'; choose one of {', '.join(ALGORITHMS)}."
+    )
+
+
+def fit_kmeans(
+    matrix: np.ndarray,
+    *,
+    n_clusters: int,
+    seed: int,
+    max_iter: int = 300,
+    n_init: int | None = None,
+    minibatch: bool = False,
+) -> AlgorithmFit:
+    """k-means++ K-Means; MiniBatch K-Means when asked or above MINIBATCH_ABOVE_ROWS."""
+    notes = []
+    if minibatch or len(matrix) > MINIBATCH_ABOVE_ROWS:
+        if not minibatch:
+            notes.append(
+                f"MiniBatch K-Means was used: {len(matrix):,} rows is above the "
+                f"{MINIBATCH_ABOVE_ROWS:,}-row threshold for full K-Means."
+            )
+        model = MiniBatchKMeans(
+            n_clusters=n_clusters,
+            init="k-means++",
+            n_init=n_init or 3,
+            max_iter=max_iter,
+            batch_size=MINIBATCH_BATCH_ROWS,
+            random_state=seed,
+        ).fit(matrix)
+        algorithm = "minibatch_kmeans"
+    else:
+        starts = n_init or (10 if len(matrix) <= SMALL_DATA_ROWS else 1)
+        model = KMeans(
+            n_clusters=n_clusters,
+            init="k-means++",
+            n_init=starts,
+            max_iter=max_iter,
+            random_state=seed,
+        ).fit(matrix)
+        algorithm = "kmeans"
+    labels = model.labels_.astype(np.int32)
+    return AlgorithmFit(
+        algorithm=algorithm,
+        labels=labels,
+        centroids=model.cluster_centers_.astype(np.float64),
+        centroid_labels=tuple(range(n_clusters)),
+        inertia=float(model.inertia_),
+        fitted_rows=len(matrix),
+        notes=tuple(notes),
+    )
+
+
+def fit_hierarchical(
+    matrix: np.ndarray, *, n_clusters: int, method: str, seed: int, allow_sampling: bool = True
+) -> AlgorithmFit:
+    """Agglomerative clustering (scipy linkage, cut at ``n_clusters``).
+
+    Above HIERARCHICAL_MAX_ROWS it runs on a random sample and every row takes the cluster of its
+    nearest sample-cluster centroid, or, with ``allow_sampling`` false, it is refused.
+    """
+    if method not in LINKAGES:
+        raise EngineInputError(f"Unknown linkage '{method}'; choose one of {', '.join(LINKAGES)}.")
+    notes = []
+    sample_rows = None
+    fitted = matrix
+    if len(matrix) > HIERARCHICAL_MAX_ROWS:
+        if not allow_sampling:
+            raise EngineInputError(
+                f"Hierarchical clustering is limited to {HIERARCHICAL_MAX_ROWS:,} rows (its memory "
+                f"grows with the square of the rows); this data has {len(matrix):,}. Use kmeans, "
+                "or allow sampling."
+            )
+        sample_rows = _sample_rows(len(matrix), HIERARCHICAL_MAX_ROWS, seed)
+        fitted = matrix[sample_rows]
+        notes.append(
+            f"Hierarchical clustering was fitted on a random sample of {HIERARCHICAL_MAX_ROWS:,} "
+            f"of {len(matrix):,} rows; the other rows joined the cluster with the nearest centroid."
+        )
+    tree = linkage(fitted.astype(np.float64), method=method)
+    fitted_labels = cut_tree(tree, n_clusters=n_clusters).ravel().astype(np.int32)
+    centroids = _centroids(fitted, fitted_labels, n_clusters)
+    if sample_rows is None:
+        labels = fitted_labels
+    else:
+        labels, _ = nearest_centroids(matrix, centroids)
+        labels[sample_rows] = fitted_labels  # sampled rows keep the tree's own answer
+    return AlgorithmFit(
+        algorithm="hierarchical",
+        labels=labels,
+        centroids=centroids,
+        centroid_labels=tuple(range(n_clusters)),
+        inertia=within_sum_of_squares(matrix, labels, centroids),
+        dendrogram={"linkage": tree.tolist(), "n_leaves": len(fitted)},
+        fitted_rows=len(fitted),
+        notes=tuple(notes),
+    )
+
+
+def fit_dbscan(
+    matrix: np.ndarray, *, eps: float | None, min_samples: int | None, seed: int
+) -> AlgorithmFit:
+    """Density clusters; noise is label -1. ``eps`` comes from the k-distance curve when absent.
+
+    Above DBSCAN_FIT_ROWS it runs on a sample; other rows join the cluster of their nearest core
+    sample within ``eps``, else they are noise.
+    """
+    neighbours = int(min_samples or max(5, 2 * matrix.shape[1]))
+    if neighbours < 2:
+        raise EngineInputError(f"min_samples must be at least 2; got {neighbours}.")
+    notes = []
+    if eps is None:
+        eps = estimate_eps(matrix, min_samples=neighbours, seed=seed)
+        notes.append(
+            f"eps = {eps:.3g}, estimated from the knee of the {neighbours}-distance curve."
+        )
+    eps = float(eps)
+    if eps <= 0:
+        raise EngineInputError(f"eps must be above 0; got {eps}.")
+    sample_rows = None
+    fitted = matrix
+    if len(matrix) > DBSCAN_FIT_ROWS:
+        sample_rows = _sample_rows(len(matrix), DBSCAN_FIT_ROWS, seed)
+        fitted = matrix[sample_rows]
+        notes.append(
+            f"DBSCAN was fitted on a random sample of {DBSCAN_FIT_ROWS:,} of {len(matrix):,} rows; "
+            "the other rows joined the cluster of their nearest core point within eps."
+        )
+    model = DBSCAN(eps=eps, min_samples=neighbours).fit(fitted)
+    fitted_labels = model.labels_.astype(np.int32)
+    n_found = int(fitted_labels.max()) + 1
+    if n_found < 2:
+        raise EngineInputError(
+            f"DBSCAN found {max(n_found, 0)} cluster(s) with eps={eps:.3g} and "
+            f"min_samples={neighbours}; lower eps or min_samples to split the data, or pick "
+            "another algorithm."
+        )
+    if sample_rows is None:
+        labels = fitted_labels
+    else:
+        cores = model.core_sample_indices_
+        index = NearestNeighbors(n_neighbors=1).fit(fitted[cores])
+        labels = np.full(len(matrix), -1, dtype=np.int32)
+        for start in range(0, len(matrix), PREDICT_CHUNK_ROWS):
+            block = matrix[start : start + PREDICT_CHUNK_ROWS]
+            distance, nearest = index.kneighbors(block)
+            near = distance[:, 0] <= eps
+            labels[start : start + len(block)][near] = fitted_labels[cores][nearest[near, 0]]
+        labels[sample_rows] = fitted_labels
+    centroids = _centroids(matrix, labels, n_found)
+    noise = int((labels == -1).sum())
+    if noise:
+        notes.append(f"{noise:,} rows are noise (label -1): too far from any dense region.")
+    return AlgorithmFit(
+        algorithm="dbscan",
+        labels=labels,
+        centroids=centroids,
+        centroid_labels=tuple(range(n_found)),
+        inertia=within_sum_of_squares(matrix, labels, centroids),
+        eps=eps,
+        min_samples=neighbours,
+        fitted_rows=len(fitted),
+        notes=tuple(notes),
+    )
+
+
+def fit_gmm(matrix: np.ndarray, *, n_clusters: int, seed: int, max_iter: int = 200) -> AlgorithmFit:
+    """Full-covariance Gaussian mixture with soft memberships for every row."""
+    notes = []
+    fitted = matrix
+    if len(matrix) > GMM_FIT_ROWS:
+        fitted = matrix[_sample_rows(len(matrix), GMM_FIT_ROWS, seed)]
+        notes.append(
+            f"The Gaussian mixture was fitted on a random sample of {GMM_FIT_ROWS:,} of "
+            f"{len(matrix):,} rows and then applied to every row."
+        )
+    model = GaussianMixture(
+        n_components=n_clusters,
+        covariance_type="full",
+        max_iter=max_iter,
+        random_state=seed,
+        reg_covar=1e-5,  # one-hot columns are often near-constant inside a component
+    ).fit(fitted.astype(np.float64))
+    memberships = np.empty((len(matrix), n_clusters), dtype=np.float32)
+    for start in range(0, len(matrix), PREDICT_CHUNK_ROWS):
+        block = matrix[start : start + PREDICT_CHUNK_ROWS].astype(np.float64)
+        memberships[start : start + len(block)] = model.predict_proba(block)
+    labels = memberships.argmax(axis=1).astype(np.int32)
+    centroids = model.means_.astype(np.float64)
+    return AlgorithmFit(
+        algorithm="gmm",
+        labels=labels,
+        centroids=centroids,
+        centroid_labels=tuple(range(n_clusters)),
+        inertia=within_sum_of_squares(matrix, labels, centroids),
+        memberships=memberships,
+        gmm={
+            "weights": model.weights_.tolist(),
+            "means": model.means_.tolist(),
+            "precisions_cholesky": model.precisions_cholesky_.tolist(),
+            "covariance_type": "full",
+        },
+        fitted_rows=len(fitted),
+        notes=tuple(notes),
+    )
+
+
+def estimate_eps(matrix: np.ndarray, *, min_samples: int, seed: int) -> float:
+    """eps at the knee of the sorted distances to the ``min_samples``-th neighbour (kneedle)."""
+    sample = matrix
+    if len(matrix) > EPS_SAMPLE_ROWS:
+        sample = matrix[_sample_rows(len(matrix), EPS_SAMPLE_ROWS, seed)]
+    neighbours = min(min_samples, len(sample) - 1)
+    distances, _ = NearestNeighbors(n_neighbors=neighbours + 1).fit(sample).kneighbors(sample)
+    curve = np.sort(distances[:, -1].astype(np.float64))
+    knee = KneeLocator(np.arange(len(curve)), curve, curve="convex", direction="increasing").knee
+    eps = float(curve[int(knee)]) if knee is not None else float(np.quantile(curve, 0.9))
+    return eps if eps > 0 else float(curve[curve > 0].min(initial=1e-3))
+
+
+def refit_labels(
+    matrix: np.ndarray, *, fit: AlgorithmFit, params: Mapping, seed: int
+) -> np.ndarray:
+    """Labels of a fresh fit of the same algorithm on ``matrix`` (a resample), for stability."""
+    if fit.algorithm in ("kmeans", "minibatch_kmeans"):
+        return fit_kmeans(matrix, n_clusters=len(fit.centroid_labels), seed=seed, n_init=1).labels
+    if fit.algorithm == "hierarchical":
+        method = params.get("linkage", "ward")
+        return fit_hierarchical(
+            matrix, n_clusters=len(fit.centroid_labels), method=method, seed=seed
+        ).labels
+    if fit.algorithm == "gmm":
+        return fit_gmm(matrix, n_clusters=len(fit.centroid_labels), seed=seed).labels
+    model = DBSCAN(eps=fit.eps, min_samples=fit.min_samples).fit(matrix)
+    return model.labels_
+
+
+def nearest_centroids(matrix: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index of the nearest centroid, distances to every centroid) per row, in chunks."""
+    labels = np.empty(len(matrix), dtype=np.int32)
+    distances = np.empty((len(matrix), len(centroids)), dtype=np.float32)
+    centres = centroids.astype(matrix.dtype)
+    centre_norms = (centres**2).sum(axis=1)
+    for start in range(0, len(matrix), PREDICT_CHUNK_ROWS):
+        block = matrix[start : start + PREDICT_CHUNK_ROWS]
+        squared = (block**2).sum(axis=1)[:, None] - 2 * block @ centres.T + centre_norms[None, :]
+        np.maximum(squared, 0, out=squared)
+        distances[start : start + len(block)] = np.sqrt(squared)
+        labels[start : start + len(block)] = squared.argmin(axis=1)
+    return labels, distances
+
+
+def within_sum_of_squares(matrix: np.ndarray, labels: np.ndarray, centroids: np.ndarray) -> float:
+    """Sum of squared distances of rows to their own centroid; noise rows are left out."""
+    total = 0.0
+    for label in range(len(centroids)):
+        members = matrix[labels == label]
+        total += float(((members - centroids[label].astype(matrix.dtype)) ** 2).sum())
+    return total
+
+
+def _centroids(matrix: np.ndarray, labels: np.ndarray, n_clusters: int) -> np.ndarray:
+    centroids = np.zeros((n_clusters, matrix.shape[1]), dtype=np.float64)
+    members = labels >= 0
+    kept_labels = labels[members]
+    counts = np.bincount(kept_labels, minlength=n_clusters)
+    for column in range(matrix.shape[1]):
+        sums = np.bincount(kept_labels, weights=matrix[members, column], minlength=n_clusters)
+        centroids[:, column] = sums / np.maximum(counts, 1)
+    return centroids
+
+
+def _sample_rows(n_rows: int, size: int, seed: int) -> np.ndarray:
+    return np.sort(np.random.default_rng(seed).choice(n_rows, size=size, replace=False))

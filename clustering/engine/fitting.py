@@ -1,0 +1,422 @@
+"""``fit`` and ``sweep_k``: DataFrame + schema + parameters in, EngineResult / KSweepResult out.
+
+Stages run in order (preprocessing, choosing k, fitting, scoring, interpreting, naming); between
+stages the engine reports ``progress(percent, stage)`` and asks ``should_cancel()``, raising
+EngineCancelled when it answers True. The model matrix is built once and reused by every stage.
+"""
+
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from kneed import KneeLocator
+
+from clustering.engine import interpret, words
+from clustering.engine.algorithms import (
+    ALGORITHMS,
+    LINKAGES,
+    MAX_CLUSTERS,
+    MIN_CLUSTERS,
+    MINIBATCH_ABOVE_ROWS,
+    fit_kmeans,
+    run_algorithm,
+    threads_for,
+)
+from clustering.engine.errors import EngineCancelled, EngineInputError
+from clustering.engine.model import build_artifact, json_safe
+from clustering.engine.preprocess import Prepared, prepare
+from clustering.engine.results import ClusterResult, EngineResult, KSweepResult
+
+Progress = Callable[[int, str], None]
+ShouldCancel = Callable[[], bool]
+
+AUTO_K_MAX = 10  # without n_clusters, k is chosen by silhouette among 2..10
+DEFAULTS = {
+    "n_clusters": None,  # None: chosen by the best silhouette of a k sweep
+    "random_state": 0,
+    "normalize": True,
+    "use_pca": False,
+    "pca_components": None,
+    "pca_variance": None,
+    "linkage": "ward",
+    "eps": None,  # None: estimated from the k-distance curve
+    "min_samples": None,  # None: max(5, 2 * model features)
+    "max_iter": 300,
+    "n_init": None,  # None: 10 starts up to 10,000 rows, else 1 (3 for MiniBatch)
+    "allow_sampling": True,  # hierarchical above its row limit: sample, or refuse when False
+    "stability": True,  # re-fit on resamples to score stability (a few small fits)
+}
+NEEDS_K = ("kmeans", "minibatch_kmeans", "hierarchical", "gmm")
+
+
+def fit(
+    frame: pd.DataFrame,
+    *,
+    schema: Sequence[Mapping] | None = None,
+    features: Sequence[str] | None = None,
+    algorithm: str = "kmeans",
+    params: Mapping | None = None,
+    progress: Progress | None = None,
+    should_cancel: ShouldCancel | None = None,
+) -> EngineResult:
+    """Cluster ``frame`` and explain the clusters. Deterministic for a given ``random_state``.
+
+    Raises EngineInputError (a sentence for the user) for bad parameters or unusable data, and
+    EngineCancelled when ``should_cancel()`` turns True between stages.
+    """
+    with threads_for(len(frame)):
+        return _fit(frame, schema, features, algorithm, params, progress, should_cancel)
+
+
+def _fit(
+    frame: pd.DataFrame,
+    schema: Sequence[Mapping] | None,
+    features: Sequence[str] | None,
+    algorithm: str,
+    params: Mapping | None,
+    progress: Progress | None,
+    should_cancel: ShouldCancel | None,
+) -> EngineResult:
+    stage = _Stages(progress, should_cancel)
+    options = validate_params(algorithm, params or {}, n_rows=len(frame))
+    seed = options["random_state"]
+    notes = list(options.pop("_notes"))
+
+    stage.begin(5, "preprocessing")
+    prepared = _prepare(frame, schema=schema, features=features, options=options)
+    notes += prepared.notes
+    matrix = prepared.matrix
+
+    if algorithm in NEEDS_K and options["n_clusters"] is None:
+        stage.begin(10, "choosing k")
+        k_values = tuple(range(MIN_CLUSTERS, min(AUTO_K_MAX, len(matrix) - 1) + 1))
+        sweep = _sweep(matrix, k_values=k_values, seed=seed, stage=None)
+        options["n_clusters"] = sweep.optimal_k
+        notes.append(
+            f"n_clusters = {sweep.optimal_k}, the best silhouette among k = "
+            f"{k_values[0]}..{k_values[-1]}."
+        )
+
+    stage.begin(20, "fitting")
+    fitted = run_algorithm(matrix, algorithm=algorithm, params=options)
+    notes += fitted.notes
+    if fitted.eps is not None:
+        options["eps"] = fitted.eps
+        options["min_samples"] = fitted.min_samples
+
+    stage.begin(60, "scoring")
+    metrics = interpret.quality_metrics(matrix, fitted.labels, seed=seed)
+    confidences = interpret.confidences(matrix, fitted)
+
+    stage.begin(70, "interpreting")
+    explanation = interpret.explain(prepared, fitted.labels)
+    accuracy = interpret.surrogate_accuracy(prepared.encoded, fitted.labels, seed=seed)
+    robustness = (
+        interpret.stability(matrix, fitted, options, seed=seed)
+        if options["stability"]
+        else {"stability": None, "stability_method": "not computed (stability: false)"}
+    )
+
+    stage.begin(90, "naming")
+    clusters = _clusters(prepared, explanation)
+    names = {cluster.label: cluster.name for cluster in clusters}
+    by_size = sorted(clusters, key=lambda c: (-c.size, c.label))
+    recommendations = tuple(cluster.recommendation for cluster in by_size)
+    artifact = build_artifact(
+        transform=prepared.transform, features=prepared.features, fit=fitted, names=names
+    )
+    n_clusters = len(fitted.centroid_labels)
+    metrics.update(
+        {
+            "inertia": fitted.inertia,
+            "n_clusters": n_clusters,
+            "n_noise": explanation.sizes.get(-1, 0),
+            "cluster_sizes": {str(label): size for label, size in explanation.sizes.items()},
+            "cluster_percentages": {
+                str(label): pct for label, pct in explanation.percentages.items()
+            },
+            "n_samples": len(matrix),
+            "n_encoded_features": prepared.encoded.shape[1],
+            "n_model_features": matrix.shape[1],
+            "fitted_rows": fitted.fitted_rows,
+            "accuracy": accuracy,
+            **robustness,
+        }
+    )
+    stage.begin(100, "done")
+    return EngineResult(
+        algorithm=fitted.algorithm,
+        parameters=json_safe(options),
+        features=prepared.features,
+        labels=fitted.labels,
+        confidences=confidences,
+        memberships=fitted.memberships,
+        clusters=tuple(clusters),
+        metrics=json_safe(metrics),
+        feature_importance=json_safe(explanation.feature_importance),
+        feature_importance_method=interpret.IMPORTANCE_METHOD,
+        accuracy=accuracy,
+        stability=robustness["stability"],
+        n_samples=len(matrix),
+        n_encoded_features=prepared.encoded.shape[1],
+        recommendations=recommendations,
+        notes=tuple(notes),
+        timings=stage.timings,
+        artifact=artifact,
+    )
+
+
+def sweep_k(
+    frame: pd.DataFrame,
+    *,
+    schema: Sequence[Mapping] | None = None,
+    features: Sequence[str] | None = None,
+    k_min: int = 2,
+    k_max: int = 10,
+    random_state: int = 0,
+    params: Mapping | None = None,
+    progress: Progress | None = None,
+    should_cancel: ShouldCancel | None = None,
+) -> KSweepResult:
+    """Inertia (with the kneedle elbow), silhouette, Davies-Bouldin and Calinski-Harabasz for
+    k = k_min..k_max (at most 15) with K-Means; optimal k = the best silhouette.
+
+    k_max is lowered to rows - 1 on tiny data (said in ``notes``); ``params`` may carry the
+    preprocessing options of ``fit`` (normalize, use_pca, ...).
+    """
+    started = time.perf_counter()
+    for name, value in (("k_min", k_min), ("k_max", k_max)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise EngineInputError(f"{name} must be a whole number; got {value!r}.")
+    if not MIN_CLUSTERS <= k_min <= k_max <= MAX_CLUSTERS:
+        raise EngineInputError(
+            f"Choose {MIN_CLUSTERS} <= k_min <= k_max <= {MAX_CLUSTERS}; got k_min={k_min}, "
+            f"k_max={k_max}."
+        )
+    options = validate_params("kmeans", {**(params or {}), "random_state": random_state}, n_rows=0)
+    notes = list(options.pop("_notes"))
+    if k_min >= len(frame):
+        raise EngineInputError(
+            f"k_min ({k_min}) must be smaller than the number of rows ({len(frame)})."
+        )
+    if k_max >= len(frame):
+        notes.append(
+            f"k_max lowered from {k_max} to {len(frame) - 1}: there are {len(frame)} rows."
+        )
+        k_max = len(frame) - 1
+    stage = _Stages(progress, should_cancel)
+    stage.begin(5, "preprocessing")
+    with threads_for(len(frame)):
+        prepared = _prepare(frame, schema=schema, features=features, options=options)
+        sweep = _sweep(
+            prepared.matrix, k_values=tuple(range(k_min, k_max + 1)), seed=random_state, stage=stage
+        )
+    stage.begin(100, "done")
+    algorithm = "minibatch_kmeans" if len(prepared.matrix) > MINIBATCH_ABOVE_ROWS else "kmeans"
+    return KSweepResult(
+        **{**sweep.__dict__, "seconds": round(time.perf_counter() - started, 3)},
+        algorithm=algorithm,
+        notes=tuple(notes + list(prepared.notes)),
+    )
+
+
+def validate_params(algorithm: str, params: Mapping, *, n_rows: int) -> dict:
+    """Defaults filled in and every value checked; EngineInputError names the bad one."""
+    if algorithm not in ALGORITHMS:
+        raise EngineInputError(
+            f"Unknown algorithm '{algorithm}'; choose one of {', '.join(ALGORITHMS)}."
+        )
+    if not isinstance(params, Mapping):
+        raise EngineInputError("Parameters must be an object of names and values.")
+    unknown = sorted(set(params) - set(DEFAULTS))
+    options = {**DEFAULTS, **{k: v for k, v in params.items() if k in DEFAULTS}}
+    options["_notes"] = [f"Ignored unknown parameter(s): {', '.join(unknown)}."] if unknown else []
+    k = options["n_clusters"]
+    if k is not None:
+        k = _whole(k, "n_clusters")
+        if not MIN_CLUSTERS <= k <= MAX_CLUSTERS:
+            raise EngineInputError(
+                f"n_clusters must be between {MIN_CLUSTERS} and {MAX_CLUSTERS}; got {k}."
+            )
+        if n_rows and k >= n_rows:
+            raise EngineInputError(
+                f"n_clusters ({k}) must be smaller than the number of rows ({n_rows})."
+            )
+        options["n_clusters"] = k
+    options["random_state"] = _whole(options["random_state"], "random_state", minimum=0)
+    options["max_iter"] = _whole(options["max_iter"], "max_iter", minimum=1)
+    for name in ("pca_components", "min_samples", "n_init"):
+        if options[name] is not None:
+            options[name] = _whole(options[name], name, minimum=1)
+    for name in ("normalize", "use_pca", "allow_sampling", "stability"):
+        if not isinstance(options[name], bool):
+            raise EngineInputError(f"{name} must be true or false; got {options[name]!r}.")
+    for name in ("pca_variance", "eps"):
+        value = options[name]
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise EngineInputError(f"{name} must be a number; got {value!r}.")
+            if not value > 0:
+                raise EngineInputError(f"{name} must be above 0; got {value}.")
+            options[name] = float(value)
+    if options["linkage"] not in LINKAGES:
+        raise EngineInputError(
+            f"Unknown linkage '{options['linkage']}'; choose one of {', '.join(LINKAGES)}."
+        )
+    if algorithm == "hierarchical" and options["linkage"] == "ward" and not options["normalize"]:
+        options["_notes"].append("Ward linkage on unscaled features: large-unit columns dominate.")
+    return options
+
+
+class _SweepCurves:
+    def __init__(self, **fields: object) -> None:
+        self.__dict__.update(fields)
+
+
+def _sweep(
+    matrix: np.ndarray, *, k_values: tuple[int, ...], seed: int, stage: "_Stages | None"
+) -> _SweepCurves:
+    rng = np.random.default_rng(seed)
+    rows = np.arange(len(matrix))
+    silhouette_rows = interpret._subset(rows, interpret.SILHOUETTE_SAMPLE_ROWS, rng)
+    score_rows = interpret._subset(rows, interpret.SCORE_SAMPLE_ROWS, rng)
+    inertias, silhouettes, davies, calinski = [], [], [], []
+    for position, k in enumerate(k_values):
+        if stage is not None:
+            stage.begin(10 + int(85 * position / len(k_values)), f"k = {k}")
+        fitted = fit_kmeans(matrix, n_clusters=k, seed=seed)
+        inertias.append(fitted.inertia)
+        sample_metrics = interpret.quality_metrics(
+            matrix[silhouette_rows], fitted.labels[silhouette_rows], seed=seed
+        )
+        silhouettes.append(sample_metrics["silhouette"])
+        scored = (
+            interpret.quality_metrics(matrix[score_rows], fitted.labels[score_rows], seed=seed)
+            if len(score_rows) > len(silhouette_rows)
+            else sample_metrics
+        )
+        davies.append(scored["davies_bouldin"])
+        calinski.append(scored["calinski_harabasz"])
+    valid = [(s, k) for s, k in zip(silhouettes, k_values, strict=True) if s is not None]
+    optimal = max(valid, key=lambda item: (item[0], -item[1]))[1] if valid else k_values[0]
+    return _SweepCurves(
+        k_values=k_values,
+        inertias=tuple(inertias),
+        silhouettes=tuple(silhouettes),
+        davies_bouldin=tuple(davies),
+        calinski_harabasz=tuple(calinski),
+        optimal_k=optimal,
+        elbow_k=_elbow(k_values, inertias),
+        silhouette_sample_size=len(silhouette_rows),
+        n_samples=len(matrix),
+        seconds=0.0,
+    )
+
+
+def _elbow(k_values: Sequence[int], inertias: Sequence[float]) -> int | None:
+    if len(k_values) < 3:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # kneed warns when a short curve has no knee
+        knee = KneeLocator(
+            list(k_values), list(inertias), curve="convex", direction="decreasing"
+        ).knee
+    return int(knee) if knee is not None else None
+
+
+def _prepare(
+    frame: pd.DataFrame,
+    *,
+    schema: Sequence[Mapping] | None,
+    features: Sequence[str] | None,
+    options: Mapping,
+) -> Prepared:
+    return prepare(
+        frame,
+        schema=schema,
+        features=features,
+        normalize=options["normalize"],
+        use_pca=options["use_pca"],
+        pca_components=options["pca_components"],
+        pca_variance=options["pca_variance"],
+        random_state=options["random_state"],
+    )
+
+
+def _clusters(prepared: Prepared, explanation: interpret.Explanation) -> list[ClusterResult]:
+    labels = explanation.label_values
+    names = words.name_clusters(labels=labels, z_scores=explanation.numeric_z, roles=prepared.roles)
+    by_size = sorted(
+        (label for label in labels if label >= 0), key=lambda lab: -explanation.sizes[lab]
+    )
+    clusters = []
+    for label in labels:
+        traits = words.characteristics(
+            z_scores=explanation.numeric_z[label],
+            roles=prepared.roles,
+            leaders=explanation.category_leaders[label],
+        )
+        percentage = explanation.percentages[label]
+        clusters.append(
+            ClusterResult(
+                label=label,
+                name=names[label],
+                size=explanation.sizes[label],
+                percentage=percentage,
+                centroid=json_safe(explanation.centroids[label]),
+                centroid_scaled=json_safe(explanation.centroids_scaled[label]),
+                profile=json_safe(explanation.profiles[label]),
+                characteristics=traits,
+                top_features=json_safe(explanation.top_features[label]),
+                summary=words.summary(
+                    name=names[label],
+                    label=label,
+                    size=explanation.sizes[label],
+                    percentage=percentage,
+                    means=explanation.profiles[label]["mean_values"],
+                    overall_means=explanation.overall_means,
+                    z_scores=explanation.numeric_z[label],
+                    traits=traits,
+                ),
+                recommendation=words.recommendation(
+                    name=names[label],
+                    label=label,
+                    percentage=percentage,
+                    rank=by_size.index(label) if label >= 0 else -1,
+                ),
+            )
+        )
+    return clusters
+
+
+def _whole(value: object, name: str, *, minimum: int | None = None) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise EngineInputError(f"{name} must be a whole number; got {value!r}.")
+    if minimum is not None and value < minimum:
+        raise EngineInputError(f"{name} must be at least {minimum}; got {value}.")
+    return int(value)
+
+
+class _Stages:
+    """Progress reports, cancellation checks and per-stage timings between stages."""
+
+    def __init__(self, progress: Progress | None, should_cancel: ShouldCancel | None) -> None:
+        self._progress = progress
+        self._should_cancel = should_cancel
+        self._current: str | None = None
+        self._started = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    def begin(self, percent: int, name: str) -> None:
+        now = time.perf_counter()
+        if self._current is not None:
+            self.timings[self._current] = round(now - self._started, 4)
+        if name != "done" and self._should_cancel is not None and self._should_cancel():
+            raise EngineCancelled(f"Cancelled before {name}.")
+        self._current, self._started = (None if name == "done" else name), now
+        if self._progress is not None:
+            self._progress(percent, name)

@@ -1,0 +1,375 @@
+"""Preprocessing: DataFrame + dataset schema in, a float32 model matrix + a JSON transform out.
+
+Numeric columns are median-imputed and standardised (or left in their units when ``normalize`` is
+false), categorical columns one-hot encoded (categories unseen at fit time encode as all zeros),
+then an optional PCA. The same ``transform_columns`` serves training and prediction, so the
+fitted preprocessing that travels in the artifact is exactly what the model was trained on.
+Imports numpy, pandas and scikit-learn only.
+"""
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.decomposition import PCA
+
+from clustering.engine.errors import EngineInputError
+
+MAX_CATEGORIES_PER_COLUMN = 50  # one-hot width stays bounded; rarer values encode as all zeros
+PCA_FIT_ROWS = 100_000  # PCA components are stable on this many rows; transform covers all rows
+DEFAULT_PCA_VARIANCE = 0.9  # use_pca without a size keeps components explaining 90% of variance
+MIN_ROWS = 5  # fewer rows cannot form two clusters with a meaningful silhouette
+KINDS_USED_BY_DEFAULT = ("numeric", "categorical")  # ids, text and dates only when named
+ROLE_HINTS = (  # column-name words -> semantic role, used only when the schema has no role
+    ("spending", "spending_score"),
+    ("income", "income"),
+    ("salary", "income"),
+    ("frequency", "purchase_frequency"),
+    ("purchases", "purchase_frequency"),
+    ("amount", "purchase_amount"),
+    ("tenure", "tenure"),
+    ("age", "age"),
+    ("gender", "gender"),
+    ("sex", "gender"),
+    ("region", "region"),
+    ("city", "region"),
+    ("country", "region"),
+)
+
+Columns = Callable[[str], Any]  # name -> the column's values (a Series or a list)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The training data in model space plus what is needed to explain and to predict."""
+
+    matrix: np.ndarray  # float32 (n, m): the space the algorithm ran in (after PCA when used)
+    encoded: np.ndarray  # float32 (n, e): scaled numeric + one-hot, before PCA
+    numeric_raw: np.ndarray  # float64 (n, p): numeric features in original units, NaN kept
+    category_codes: tuple[np.ndarray, ...]  # per categorical column, index into categories or -1
+    numeric_columns: tuple[str, ...]
+    categorical_columns: tuple[str, ...]
+    encoded_names: tuple[str, ...]
+    encoded_feature: tuple[str, ...]  # the original feature of each encoded column
+    roles: dict[str, str | None]
+    transform: dict  # the artifact's numeric/categorical/encoded_feature_names/pca parts
+    notes: tuple[str, ...]
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return self.numeric_columns + self.categorical_columns
+
+
+def infer_schema(frame: pd.DataFrame) -> list[dict]:
+    """A schema for a frame that came without one: kind from dtype, role from the column name."""
+    schema = []
+    for name in frame.columns:
+        series = frame[name]
+        if pd.api.types.is_bool_dtype(series):
+            kind = "categorical"
+        elif pd.api.types.is_numeric_dtype(series):
+            kind = "id" if _looks_like_id(str(name)) else "numeric"
+        elif pd.api.types.is_datetime64_any_dtype(series):
+            kind = "datetime"
+        else:
+            kind = "id" if _looks_like_id(str(name)) else "categorical"
+        schema.append(
+            {
+                "name": str(name),
+                "dtype": str(series.dtype),
+                "kind": kind,
+                "role": _role_from_name(str(name)),
+                "missing": int(series.isna().sum()),
+            }
+        )
+    return schema
+
+
+def prepare(
+    frame: pd.DataFrame,
+    *,
+    schema: Sequence[Mapping] | None,
+    features: Sequence[str] | None,
+    normalize: bool = True,
+    use_pca: bool = False,
+    pca_components: int | None = None,
+    pca_variance: float | None = None,
+    random_state: int = 0,
+) -> Prepared:
+    """Choose the features, fit imputation/scaling/one-hot/PCA and transform every row.
+
+    Raises EngineInputError for unknown features, no usable feature, too few rows, an all-missing
+    column or an impossible PCA size.
+    """
+    if len(frame) < MIN_ROWS:
+        raise EngineInputError(
+            f"Clustering needs at least {MIN_ROWS} rows; this data has {len(frame)}."
+        )
+    numeric, categorical, roles, notes = _select_features(frame, schema=schema, features=features)
+    columns = _frame_columns(frame)
+
+    medians, means, scales = [], [], []
+    for name in numeric:
+        values = numeric_values(columns(name))
+        if np.isnan(values).all():
+            raise EngineInputError(
+                f"Column '{name}' has no numeric values; pick another feature or clean the file."
+            )
+        median = float(np.nanmedian(values))
+        filled = np.where(np.isnan(values), median, values)
+        mean, std = (float(filled.mean()), float(filled.std())) if normalize else (0.0, 1.0)
+        medians.append(median)
+        means.append(mean)
+        scales.append(std if std > 0 else 1.0)  # a constant column stays at 0, as StandardScaler
+
+    categories = []
+    for name in categorical:
+        kept, dropped = _fit_categories(columns(name))
+        if not kept:
+            raise EngineInputError(
+                f"Column '{name}' has no values; pick another feature or clean the file."
+            )
+        if dropped:
+            notes.append(
+                f"Column '{name}' has {len(kept) + dropped} distinct values; the "
+                f"{MAX_CATEGORIES_PER_COLUMN} most frequent are encoded, the rest count as none."
+            )
+        categories.append(kept)
+
+    transform = {
+        "numeric": {"columns": list(numeric), "medians": medians, "means": means, "scales": scales},
+        "categorical": {"columns": list(categorical), "categories": categories},
+        "encoded_feature_names": list(numeric)
+        + [
+            f"{name}={value}"
+            for name, cats in zip(categorical, categories, strict=True)
+            for value in cats
+        ],
+        "pca": None,
+    }
+    encoded, numeric_raw, codes = _encode(columns, transform, n_rows=len(frame), dtype=np.float32)
+    encoded_feature = tuple(numeric) + tuple(
+        name for name, cats in zip(categorical, categories, strict=True) for _ in cats
+    )
+
+    matrix = encoded
+    if use_pca or pca_components is not None or pca_variance is not None:
+        matrix, transform["pca"], pca_note = _fit_pca(
+            encoded,
+            pca_components=pca_components,
+            pca_variance=pca_variance,
+            random_state=random_state,
+        )
+        notes.append(pca_note)
+    return Prepared(
+        matrix=matrix,
+        encoded=encoded,
+        numeric_raw=numeric_raw,
+        category_codes=tuple(codes),
+        numeric_columns=tuple(numeric),
+        categorical_columns=tuple(categorical),
+        encoded_names=tuple(transform["encoded_feature_names"]),
+        encoded_feature=encoded_feature,
+        roles=roles,
+        transform=transform,
+        notes=tuple(notes),
+    )
+
+
+def transform_columns(columns: Columns, transform: Mapping, *, n_rows: int) -> np.ndarray:
+    """Model-space float64 rows for new data, with the fitted transform (used by predict)."""
+    encoded, _, _ = _encode(columns, transform, n_rows=n_rows, dtype=np.float64)
+    pca = transform.get("pca")
+    if pca:
+        components = np.asarray(pca["components"], dtype=np.float64)
+        return encoded @ components.T - np.asarray(pca["mean"]) @ components.T
+    return encoded
+
+
+def numeric_values(values: Any) -> np.ndarray:
+    """Float64 values of a column; text that is not a number, None and NaN become NaN."""
+    if isinstance(values, pd.Series):
+        if pd.api.types.is_datetime64_any_dtype(values):
+            days = values.astype("datetime64[s]").astype("int64").to_numpy() / 86_400.0
+            return np.where(values.isna().to_numpy(), np.nan, days)
+        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+            return values.to_numpy(dtype=np.float64, na_value=np.nan)
+        return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.array([_to_float(value) for value in values], dtype=np.float64)
+
+
+def category_string(value: Any) -> str | None:
+    """The category a single value encodes as: 1, 1.0 and "1" are the same; missing is None."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float | np.floating):
+        if np.isnan(value):
+            return None
+        if float(value).is_integer():
+            return str(int(value))
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    text = str(value).strip()
+    return text or None
+
+
+def category_codes(values: Any, categories: Sequence[str]) -> np.ndarray:
+    """Index of each value in ``categories``; -1 for missing or unknown values. O(n) hashing."""
+    index = {category: position for position, category in enumerate(categories)}
+    if isinstance(values, pd.Series):
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        mapped = np.array(
+            [index.get(category_string(unique), -1) for unique in uniques] + [-1], dtype=np.int32
+        )
+        return mapped[codes]  # code -1 picks the trailing -1
+    return np.array([index.get(category_string(value), -1) for value in values], dtype=np.int32)
+
+
+def _encode(
+    columns: Columns, transform: Mapping, *, n_rows: int, dtype: type
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    numeric = transform["numeric"]
+    categorical = transform["categorical"]
+    width = len(numeric["columns"]) + sum(len(cats) for cats in categorical["categories"])
+    encoded = np.zeros((n_rows, width), dtype=dtype)
+    raw = np.empty((n_rows, len(numeric["columns"])), dtype=np.float64)
+    for j, name in enumerate(numeric["columns"]):
+        values = numeric_values(columns(name))
+        raw[:, j] = values
+        filled = np.where(np.isnan(values), numeric["medians"][j], values)
+        encoded[:, j] = (filled - numeric["means"][j]) / numeric["scales"][j]
+    offset = len(numeric["columns"])
+    codes_list = []
+    rows = np.arange(n_rows)
+    for name, cats in zip(categorical["columns"], categorical["categories"], strict=True):
+        codes = category_codes(columns(name), cats)
+        known = codes >= 0
+        encoded[rows[known], offset + codes[known]] = 1.0
+        codes_list.append(codes)
+        offset += len(cats)
+    return encoded, raw, codes_list
+
+
+def _frame_columns(frame: pd.DataFrame) -> Columns:
+    return lambda name: frame[name]
+
+
+def _fit_categories(values: pd.Series) -> tuple[list[str], int]:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    totals: dict[str, int] = {}
+    for unique, count in zip(uniques, counts, strict=True):
+        category = category_string(unique)
+        if category is not None:
+            totals[category] = totals.get(category, 0) + int(count)
+    by_frequency = sorted(totals, key=lambda category: (-totals[category], category))
+    kept = sorted(by_frequency[:MAX_CATEGORIES_PER_COLUMN])
+    return kept, max(0, len(by_frequency) - MAX_CATEGORIES_PER_COLUMN)
+
+
+def _fit_pca(
+    encoded: np.ndarray,
+    *,
+    pca_components: int | None,
+    pca_variance: float | None,
+    random_state: int,
+) -> tuple[np.ndarray, dict, str]:
+    width = encoded.shape[1]
+    if pca_components is not None:
+        if not 1 <= pca_components <= width:
+            raise EngineInputError(
+                f"pca_components must be between 1 and {width} (the number of encoded "
+                f"features); got {pca_components}."
+            )
+        size: int | float = int(pca_components)
+    else:
+        share = DEFAULT_PCA_VARIANCE if pca_variance is None else float(pca_variance)
+        if not 0 < share <= 1:
+            raise EngineInputError(f"pca_variance must be above 0 and at most 1; got {share}.")
+        size = share if share < 1 else width
+    sample = encoded
+    if len(encoded) > PCA_FIT_ROWS:
+        picks = np.random.default_rng(random_state).choice(len(encoded), PCA_FIT_ROWS, False)
+        sample = encoded[np.sort(picks)]
+    pca = PCA(n_components=size, svd_solver="full", random_state=random_state).fit(sample)
+    components = pca.components_.astype(np.float64)
+    mean = pca.mean_.astype(np.float64)
+    matrix = (encoded @ components.T.astype(np.float32)) - (mean @ components.T).astype(np.float32)
+    explained = float(pca.explained_variance_ratio_.sum())
+    note = (
+        f"PCA kept {len(components)} of {width} encoded features, explaining "
+        f"{explained:.0%} of the variance."
+    )
+    artifact = {
+        "components": components.tolist(),
+        "mean": mean.tolist(),
+        "explained_variance_ratio": [float(v) for v in pca.explained_variance_ratio_],
+    }
+    return matrix.astype(np.float32, copy=False), artifact, note
+
+
+def _select_features(
+    frame: pd.DataFrame, *, schema: Sequence[Mapping] | None, features: Sequence[str] | None
+) -> tuple[list[str], list[str], dict[str, str | None], list[str]]:
+    known = {str(entry["name"]): entry for entry in (schema or [])}
+    inferred = {entry["name"]: entry for entry in infer_schema(frame) if entry["name"] not in known}
+    entries = {**inferred, **known}
+    available = [str(name) for name in frame.columns]
+    notes: list[str] = []
+    if features:
+        unknown = [name for name in features if name not in available]
+        if unknown:
+            shown = ", ".join(available[:20]) + (" ..." if len(available) > 20 else "")
+            raise EngineInputError(
+                f"Unknown feature {', '.join(repr(n) for n in unknown)}; the data has: {shown}."
+            )
+        chosen = list(dict.fromkeys(features))
+    else:
+        chosen = [name for name in available if entries[name]["kind"] in KINDS_USED_BY_DEFAULT]
+    numeric, categorical = [], []
+    for name in chosen:
+        kind = entries[name]["kind"]
+        if kind in ("numeric", "datetime") or (
+            kind == "id" and pd.api.types.is_numeric_dtype(frame[name])
+        ):
+            numeric.append(name)
+        else:
+            categorical.append(name)
+        if kind not in KINDS_USED_BY_DEFAULT:
+            notes.append(f"Column '{name}' ({kind}) is used because it was asked for.")
+    if not numeric and not categorical:
+        raise EngineInputError(
+            "No usable feature: choose at least one numeric or categorical column "
+            "(ids, free text and dates are left out unless named)."
+        )
+    roles = {name: entries[name].get("role") for name in numeric + categorical}
+    return numeric, categorical, roles, notes
+
+
+def _looks_like_id(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in ("id", "index", "uuid") or lowered.endswith(("_id", " id", "id_"))
+
+
+def _role_from_name(name: str) -> str | None:
+    if _looks_like_id(name):
+        return "customer_id"
+    words = set(re.split(r"[^a-z0-9]+", name.lower()))  # whole words: "percentage" is not "age"
+    for fragment, role in ROLE_HINTS:
+        if fragment in words:
+            return role
+    return None
+
+
+def _to_float(value: Any) -> float:
+    if value is None or isinstance(value, bool):
+        return float(value) if isinstance(value, bool) else np.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return np.nan
