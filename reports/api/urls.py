@@ -1,5 +1,35 @@
-"""URL routes of the reports API."""
+"""URL routes of the reports API: document 003 (segments, insights, exports), document 000
+(visualizations, export) and the canonical /api/v1/ charts and exports."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
 
 app_name = "reports-api"
 
-urlpatterns: list = []
+router = SimpleRouter()
+router.register("api/v1/exports", views.ExportViewSet, basename="export")
+
+urlpatterns = [
+    path("api/segments/<str:segment_type>", views.SegmentListView.as_view(), name="segments"),
+    path("api/insights/<str:segment_type>", views.InsightView.as_view(), name="insights"),
+    path(
+        "api/export/<str:segment_type>",
+        views.SegmentExportCreateView.as_view(),
+        name="export-create-003",
+    ),
+    path(
+        "api/exports/<str:export_id>/download",
+        views.ExportDownloadView.as_view(),
+        name="export-download-003",
+    ),
+    path("api/visualizations", views.VisualizationsView.as_view(), name="visualizations"),
+    path("api/export", views.WorkspaceExportView.as_view(), name="export-000"),
+    path(
+        "api/v1/runs/<int:pk>/charts/<str:chart>/",
+        views.RunChartView.as_view(),
+        name="run-chart",
+    ),
+    *router.urls,
+]

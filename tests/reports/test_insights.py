@@ -39,7 +39,7 @@ def test_insights_value_concentration_states_real_shares():
     platinum = derived.frame[derived.frame["clv_tier"] == "Platinum"]
     share = platinum["clv"].sum() * 100 / derived.frame["clv"].sum()
     assert f"{share:.1f}%" in finding.description
-    assert "Platinum customers (100)" in finding.description
+    assert "Platinum (100 customers)" in finding.description
     assert "10.0% of the customer base" in finding.description
     assert finding.severity == "high"
 

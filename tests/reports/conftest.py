@@ -1,0 +1,75 @@
+"""Fixtures of the reports tests: a published run made by the real clustering services from a
+dataset with a real Parquet copy and customer rows."""
+
+import hashlib
+import io
+import uuid
+
+import pandas as pd
+import pytest
+from django.core.files.base import ContentFile
+
+from clustering.models import ClusteringRun
+from clustering.services import run_create, run_execute, run_publish
+from datasets.models import CurrentDataset, Customer, Dataset
+
+from .frames import demo_frame, demo_schema
+
+
+def dataset_with_rows(*, owner, frame: pd.DataFrame, schema: list[dict] | None = None) -> Dataset:
+    """A dataset as an upload leaves it: Parquet copy, schema with roles, one Customer a row."""
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    content = buffer.getvalue()
+    dataset = Dataset.objects.create(
+        owner=owner,
+        name=f"customers {uuid.uuid4().hex[:6]}",
+        n_rows=len(frame),
+        n_columns=frame.shape[1],
+        schema=schema if schema is not None else demo_schema(frame),
+        sha256=hashlib.sha256(content).hexdigest(),
+        size_bytes=len(content),
+    )
+    dataset.parquet_file.save(f"{dataset.pk}.parquet", ContentFile(content), save=True)
+    ids = frame["customer_id"].astype(str) if "customer_id" in frame else range(len(frame))
+    Customer.objects.bulk_create(
+        (
+            Customer(dataset=dataset, row_number=i, external_id=str(e), attributes={})
+            for i, e in enumerate(ids)
+        ),
+        batch_size=5_000,
+    )
+    return dataset
+
+
+def succeeded_run(
+    *, owner, frame: pd.DataFrame | None = None, schema=None, n_clusters: int = 3
+) -> ClusteringRun:
+    """A run fitted by the real engine (inline), not published."""
+    dataset = dataset_with_rows(
+        owner=owner, frame=demo_frame() if frame is None else frame, schema=schema
+    )
+    run = run_create(
+        dataset=dataset,
+        user=owner,
+        parameters={"n_clusters": n_clusters, "random_state": 0},
+        features=["age", "annual_income", "spending_score", "purchase_frequency"],
+        enqueue=False,
+    )
+    run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == ClusteringRun.Status.SUCCEEDED, run.error
+    return run
+
+
+def published_run_make(*, owner, **kwargs) -> ClusteringRun:
+    """A succeeded run, published; the owner's current dataset is the run's."""
+    run = run_publish(run=succeeded_run(owner=owner, **kwargs), user=owner)
+    CurrentDataset.objects.update_or_create(user=owner, defaults={"dataset": run.dataset})
+    return run
+
+
+@pytest.fixture
+def published_run(analyst, django_capture_on_commit_callbacks) -> ClusteringRun:
+    with django_capture_on_commit_callbacks(execute=True):
+        return published_run_make(owner=analyst)
