@@ -1,0 +1,222 @@
+"""Shapes of the profiles API: document 004's predict, history and profile bodies, and the
+canonical `/api/v1/` resources."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from ..models import CustomerProfile, Prediction
+from ..services import PredictionResult
+
+CUSTOMER_PROPERTIES = {
+    "sex": {"type": "string", "enum": ["Male", "Female"], "example": "Male"},
+    "age": {"type": "integer", "minimum": 18, "maximum": 100, "example": 35},
+    "annual_income": {
+        "type": "number",
+        "minimum": 0,
+        "description": "Annual income in thousands.",
+        "example": 65.0,
+    },
+    "spending_score": {"type": "integer", "minimum": 1, "maximum": 100, "example": 75},
+    "purchase_frequency": {
+        "type": "integer",
+        "minimum": 0,
+        "description": "Purchases per year.",
+        "example": 12,
+    },
+}
+CUSTOMER_DESCRIPTION = (
+    "One customer. Keys are the features of the published segmentation. For a dataset with "
+    "document 004's columns these are `sex`, `age`, `annual_income`, `spending_score` and "
+    "`purchase_frequency`. For a dataset with other columns, send each feature the run uses "
+    "under its own column name (e.g. `region`, `tenure_months`); columns whose semantic role is "
+    "gender, age, income, spending score or purchase frequency may also be sent under 004's "
+    "names (`sex` for the gender column, `annual_income` for the income column...). A feature "
+    "the model uses is required (422 naming it); document 004's five fields, when sent, are "
+    "checked by its rules (422 naming the field); other keys are ignored."
+)
+CUSTOMER_SCHEMA = {
+    "type": "object",
+    "description": CUSTOMER_DESCRIPTION,
+    "properties": CUSTOMER_PROPERTIES,
+    "additionalProperties": {
+        "description": "A feature of the published run's dataset, under its column name.",
+        "oneOf": [{"type": "number"}, {"type": "string"}],
+    },
+}
+PREDICT_RESPONSE_SCHEMA = {
+    "type": "object",
+    "required": ["cluster", "cluster_name", "confidence", "customer_data"],
+    "properties": {
+        "cluster": {"type": "integer", "example": 2},
+        "cluster_name": {"type": "string", "example": "High Value Customers"},
+        "confidence": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 100,
+            "description": "(1 - distance to own centre / distance to the nearest other) x 100.",
+        },
+        "customer_data": {**CUSTOMER_SCHEMA, "description": "The input as it was used."},
+    },
+}
+PREDICTIONS_CREATE_SCHEMA = {
+    "oneOf": [
+        CUSTOMER_SCHEMA,
+        {
+            "type": "object",
+            "required": ["records"],
+            "properties": {
+                "records": {
+                    "type": "array",
+                    "items": CUSTOMER_SCHEMA,
+                    "description": "Up to PREDICT_BATCH_MAX_ROWS customers (1,000 by default), "
+                    "predicted and recorded together: one bad record records nothing.",
+                }
+            },
+        },
+    ]
+}
+
+
+def predict_answer(result: PredictionResult) -> dict[str, Any]:
+    """Document 004's `POST /predict` answer (confidence as a whole number 0-100)."""
+    return {
+        "cluster": result.cluster,
+        "cluster_name": result.cluster_name,
+        "confidence": round(result.confidence),
+        "customer_data": result.customer_data,
+    }
+
+
+def prediction_resource(result: PredictionResult) -> dict[str, Any]:
+    """The canonical `/api/v1/predictions/` shape of a prediction just made."""
+    return {
+        "id": result.id,
+        "run": result.run_id,
+        "profile": result.profile_id,
+        "cluster": result.cluster,
+        "cluster_name": result.cluster_name,
+        "confidence": result.confidence,
+        "input": result.customer_data,
+        "created_at": result.created_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+class SkipLimitInputSerializer(serializers.Serializer):
+    """Document 004's `?skip=&limit=`."""
+
+    skip = serializers.IntegerField(min_value=0, default=0)
+    limit = serializers.IntegerField(min_value=1, max_value=500, default=50)
+
+
+class HistoryItemSerializer(serializers.ModelSerializer):
+    """One line of document 004's `GET /history`."""
+
+    customer_data = serializers.JSONField(source="input")
+    confidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Prediction
+        fields = ["id", "customer_data", "cluster", "cluster_name", "confidence", "created_at"]
+
+    def get_confidence(self, obj: Prediction) -> int:
+        return round(obj.confidence)
+
+
+class HistorySerializer(serializers.Serializer):
+    history = HistoryItemSerializer(many=True)
+    total = serializers.IntegerField()
+
+
+class PredictionSerializer(serializers.ModelSerializer):
+    """A recorded prediction (canonical API)."""
+
+    class Meta:
+        model = Prediction
+        fields = [
+            "id",
+            "run",
+            "profile",
+            "cluster",
+            "cluster_name",
+            "confidence",
+            "input",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class PredictionBatchSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = PredictionSerializer(many=True)
+
+
+class CustomerProfileSerializer(serializers.ModelSerializer):
+    """A saved customer profile: document 004's fields, plus extra features of other datasets."""
+
+    user_id = serializers.IntegerField(source="owner_id", read_only=True)
+
+    class Meta:
+        model = CustomerProfile
+        fields = [
+            "id",
+            "user_id",
+            "name",
+            "sex",
+            "age",
+            "annual_income",
+            "spending_score",
+            "purchase_frequency",
+            "extra_features",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "user_id", "created_at", "updated_at"]
+        extra_kwargs = {
+            "extra_features": {
+                "help_text": "Values of other features of the published dataset, by column name."
+            }
+        }
+
+    def validate_extra_features(self, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Must be an object of column name -> value.")
+        for key, item in value.items():
+            if isinstance(item, bool) or not isinstance(item, int | float | str):
+                raise serializers.ValidationError(f"'{key}' must be a number or text.")
+        return value
+
+
+class MessageSerializer(serializers.Serializer):
+    message = serializers.CharField()
+
+
+class CustomerSegmentsSerializer(serializers.Serializer):
+    gender = serializers.CharField(required=False)
+    region = serializers.CharField(required=False)
+    age_group = serializers.CharField(required=False)
+    income_bracket = serializers.CharField(required=False)
+    cluster_id = serializers.IntegerField(allow_null=True)
+    cluster_label = serializers.CharField(allow_null=True)
+    purchase_tier = serializers.CharField(required=False)
+    clv_tier = serializers.CharField(required=False)
+    calculated_clv = serializers.FloatField(required=False)
+
+
+class CustomerInsightsSerializer(serializers.Serializer):
+    value_score = serializers.IntegerField()
+    churn_risk = serializers.CharField()
+    product_affinity = serializers.ListField(child=serializers.CharField())
+
+
+class CustomerSegmentSerializer(serializers.Serializer):
+    customer_id = serializers.JSONField()
+    name = serializers.CharField(required=False)
+    email = serializers.CharField(required=False)
+    segments = CustomerSegmentsSerializer()
+    insights = CustomerInsightsSerializer(required=False)
+
+
+class CustomerSegmentQuerySerializer(serializers.Serializer):
+    include_insights = serializers.BooleanField(default=False)

@@ -1,0 +1,234 @@
+"""Reads of saved profiles and prediction history, always scoped to their owner: another user's
+profile or prediction does not exist for the caller (404, never 403)."""
+
+import bisect
+import hashlib
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from accounts.models import User
+from clustering.models import Assignment, Cluster
+from clustering.selectors import published_run_get
+from config.api.exceptions import Conflict
+from datasets.models import Customer, Dataset
+from datasets.selectors import dataset_frame_load
+from reports.segments import (
+    SegmentRules,
+    age_group_of,
+    clv_of,
+    clv_thresholds,
+    clv_tier_of,
+    income_bracket_of,
+    income_scale,
+    lifespan_years,
+    purchase_tier_of,
+    role_columns,
+)
+
+from .models import CustomerProfile, Prediction
+
+NOTHING_PUBLISHED_LOOKUP = (
+    "No segmentation is published yet: a segmentation must be published first, then customers "
+    "can be looked up."
+)
+
+
+def profile_list(*, user: User) -> QuerySet[CustomerProfile]:
+    """The caller's own profiles, newest first."""
+    return CustomerProfile.objects.filter(owner=user)
+
+
+def profile_get(*, user: User, pk: int) -> CustomerProfile:
+    """One of the caller's own profiles; Http404 for anyone else's or a missing one."""
+    return get_object_or_404(profile_list(user=user), pk=pk)
+
+
+def prediction_list(*, user: User) -> QuerySet[Prediction]:
+    """The caller's own prediction history, newest first."""
+    return Prediction.objects.filter(user=user)
+
+
+def prediction_get(*, user: User, pk: int) -> Prediction:
+    """One of the caller's own predictions; Http404 otherwise."""
+    return get_object_or_404(prediction_list(user=user), pk=pk)
+
+
+def user_totals(*, user: User) -> dict[str, int]:
+    """Document 004's `/users/me/profile` figures: the user's predictions and saved profiles."""
+    return {
+        "total_predictions": prediction_list(user=user).count(),
+        "total_saved_profiles": profile_list(user=user).count(),
+    }
+
+
+# --- Document 003: one customer of the published segmentation --------------------------------
+POPULATION_CACHE_S = 3600  # a dataset never changes after upload; rules change only on restart
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) or math.isinf(number) else number
+
+
+def _population(*, dataset: Dataset, roles: dict[str, str], rules: SegmentRules) -> dict:
+    """Dataset-wide figures the row rules need (income unit, CLV tier bounds, value ranks),
+    read from the Parquet copy once and kept in the shared cache."""
+    digest = hashlib.sha256(repr(rules).encode()).hexdigest()[:16]
+    key = f"customer-segment-population:{dataset.pk}:{digest}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    wanted = [
+        roles[r]
+        for r in ("income", "purchase_amount", "purchase_frequency", "tenure")
+        if r in roles
+    ]
+    frame = dataset_frame_load(dataset=dataset, columns=wanted) if wanted else pd.DataFrame()
+    population: dict[str, Any] = {"income_scale": 1.0, "clv_thresholds": {}, "values": None}
+    column = {
+        role: pd.to_numeric(frame[roles[role]], errors="coerce")
+        for role in roles
+        if roles[role] in frame
+    }
+    if "income" in column:
+        population["income_scale"] = income_scale(column["income"], income_column=roles["income"])
+    value = None
+    if {"purchase_amount", "purchase_frequency", "tenure"} <= set(column):
+        value = (
+            column["purchase_amount"]
+            * column["purchase_frequency"]
+            * lifespan_years(column["tenure"], tenure_column=roles["tenure"])
+        )
+        population["clv_thresholds"] = clv_thresholds(value, rules=rules)
+    elif {"purchase_amount", "purchase_frequency"} <= set(column):
+        value = column["purchase_amount"] * column["purchase_frequency"]
+    elif "income" in column:
+        value = column["income"]
+    if value is not None:
+        population["values"] = np.sort(value.dropna().to_numpy(dtype=float)).tolist()
+    if "purchase_frequency" in column:
+        population["frequencies"] = np.sort(
+            column["purchase_frequency"].dropna().to_numpy(dtype=float)
+        ).tolist()
+    cache.set(key, population, POPULATION_CACHE_S)
+    return population
+
+
+def _percentile(sorted_values: list[float] | None, value: float | None) -> float | None:
+    if not sorted_values or value is None:
+        return None
+    return 100.0 * bisect.bisect_right(sorted_values, value) / len(sorted_values)
+
+
+def customer_segment_get(*, user: User, external_id: str, include_insights: bool) -> dict:
+    """Document 003's customer look-up: the customer (by its id in the published run's dataset)
+    with its rule-based segments, where the dataset has the columns, and its published cluster.
+    Conflict when nothing is published; Http404 for an id the dataset does not have."""
+    run = published_run_get(user=user)
+    if run is None:
+        raise Conflict(NOTHING_PUBLISHED_LOOKUP)
+    customer = (
+        Customer.objects.filter(dataset_id=run.dataset_id, external_id=str(external_id))
+        .order_by("row_number")
+        .first()
+    )
+    if customer is None:
+        raise Http404(
+            f"Customer '{external_id}' is not in the published segmentation's dataset; "
+            "check the id (the dataset's customer id column)."
+        )
+    attributes = customer.attributes or {}
+    roles = role_columns(run.dataset.schema or [])
+    rules = SegmentRules.from_overrides(getattr(settings, "REPORT_SEGMENT_RULES", None))
+    population = _population(dataset=run.dataset, roles=roles, rules=rules)
+
+    def attr(role: str) -> Any:
+        return attributes.get(roles[role]) if role in roles else None
+
+    segments: dict[str, Any] = {}
+    for role in ("gender", "region"):
+        if attr(role) is not None:
+            segments[role] = str(attr(role))
+    if "age" in roles:
+        segments["age_group"] = age_group_of(_number(attr("age")), rules=rules)
+    if "income" in roles:
+        segments["income_bracket"] = income_bracket_of(
+            _number(attr("income")), rules=rules, scale=population["income_scale"]
+        )
+    assignment = (
+        Assignment.objects.filter(run=run, customer=customer)
+        .values_list("cluster_label", flat=True)
+        .first()
+    )
+    segments["cluster_id"] = assignment
+    segments["cluster_label"] = (
+        Cluster.objects.filter(run=run, label=assignment).values_list("name", flat=True).first()
+        if assignment is not None
+        else None
+    )
+    amount, frequency = _number(attr("purchase_amount")), _number(attr("purchase_frequency"))
+    if "purchase_amount" in roles:
+        segments["purchase_tier"] = purchase_tier_of(amount, rules=rules)
+    value = None
+    tenure = _number(attr("tenure"))
+    if None not in (amount, frequency, tenure) and "tenure" in roles:
+        value = clv_of(
+            purchase_amount=amount,
+            purchase_frequency=frequency,
+            lifespan_in_years=lifespan_years(tenure, tenure_column=roles["tenure"]),
+        )
+        segments["clv_tier"] = clv_tier_of(
+            value, thresholds=population["clv_thresholds"], rules=rules
+        )
+        segments["calculated_clv"] = round(value, 2)
+    elif amount is not None and frequency is not None:
+        value = amount * frequency
+    elif "income" in roles:
+        value = _number(attr("income"))
+
+    raw_id = attr("customer_id")
+    data: dict[str, Any] = {"customer_id": raw_id if raw_id is not None else customer.external_id}
+    for role in ("name", "email"):
+        if attr(role) is not None:
+            data[role] = attr(role)
+    data["segments"] = segments
+    if include_insights:
+        data["insights"] = _insights(
+            population=population, value=value, frequency=frequency, attributes=attributes
+        )
+    return data
+
+
+def _insights(
+    *, population: dict, value: float | None, frequency: float | None, attributes: dict
+) -> dict[str, Any]:
+    """Value score = the customer's percentile of value (CLV, else yearly spend, else income);
+    churn risk from the percentile of purchase frequency; product affinity from any product or
+    category column."""
+    score = _percentile(population.get("values"), value)
+    frequency_rank = _percentile(population.get("frequencies"), frequency)
+    if frequency_rank is None:
+        churn = "Unknown"
+    else:
+        churn = "High" if frequency_rank < 33 else "Medium" if frequency_rank < 66 else "Low"
+    affinity = [
+        str(v)
+        for k, v in attributes.items()
+        if v not in (None, "") and ("product" in k.lower() or "category" in k.lower())
+    ]
+    return {
+        "value_score": round(score) if score is not None else None,
+        "churn_risk": churn,
+        "product_affinity": affinity,
+    }

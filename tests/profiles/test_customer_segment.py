@@ -1,0 +1,104 @@
+"""Document 003 `GET /api/customers/{id}/segment`: rule-based segments and the published
+cluster of one customer of the published segmentation's dataset, in 003's envelope."""
+
+import pytest
+
+from clustering.models import Assignment
+from datasets.models import Customer
+
+from .conftest import train, upload_customers
+
+
+def _url(customer_id) -> str:
+    return f"/api/customers/{customer_id}/segment"
+
+
+@pytest.mark.django_db
+def test_customer_segment_answers_segments_and_cluster_in_envelope(published_run, user_client):
+    customer = Customer.objects.filter(dataset=published_run.dataset).order_by("row_number")[7]
+    attributes = customer.attributes
+
+    response = user_client.get(_url(customer.external_id))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["success"] is True
+    assert set(body["metadata"]) >= {"request_id", "timestamp", "api_version"}
+    data = body["data"]
+    assert str(data["customer_id"]) == customer.external_id
+    segments = data["segments"]
+    assignment = Assignment.objects.get(run=published_run, customer=customer)
+    assert segments["cluster_id"] == assignment.cluster_label
+    assert (
+        segments["cluster_label"] == published_run.clusters.get(label=assignment.cluster_label).name
+    )
+    assert segments["gender"] == attributes["gender"]
+    assert segments["region"] == attributes["region"]
+    assert segments["age_group"] in {"Under 18", "18-25", "26-40", "41-55", "56+"}
+    assert (
+        segments["income_bracket"].endswith("Income (<30k)")
+        or "Income" in segments["income_bracket"]
+    )
+    assert segments["clv_tier"] in {"Platinum", "Gold", "Silver", "Bronze"}
+    expected_clv = (
+        attributes["avg_purchase_amount"]
+        * attributes["purchase_frequency"]
+        * attributes["tenure_months"]
+        / 12
+    )
+    assert segments["calculated_clv"] == pytest.approx(expected_clv, abs=0.01)
+    assert "insights" not in data
+
+
+@pytest.mark.django_db
+def test_customer_segment_includes_insights_when_asked(published_run, user_client):
+    customer = Customer.objects.filter(dataset=published_run.dataset).first()
+
+    data = user_client.get(_url(customer.external_id), {"include_insights": "true"}).json()["data"]
+
+    assert 0 <= data["insights"]["value_score"] <= 100
+    assert data["insights"]["churn_risk"] in {"Low", "Medium", "High"}
+    assert data["insights"]["product_affinity"] == []
+
+
+@pytest.mark.django_db
+def test_customer_segment_of_unknown_customer_is_404_in_envelope(published_run, user_client):
+    response = user_client.get(_url("NO-SUCH-CUSTOMER"))
+
+    assert response.status_code == 404
+    body = response.json()
+    assert body["success"] is False
+    assert "NO-SUCH-CUSTOMER" in body["message"]
+    assert "request_id" in body["metadata"]
+
+
+@pytest.mark.django_db
+def test_customer_segment_without_published_run_is_409_in_envelope(user_client):
+    response = user_client.get(_url("C0000001"))
+
+    assert response.status_code == 409
+    assert response.json()["success"] is False
+    assert "published first" in response.json()["message"]
+
+
+@pytest.mark.django_db
+def test_customer_segment_reads_only_the_published_datasets_customers(user_client):
+    unpublished = upload_customers(seed=9, rows=50)
+    train(upload_customers(seed=3), n_clusters=3)
+    stray = Customer.objects.create(
+        dataset=unpublished, external_id="ONLY-ELSEWHERE", row_number=99
+    )
+
+    response = user_client.get(_url(stray.external_id))
+
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_customer_segment_bad_include_insights_is_400_in_envelope(published_run, user_client):
+    customer = Customer.objects.filter(dataset=published_run.dataset).first()
+
+    response = user_client.get(_url(customer.external_id), {"include_insights": "maybe"})
+
+    assert response.status_code == 400
+    assert response.json()["success"] is False
