@@ -29,6 +29,8 @@ urlpatterns = [
     path("", include("reports.api.urls")),
     # After the JSON admin API (/admin/users, /admin/stats), which the accounts routes serve.
     path("admin/", admin.site.urls),
+    # Pages last: every API route above wins (reports/urls_pages.py keeps pages under /app/).
+    path("", include("reports.urls_pages")),
 ]
 
 # API clients get JSON errors, never an HTML page or a traceback (config/api/errors.py).

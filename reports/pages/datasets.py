@@ -1,0 +1,187 @@
+"""Dataset pages: list and upload (with upload progress), detail (quality report, warnings,
+statistics, correlation heatmap, editable column roles), and choosing k."""
+
+from typing import Any
+
+import pandas as pd
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from rest_framework.exceptions import APIException
+
+from clustering.selectors import dataset_k_sweep, run_list
+from datasets.selectors import dataset_get, dataset_list
+from datasets.services import dataset_columns_update, dataset_create_from_upload
+from reports import charts
+from reports.forms import ColumnRolesForm, DatasetUploadForm
+
+from .access import analyst_required, posted
+from .assets import plotly_url
+from .errors import add_service_errors, user_errors
+from .figures import chart_or_none
+
+DATASETS_PAGE_SIZE = 20
+STATISTICS_COLUMNS = 60  # the statistics table lists at most this many columns (wide files)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+def _form_errors_json(form: DatasetUploadForm, status: int) -> JsonResponse:
+    errors = {field or "__all__": [str(e) for e in errs] for field, errs in form.errors.items()}
+    return JsonResponse({"errors": errors}, status=status)
+
+
+@analyst_required
+def dataset_list_page(request: HttpRequest) -> HttpResponse:
+    """GET: the caller's datasets and the upload form. POST (a form or an XHR upload with a
+    progress bar): store the file; errors come back next to the form (JSON for XHR)."""
+    form = DatasetUploadForm(*posted(request))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                dataset, created = dataset_create_from_upload(
+                    owner=request.user,
+                    uploaded_file=form.cleaned_data["file"],
+                    name=form.cleaned_data["name"] or None,
+                )
+            except (ValidationError, APIException) as exc:
+                add_service_errors(form, exc, aliases={"file": "file", "name": "name"})
+                status = getattr(exc, "status_code", 400)
+            else:
+                note = "uploaded" if created else "already uploaded: this is the same file"
+                messages.success(request, f"Dataset “{dataset.name}” {note}.")
+                url = reverse("pages:dataset-detail", args=[dataset.pk])
+                if _wants_json(request):
+                    return JsonResponse({"redirect": url}, status=201 if created else 200)
+                return redirect(url)
+        if _wants_json(request):
+            return _form_errors_json(form, status)
+    page = Paginator(dataset_list(user=request.user), DATASETS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "reports/dataset_list.html", {"form": form, "page": page}, status=status)
+
+
+def statistics_table(statistics: dict) -> dict[str, Any]:
+    """{"headers": [...], "rows": [(column, [values...])]} from per-column statistics."""
+    per_column = statistics.get("columns", statistics) if isinstance(statistics, dict) else {}
+    if isinstance(per_column, list):
+        per_column = {item.get("name", str(i)): item for i, item in enumerate(per_column)}
+    rows, headers = [], []
+    for name, values in list(per_column.items())[:STATISTICS_COLUMNS]:
+        if not isinstance(values, dict):
+            continue
+        for key, value in values.items():
+            if key != "name" and key not in headers and not isinstance(value, dict | list):
+                headers.append(key)
+        rows.append((name, values))
+    return {
+        "headers": headers,
+        "rows": [(name, [_shown(values.get(key)) for key in headers]) for name, values in rows],
+        "more": max(0, len(per_column) - STATISTICS_COLUMNS),
+    }
+
+
+def quality_items(report: dict) -> tuple[list[tuple[str, str]], list[str]]:
+    """(figures of the quality report as (label, value), warnings as sentences)."""
+    if not isinstance(report, dict):
+        return [], []
+    warnings = [
+        warning.get("message", str(warning)) if isinstance(warning, dict) else str(warning)
+        for warning in report.get("warnings") or []
+    ]
+    figures = [
+        (key.replace("_", " ").capitalize(), _shown(value))
+        for key, value in report.items()
+        if key != "warnings" and not isinstance(value, dict | list)
+    ]
+    return figures, warnings
+
+
+def correlation_frame(correlation: dict) -> pd.DataFrame | None:
+    """The stored correlation (`{"features": [...], "matrix": [[...]]}`) as a square frame;
+    None when fewer than two numeric columns were correlated."""
+    features = (correlation or {}).get("features") or []
+    if len(features) < 2:
+        return None
+    return pd.DataFrame(correlation["matrix"], index=features, columns=features, dtype=float)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.4g}"
+    return str(value)
+
+
+@analyst_required
+def dataset_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Quality report, warnings, statistics, correlation heatmap and column roles."""
+    dataset = dataset_get(user=request.user, pk=pk)
+    roles_form = ColumnRolesForm(posted(request)[0], schema=dataset.schema)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if roles_form.is_valid():
+            try:
+                dataset_columns_update(dataset=dataset, roles=roles_form.roles())
+            except (ValidationError, APIException) as exc:
+                add_service_errors(roles_form, exc)
+            else:
+                messages.success(request, "Column roles saved.")
+                return redirect("pages:dataset-detail", pk=dataset.pk)
+    figures, warnings = quality_items(dataset.quality_report)
+    matrix = correlation_frame(dataset.correlation)
+    context = {
+        "dataset": dataset,
+        "columns": list(zip(dataset.schema, roles_form.visible_fields(), strict=True)),
+        "roles_form": roles_form,
+        "quality": figures,
+        "warnings": warnings,
+        "statistics": statistics_table(dataset.statistics),
+        "correlation": chart_or_none(charts.correlation_heatmap, matrix)
+        if matrix is not None
+        else None,
+        "runs": run_list(user=request.user).filter(dataset=dataset)[:10],
+        "plotly_url": plotly_url(),
+    }
+    return render(request, "reports/dataset_detail.html", context, status=status)
+
+
+@analyst_required
+def choose_k_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Elbow and silhouette by k on the dataset's default features, with the recommended k
+    (the sweep is sampled above SYNC_CLUSTER_MAX_ROWS rows and cached)."""
+    dataset = dataset_get(user=request.user, pk=pk)
+    context: dict[str, Any] = {"dataset": dataset, "plotly_url": plotly_url()}
+    try:
+        sweep = dataset_k_sweep(dataset=dataset)
+    except (ValidationError, APIException) as exc:
+        context["errors"] = user_errors(exc)
+        return render(request, "reports/choose_k.html", context, status=400)
+    context["sweep"] = sweep
+    context["rows"] = list(
+        zip(
+            sweep["k_range"],
+            sweep["inertias"],
+            sweep["silhouette_scores"],
+            sweep["davies_bouldin_scores"],
+            strict=True,
+        )
+    )
+    context["chart"] = chart_or_none(
+        charts.elbow_chart,
+        ks=sweep["k_range"],
+        inertias=sweep["inertias"],
+        silhouettes=sweep["silhouette_scores"],
+        chosen_k=sweep["optimal_k"],
+    )
+    return render(request, "reports/choose_k.html", context)

@@ -1,0 +1,75 @@
+"""Exports: create one from a run (a background job), list them, download the ready ones."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from rest_framework.exceptions import APIException
+
+from clustering.selectors import run_get
+from reports.forms import ExportForm
+from reports.models import Export
+from reports.selectors import export_get, export_list
+from reports.services import CONTENT_TYPES, export_create
+
+from .access import analyst_required
+from .errors import user_errors
+
+EXPORTS_PAGE_SIZE = 20
+
+
+@analyst_required
+@require_POST
+def export_create_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue an export of one of the caller's runs, then show the exports list."""
+    run = run_get(user=request.user, pk=pk)
+    form = ExportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose an export format: CSV, JSON, HTML or XLSX.")
+        return redirect("pages:run-detail", pk=run.pk)
+    try:
+        export = export_create(user=request.user, run=run, file_format=form.cleaned_data["format"])
+    except (ValidationError, APIException) as exc:
+        for message in user_errors(exc):
+            messages.error(request, message)
+        return redirect("pages:run-detail", pk=run.pk)
+    messages.success(request, f"Export of run {run.pk} ({export.get_format_display()}) started.")
+    return redirect("pages:export-list")
+
+
+@analyst_required
+@require_GET
+def export_list_page(request: HttpRequest) -> HttpResponse:
+    """The caller's exports that have not expired, newest first."""
+    exports = export_list(user=request.user)
+    page = Paginator(exports, EXPORTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    processing = any(export.status == Export.Status.PROCESSING for export in page.object_list)
+    return render(request, "reports/export_list.html", {"page": page, "processing": processing})
+
+
+@analyst_required
+@require_GET
+def export_download(request: HttpRequest, pk: str) -> HttpResponse:
+    """The export's file; 409 while it is being built or after a failure, 410 once expired."""
+    export = export_get(user=request.user, pk=pk)
+    if export.expires_at <= timezone.now():
+        return _refusal(request, 410, "This export has expired; create a new one from the run.")
+    if export.status == Export.Status.FAILED:
+        return _refusal(request, 409, f"This export failed: {export.error or 'no reason given.'}")
+    if export.status != Export.Status.READY or not export.file:
+        return _refusal(request, 409, "This export is still being built; try again in a moment.")
+    response = FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=f"run-{export.run_id}-{export.what.replace(':', '-')}.{export.format}",
+        content_type=CONTENT_TYPES[export.format],
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _refusal(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    return render(request, "reports/refusal.html", {"message": message}, status=status)

@@ -1,0 +1,15 @@
+"""Charts on pages: `reports.charts` builds every figure; a chart with nothing to draw is left
+out of the page instead of failing it."""
+
+from collections.abc import Callable
+from typing import Any
+
+from reports.charts import ChartInputError
+
+
+def chart_or_none(build: Callable[..., dict], *args: Any, **kwargs: Any) -> dict | None:
+    """The figure, or None when the chart has nothing to draw (e.g. no numeric columns)."""
+    try:
+        return build(*args, **kwargs)
+    except ChartInputError:
+        return None

@@ -1,0 +1,53 @@
+"""Predict one customer's segment with the published segmentation, and the user's history."""
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from rest_framework.exceptions import APIException
+
+from profiles.predictor import ArtifactError, published_model_get
+from profiles.selectors import prediction_list
+from profiles.services import predict
+from reports.forms import PredictForm
+
+from .access import posted
+from .errors import add_service_errors
+
+HISTORY_PAGE_SIZE = 20
+
+
+def history_page(request: HttpRequest):
+    """One page of the caller's predictions, newest first."""
+    history = prediction_list(user=request.user).select_related("profile")
+    return Paginator(history, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@login_required
+def predict_page(request: HttpRequest) -> HttpResponse:
+    """GET: the form; POST: predict, show the answer and its confidence above the history."""
+    try:
+        model = published_model_get(user=request.user)
+    except ArtifactError as exc:
+        model, unavailable = None, str(exc)
+    else:
+        unavailable = (
+            "" if model else "No segmentation is published yet, so nothing can be predicted."
+        )
+    form = PredictForm(posted(request)[0], inputs=model.inputs if model else ())
+    result = None
+    if model and request.method == "POST" and form.is_valid():
+        try:
+            result = predict(user=request.user, records=[form.record()])[0]
+        except APIException as exc:
+            add_service_errors(form, exc)
+    context = {
+        "form": form,
+        "unavailable": unavailable,
+        "result": result,
+        "save_query": urlencode(form.record()) if result else "",
+        "history": history_page(request),
+    }
+    return render(request, "reports/predict.html", context, status=400 if form.errors else 200)

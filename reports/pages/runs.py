@@ -1,0 +1,179 @@
+"""Run pages: the new-run form, run detail with live progress, publish, cancel, and the
+dendrogram image. Every read goes through `clustering.selectors`, every write a service."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from rest_framework.exceptions import APIException
+
+from clustering import engine
+from clustering.features import default_features
+from clustering.models import ClusteringRun
+from clustering.selectors import cluster_list, run_get
+from clustering.services import run_cancel, run_create, run_publish
+from datasets.selectors import dataset_get
+from reports.forms import ExportForm, RunCreateForm
+from reports.selectors import chart_get
+
+from .access import analyst_required, posted
+from .assets import plotly_url
+from .errors import add_service_errors, user_errors
+from .figures import chart_or_none
+
+# One line each, for a reader who is not a statistician.
+METRIC_EXPLANATIONS = {
+    "silhouette": "How well each customer sits in its own segment rather than the nearest other "
+    "one: from -1 to 1, higher is better; above 0.5 is a clear structure.",
+    "davies_bouldin": "How much segments overlap with their most similar neighbour: 0 or more, "
+    "lower is better.",
+    "calinski_harabasz": "How far apart segments are compared with how spread out they are "
+    "inside: higher is better.",
+    "inertia": "Total squared distance of customers to their segment centre: lower is tighter, "
+    "but it always falls as k grows.",
+    "n_clusters": "How many segments the run found.",
+    "n_noise": "Customers DBSCAN left outside every segment (its noise group).",
+    "noise_fraction": "Share of customers DBSCAN left outside every segment.",
+    "bic": "Bayesian information criterion of the mixture: lower is a better fit for its size.",
+    "aic": "Akaike information criterion of the mixture: lower is a better fit.",
+    "cophenetic": "How faithfully the tree keeps the original distances: closer to 1 is better.",
+    "accuracy": "How often a classifier trained on the segments puts a held-out customer in the "
+    "same segment: higher means the segments are easy to tell apart.",
+    "sample_size": "Rows the expensive scores were computed on (a random sample of large data).",
+}
+
+
+def _metric_key(name: str) -> str:
+    return name.lower().removesuffix("_score").removesuffix("_index")
+
+
+def metric_rows(metrics: dict) -> list[dict]:
+    """Each scalar metric with its value and a one-line explanation (unknown ones: none)."""
+    rows = []
+    for name, value in (metrics or {}).items():
+        if isinstance(value, dict | list) or value is None:
+            continue
+        shown = f"{value:,.4g}" if isinstance(value, float) else str(value)
+        rows.append(
+            {
+                "name": name.replace("_", " ").capitalize(),
+                "value": shown,
+                "explanation": METRIC_EXPLANATIONS.get(_metric_key(name), ""),
+            }
+        )
+    return rows
+
+
+RUN_CHARTS = ("distribution", "scatter", "profiles", "feature_importance")
+
+
+def run_figures(run: ClusteringRun) -> dict[str, dict | None]:
+    """The run's charts from `reports.selectors.chart_get` (sampled, cached per run)."""
+    return {name: chart_or_none(chart_get, run=run, name=name) for name in RUN_CHARTS}
+
+
+@analyst_required
+def run_create_page(request: HttpRequest, dataset_pk: int) -> HttpResponse:
+    """GET: the new-run form for one of the caller's datasets; POST: queue the run."""
+    dataset = dataset_get(user=request.user, pk=dataset_pk)
+    columns = [column["name"] for column in dataset.schema]
+    initial = {"features": default_features(schema=dataset.schema)}
+    if "k" in request.GET:
+        initial["n_clusters"] = request.GET["k"]
+    form = RunCreateForm(posted(request)[0], feature_choices=columns, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = run_create(dataset=dataset, user=request.user, **form.run_arguments())
+        except (ValidationError, APIException) as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Run {run.pk} is queued.")
+            return redirect("pages:run-detail", pk=run.pk)
+    return render(
+        request,
+        "reports/run_form.html",
+        {"dataset": dataset, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@analyst_required
+@require_GET
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Status, progress, metrics, cluster cards and charts of one of the caller's runs."""
+    run = run_get(user=request.user, pk=pk)
+    succeeded = run.status == ClusteringRun.Status.SUCCEEDED
+    clusters = list(cluster_list(run=run)) if succeeded else []
+    context = {
+        "run": run,
+        "active": run.status in ClusteringRun.ACTIVE_STATUSES,
+        "clusters": clusters,
+        "metrics": metric_rows(run.metrics) if succeeded else [],
+        "has_dendrogram": bool((run.model_artifact or {}).get("dendrogram")),
+        "figures": run_figures(run) if clusters else {},
+        "export_form": ExportForm(),
+        "plotly_url": plotly_url(),
+    }
+    return render(request, "reports/run_detail.html", context)
+
+
+@analyst_required
+@require_GET
+def run_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    """The run's status, progress (0-100) and stage, for the page's progress bar."""
+    run = run_get(user=request.user, pk=pk)
+    return JsonResponse(
+        {
+            "status": run.status,
+            "status_display": run.get_status_display(),
+            "progress": run.progress,
+            "stage": run.stage,
+            "error": run.error,
+            "finished": run.status not in ClusteringRun.ACTIVE_STATUSES,
+        }
+    )
+
+
+@analyst_required
+@require_POST
+def run_publish_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Publish a succeeded run: predictions, look-ups and segment reports read it from now on."""
+    run = run_get(user=request.user, pk=pk)
+    try:
+        run_publish(run=run, user=request.user)
+    except (ValidationError, APIException) as exc:
+        for message in user_errors(exc):
+            messages.error(request, message)
+    else:
+        messages.success(request, f"Run {run.pk} is now the published segmentation.")
+    return redirect("pages:run-detail", pk=run.pk)
+
+
+@analyst_required
+@require_POST
+def run_cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel a queued or running run."""
+    run = run_get(user=request.user, pk=pk)
+    try:
+        run_cancel(run=run)
+    except APIException as exc:
+        for message in user_errors(exc):
+            messages.error(request, message)
+    else:
+        messages.success(request, f"Run {run.pk} is being cancelled.")
+    return redirect("pages:run-detail", pk=run.pk)
+
+
+@analyst_required
+@require_GET
+def run_dendrogram(request: HttpRequest, pk: int) -> HttpResponse:
+    """The hierarchical run's dendrogram as a PNG (drawn by the engine from the artifact)."""
+    run = run_get(user=request.user, pk=pk)
+    if run.status != ClusteringRun.Status.SUCCEEDED or not (run.model_artifact or {}).get(
+        "dendrogram"
+    ):
+        raise Http404(f"Run {run.pk} has no dendrogram: only finished hierarchical runs do.")
+    response = HttpResponse(engine.dendrogram_png(run.model_artifact), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"  # a finished run never changes
+    return response

@@ -1,0 +1,41 @@
+"""Real data for page tests: CSV uploads through the datasets service and clustering runs through
+the clustering service's documented synchronous path (`run_execute_inline`, small data only).
+The browser tests that are about running a job use a real worker instead."""
+
+import io
+
+from datasets.services import dataset_create_from_upload
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from clustering.services import run_execute_inline, run_publish
+from datasets.demo import generate_customers
+
+DEMO_ROWS = 300  # enough for five real segments, small enough for a fast inline run
+
+
+def demo_csv(rows: int = DEMO_ROWS, *, seed: int = 0) -> bytes:
+    """A customer table with real segment structure, as CSV bytes."""
+    buffer = io.StringIO()
+    generate_customers(rows, seed=seed).to_csv(buffer, index=False)
+    return buffer.getvalue().encode()
+
+
+def dataset_upload(owner, content: bytes | None = None, *, name: str = "customers.csv"):
+    """Upload a CSV through the datasets service, as the upload page does."""
+    uploaded = SimpleUploadedFile(name, content or demo_csv(), content_type="text/csv")
+    dataset, _ = dataset_create_from_upload(owner=owner, uploaded_file=uploaded)
+    return dataset
+
+
+def succeeded_run(dataset, user, *, k: int = 4, publish: bool = False, **parameters):
+    """A finished K-Means run of the dataset (run inline), published on request."""
+    algorithm = parameters.pop("algorithm", "kmeans")
+    run = run_execute_inline(
+        dataset=dataset,
+        user=user,
+        algorithm=algorithm,
+        parameters={"n_clusters": k, **parameters},
+    )
+    if publish:
+        run = run_publish(run=run, user=user)
+    return run

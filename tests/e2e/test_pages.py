@@ -1,0 +1,301 @@
+"""Server-side tests of the pages with Django's test client: who may open what, forms and their
+errors, escaping, the plotly asset. Fast; the browser tests cover what needs JavaScript."""
+
+import gzip
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from reports.pages.assets import PLOTLY_VERSION
+from tests.e2e.data import dataset_upload, demo_csv, succeeded_run
+from tests.factories import DEFAULT_PASSWORD, AnalystFactory, CustomerProfileFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ANALYST_PAGES = [
+    ("pages:dataset-list", {}),
+    ("pages:dataset-detail", {"pk": 1}),
+    ("pages:dataset-choose-k", {"pk": 1}),
+    ("pages:run-create", {"dataset_pk": 1}),
+    ("pages:run-detail", {"pk": 1}),
+    ("pages:run-progress", {"pk": 1}),
+    ("pages:export-list", {}),
+]
+
+
+@pytest.fixture
+def analyst_browser(client, analyst):
+    client.force_login(analyst)
+    return client
+
+
+@pytest.fixture
+def user_browser(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_login_page_logs_in_with_username_and_password(client, user):
+    page = client.get("/login/")
+    assert page.status_code == 200
+    assert b"csrfmiddlewaretoken" in page.content
+
+    response = client.post("/login/", {"username": user.username, "password": DEFAULT_PASSWORD})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+def test_login_page_says_why_when_password_is_wrong(client, user):
+    response = client.post("/login/", {"username": user.username, "password": "wrong-password"})
+
+    assert response.status_code == 200
+    assert b"Please enter a correct username and password" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout_ends_the_session_on_post(user_browser):
+    response = user_browser.post("/logout/")
+
+    assert response.status_code == 302
+    assert user_browser.get("/").status_code == 302
+
+
+def test_dashboard_redirects_anonymous_visitor_to_login(client):
+    response = client.get("/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=/")
+
+
+@pytest.mark.parametrize(("name", "kwargs"), ANALYST_PAGES)
+def test_analyst_page_is_403_for_plain_user(user_browser, name, kwargs):
+    assert user_browser.get(reverse(name, kwargs=kwargs)).status_code == 403
+
+
+@pytest.mark.parametrize(("name", "kwargs"), ANALYST_PAGES)
+def test_analyst_page_redirects_anonymous_visitor_to_login(client, name, kwargs):
+    response = client.get(reverse(name, kwargs=kwargs))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_navigation_shows_only_what_the_role_may_do(client, user, analyst):
+    client.force_login(user)
+    plain = client.get("/").content.decode()
+    client.force_login(analyst)
+    analyst_page = client.get("/").content.decode()
+
+    assert reverse("pages:dataset-list") not in plain
+    assert reverse("pages:export-list") not in plain
+    assert reverse("pages:predict") in plain
+    assert reverse("pages:dataset-list") in analyst_page
+    assert reverse("pages:export-list") in analyst_page
+
+
+def test_dataset_of_another_analyst_is_404(analyst_browser):
+    other = dataset_upload(AnalystFactory(), demo_csv(40))
+
+    assert analyst_browser.get(reverse("pages:dataset-detail", args=[other.pk])).status_code == 404
+
+
+def test_upload_by_xhr_answers_json_with_the_server_error(analyst_browser):
+    response = analyst_browser.post(
+        reverse("pages:dataset-list"),
+        {"file": _file(b"", "empty.csv")},
+        headers={"X-Requested-With": "XMLHttpRequest"},
+    )
+
+    assert 400 <= response.status_code < 500
+    errors = response.json()["errors"]
+    assert any(messages for messages in errors.values())
+
+
+def test_upload_by_xhr_answers_the_dataset_page_to_go_to(analyst_browser, analyst):
+    response = analyst_browser.post(
+        reverse("pages:dataset-list"),
+        {"file": _file(demo_csv(50), "shop.csv"), "name": "Shop"},
+        headers={"X-Requested-With": "XMLHttpRequest"},
+    )
+
+    assert response.status_code == 201
+    dataset = analyst.datasets.get()
+    assert response.json() == {"redirect": reverse("pages:dataset-detail", args=[dataset.pk])}
+    assert dataset.name == "Shop"
+
+
+def test_upload_without_file_shows_the_error_next_to_the_form(analyst_browser):
+    response = analyst_browser.post(reverse("pages:dataset-list"), {})
+
+    assert response.status_code == 400
+    assert b"This field is required." in response.content
+
+
+def test_dataset_detail_shows_column_named_script_as_text(analyst_browser, analyst):
+    content = b"customer_id,<script>alert(1)</script>,age\n1,5,30\n2,6,40\n3,7,50\n4,8,20\n"
+    dataset = dataset_upload(analyst, content)
+
+    page = analyst_browser.get(reverse("pages:dataset-detail", args=[dataset.pk])).content
+
+    assert b"<script>alert(1)</script>" not in page
+    assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_column_roles_form_saves_the_roles(analyst_browser, analyst):
+    dataset = dataset_upload(analyst, demo_csv(40))
+    names = [column["name"] for column in dataset.schema]
+    data = {f"role_{i}": "" for i in range(len(names))}
+    data[f"role_{names.index('age')}"] = "age"
+
+    response = analyst_browser.post(reverse("pages:dataset-detail", args=[dataset.pk]), data)
+
+    assert response.status_code == 302
+    dataset.refresh_from_db()
+    roles = {column["name"]: column.get("role") for column in dataset.schema}
+    assert roles["age"] == "age"
+    assert roles["annual_income"] is None
+
+
+def test_run_form_rejects_k_out_of_range_with_message(analyst_browser, analyst):
+    dataset = dataset_upload(analyst, demo_csv(40))
+
+    response = analyst_browser.post(
+        reverse("pages:run-create", args=[dataset.pk]),
+        {"algorithm": "kmeans", "n_clusters": 99, "features": ["age"], "linkage": "ward"},
+    )
+
+    assert response.status_code == 400
+    assert b"Ensure this value is less than or equal to" in response.content
+    assert not dataset.runs.exists()
+
+
+def test_run_form_needs_a_feature(analyst_browser, analyst):
+    dataset = dataset_upload(analyst, demo_csv(40))
+
+    response = analyst_browser.post(
+        reverse("pages:run-create", args=[dataset.pk]),
+        {"algorithm": "kmeans", "n_clusters": 3, "linkage": "ward"},
+    )
+
+    assert response.status_code == 400
+    assert b"This field is required." in response.content
+
+
+def test_run_detail_shows_cluster_cards_and_metrics(analyst_browser, analyst):
+    run = succeeded_run(dataset_upload(analyst, demo_csv(200)), analyst, k=3)
+
+    page = analyst_browser.get(reverse("pages:run-detail", args=[run.pk])).content.decode()
+
+    for cluster in run.clusters.all():
+        assert cluster.name in page
+    assert "Silhouette" in page
+    assert "Publish this segmentation" in page
+    assert 'id="chart-sizes"' in page
+
+
+def test_run_progress_answers_status_as_json(analyst_browser, analyst):
+    run = succeeded_run(dataset_upload(analyst, demo_csv(100)), analyst, k=3)
+
+    answer = analyst_browser.get(reverse("pages:run-progress", args=[run.pk])).json()
+
+    assert answer["status"] == "succeeded"
+    assert answer["finished"] is True
+
+
+def test_run_of_another_analyst_is_404(analyst_browser):
+    other = AnalystFactory()
+    run = succeeded_run(dataset_upload(other, demo_csv(60)), other, k=2)
+
+    assert analyst_browser.get(reverse("pages:run-detail", args=[run.pk])).status_code == 404
+    assert analyst_browser.post(reverse("pages:run-publish", args=[run.pk])).status_code == 404
+
+
+def test_publish_button_publishes_the_run(analyst_browser, analyst):
+    run = succeeded_run(dataset_upload(analyst, demo_csv(100)), analyst, k=3)
+
+    response = analyst_browser.post(reverse("pages:run-publish", args=[run.pk]), follow=True)
+
+    run.refresh_from_db()
+    assert run.is_published
+    assert b"is now the published segmentation" in response.content
+
+
+def test_segment_explorer_without_published_run_says_so(user_browser):
+    page = user_browser.get(reverse("pages:segments"))
+
+    assert page.status_code == 200
+    assert b"No segmentation is published yet." in page.content
+
+
+def test_segment_explorer_tab_the_data_cannot_give_says_why(user_browser, analyst):
+    no_region = b"a,b\n" + b"".join(f"{i},{i * 7 % 5}\n".encode() for i in range(12))
+    succeeded_run(dataset_upload(analyst, no_region), analyst, k=2, publish=True)
+
+    page = user_browser.get(reverse("pages:segments") + "?type=region")
+
+    assert page.status_code == 200
+    assert b"region" in page.content
+    assert b"segment-table" not in page.content
+
+
+def test_predict_without_published_run_says_so(user_browser):
+    page = user_browser.get(reverse("pages:predict"))
+
+    assert b"No segmentation is published yet" in page.content
+
+
+def test_profile_of_another_user_is_404(user_browser):
+    profile = CustomerProfileFactory(owner=UserFactory())
+
+    assert user_browser.get(reverse("pages:profile-edit", args=[profile.pk])).status_code == 404
+    assert user_browser.post(reverse("pages:profile-delete", args=[profile.pk])).status_code == 404
+
+
+def test_profile_form_rejects_age_below_18_with_message(user_browser, user):
+    response = user_browser.post(
+        reverse("pages:profile-create"),
+        {
+            "name": "Young",
+            "sex": "Female",
+            "age": 12,
+            "annual_income": 30,
+            "spending_score": 50,
+            "purchase_frequency": 4,
+        },
+    )
+
+    assert response.status_code == 400
+    assert b"Ensure this value is greater than or equal to 18." in response.content
+    assert not user.customer_profiles.exists()
+
+
+def test_profile_delete_removes_it_after_confirmation(user_browser, user):
+    profile = CustomerProfileFactory(owner=user)
+
+    assert user_browser.get(reverse("pages:profile-delete", args=[profile.pk])).status_code == 200
+    response = user_browser.post(reverse("pages:profile-delete", args=[profile.pk]))
+
+    assert response.status_code == 302
+    assert not user.customer_profiles.exists()
+
+
+def test_plotly_js_is_served_gzipped_with_long_cache(client):
+    url = reverse("pages:plotly-js", kwargs={"version": PLOTLY_VERSION})
+
+    response = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+
+    assert response.status_code == 200
+    assert response["Content-Encoding"] == "gzip"
+    assert "max-age=31536000" in response["Cache-Control"]
+    assert b"plotly" in gzip.decompress(response.content)[:2000].lower()
+
+
+def test_plotly_js_of_another_version_is_404(client):
+    assert client.get(reverse("pages:plotly-js", kwargs={"version": "0.0.1"})).status_code == 404
+
+
+def _file(content: bytes, name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="text/csv")
