@@ -34,7 +34,11 @@ class Dataset(models.Model):
 class Customer(models.Model):
     """One row of a dataset: its external id (the id column, or the row number) and attributes."""
 
-    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="customers")
+    # No index of its own: the (dataset, row_number) unique index serves look-ups by dataset, and
+    # one index less makes bulk loads of a million rows faster.
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.CASCADE, related_name="customers", db_index=False
+    )
     external_id = models.CharField(max_length=128)
     row_number = models.PositiveIntegerField()
     attributes = models.JSONField(default=dict)

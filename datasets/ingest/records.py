@@ -1,7 +1,7 @@
 """Rows of a typed frame as JSON objects, built column-wise with Arrow (no Python loop per row).
 
-In: a slice of the typed DataFrame. Out: a pyarrow string array, one JSON object per row,
-`{"column": value, ...}` in column order: numbers as JSON numbers, text as escaped JSON strings,
+In: a slice of the typed DataFrame. Out: a pyarrow string array, one compact JSON object per row,
+`{"column":value,...}` in column order: numbers as JSON numbers, text as escaped JSON strings,
 dates as ISO text, and missing values, NaN and infinities as null. What `json.loads` reads back
 equals the row (tested against `json.dumps`). Used to bulk-load customers without building a
 Python dict per row."""
@@ -52,15 +52,19 @@ def _json_values(series: pd.Series) -> pa.Array:
         seconds = pc.cast(pa.array(series), pa.timestamp("s"), safe=False)
         text = pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%S")
         return pc.binary_join_element_wise('"', text, '"', "")
-    array = pa.array(series.astype("str"), pa.string(), from_pandas=True)
-    return _json_strings(array)
+    if isinstance(series.dtype, pd.CategoricalDtype):  # escape each category once, then take
+        categories = pa.array(series.cat.categories.astype("str"), pa.string())
+        codes = pa.array(series.cat.codes.to_numpy(), mask=series.cat.codes.to_numpy() < 0)
+        return pc.take(_json_strings(categories), codes)
+    array = pa.array(series.astype("str"), from_pandas=True)
+    return _json_strings(pc.cast(array, pa.string()))
 
 
 def json_objects(frame: pd.DataFrame) -> pa.Array:
     """One JSON object per row of `frame`; every value is valid JSON (no NaN, no bare control)."""
     parts: list[pa.Array | str] = ["{"]
     for position, name in enumerate(frame.columns):
-        key = ("" if position == 0 else ", ") + json.dumps(str(name)) + ": "
+        key = ("" if position == 0 else ",") + json.dumps(str(name)) + ":"
         values = pc.fill_null(_json_values(frame[name]), "null")
         parts.extend([key, values])
     parts.append("}")

@@ -1,0 +1,118 @@
+"""Shapes of the datasets API: inputs are checked here, rules live in services."""
+
+from rest_framework import serializers
+
+from ..ingest import ROLES
+from ..models import Customer, Dataset
+
+
+class DatasetSerializer(serializers.ModelSerializer):
+    """A dataset as the API shows it: its columns (schema) and quality headline, no raw data."""
+
+    owner = serializers.CharField(source="owner.username", read_only=True)
+    warnings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Dataset
+        fields = [
+            "id",
+            "name",
+            "original_filename",
+            "owner",
+            "n_rows",
+            "n_columns",
+            "size_bytes",
+            "sha256",
+            "schema",
+            "warnings",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_warnings(self, dataset: Dataset) -> list[str]:
+        return list((dataset.quality_report or {}).get("warnings", []))
+
+
+class DatasetListItemSerializer(serializers.ModelSerializer):
+    """A dataset in a list: its headline figures only."""
+
+    owner = serializers.CharField(source="owner.username", read_only=True)
+
+    class Meta:
+        model = Dataset
+        fields = [
+            "id",
+            "name",
+            "original_filename",
+            "owner",
+            "n_rows",
+            "n_columns",
+            "size_bytes",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class DatasetUploadInputSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=True,
+        help_text="The CSV (comma, semicolon or tab separated, with a header row).",
+    )
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    force_new = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Store a new copy even if you uploaded the same file before.",
+    )
+
+
+class DatasetColumnsUpdateInputSerializer(serializers.Serializer):
+    roles = serializers.DictField(
+        child=serializers.ChoiceField(choices=list(ROLES), allow_null=True),
+        allow_empty=False,
+        help_text='Column name -> role (or null to clear it), e.g. {"Annual Income": "income"}.',
+    )
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "external_id", "row_number", "attributes"]
+        read_only_fields = fields
+
+
+class CorrelationSerializer(serializers.Serializer):
+    features = serializers.ListField(child=serializers.CharField())
+    matrix = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(allow_null=True))
+    )
+
+
+# --- Document 000 (analytics workspace) -----------------------------------------------------
+
+
+class WorkspaceUploadInputSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True, help_text="The CSV file.")
+
+
+class WorkspaceUploadSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    message = serializers.CharField()
+    shape = serializers.ListField(child=serializers.IntegerField(), min_length=2, max_length=2)
+    statistics = serializers.DictField(child=serializers.DictField())
+    features = serializers.ListField(child=serializers.CharField())
+    processing_time = serializers.FloatField()
+
+
+class DataQualitySerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    metrics = serializers.DictField()
+
+
+class CorrelationMatrixSerializer(CorrelationSerializer):
+    success = serializers.BooleanField()
+
+
+class ResetSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    message = serializers.CharField()

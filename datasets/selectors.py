@@ -1,0 +1,59 @@
+"""Reads of datasets and customers. Every look-up is scoped to the caller: another owner's dataset
+does not exist for them (404), except for admins, who see every dataset."""
+
+import pandas as pd
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import User
+
+from .models import CurrentDataset, Customer, Dataset
+
+
+def _can_see(*, user: User, dataset: Dataset) -> bool:
+    return user.is_authenticated and (user.is_admin_role or dataset.owner_id == user.pk)
+
+
+def dataset_list(*, user: User) -> QuerySet[Dataset]:
+    """The datasets the user may see: their own, or every dataset for an admin; newest first."""
+    datasets = Dataset.objects.select_related("owner")
+    if not user.is_authenticated:
+        return datasets.none()
+    return datasets if user.is_admin_role else datasets.filter(owner=user)
+
+
+def dataset_get(*, user: User, pk: int | str) -> Dataset:
+    """One visible dataset; Http404 when it does not exist or belongs to someone else."""
+    try:
+        return dataset_list(user=user).get(pk=int(pk))
+    except (Dataset.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No dataset with that id.") from exc
+
+
+def dataset_frame_load(*, dataset: Dataset, columns: list[str] | None = None) -> pd.DataFrame:
+    """The dataset's typed table from its Parquet copy; row i has `Customer.row_number == i`."""
+    with dataset.parquet_file.open("rb") as handle:
+        return pd.read_parquet(handle, columns=list(columns) if columns is not None else None)
+
+
+def current_dataset_get(*, user: User) -> Dataset | None:
+    """The dataset the user's workspace (document 000) acts on, if any and still visible."""
+    if not user.is_authenticated:
+        return None
+    current = CurrentDataset.objects.select_related("dataset").filter(user=user).first()
+    if current is None or not _can_see(user=user, dataset=current.dataset):
+        return None
+    return current.dataset
+
+
+def column_for_role(*, dataset: Dataset, role: str) -> str | None:
+    """The name of the dataset's column with this semantic role (e.g. "income"), if one has it."""
+    for column in dataset.schema:
+        if column.get("role") == role:
+            return column["name"]
+    return None
+
+
+def customer_list(*, dataset: Dataset) -> QuerySet[Customer]:
+    """The dataset's customers in file order (by row number)."""
+    return Customer.objects.filter(dataset=dataset).order_by("row_number")

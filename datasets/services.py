@@ -1,0 +1,178 @@
+"""Writes of datasets: upload (parse, store, bulk-load), delete, column roles, the workspace.
+
+Uploads are atomic: the Dataset row, its customers and its Parquet file all exist, or none does."""
+
+import hashlib
+import io
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
+from django.db import transaction
+
+from accounts.models import User
+from config.api.exceptions import PayloadTooLarge
+
+from .bulk import customers_delete, customers_load
+from .ingest import ROLES, IngestError, IngestLimits, IngestResult, ingest
+from .models import CurrentDataset, Dataset
+from .signals import workspace_was_reset
+
+_READ_CHUNK_BYTES = 1 << 20
+
+
+def _limit_text(size_bytes: int) -> str:
+    megabytes = size_bytes / (1024 * 1024)
+    return f"{megabytes:.0f} MB" if megabytes >= 1 else f"{size_bytes} bytes"
+
+
+def upload_too_large(size_bytes: int) -> PayloadTooLarge:
+    """The 413 error for an upload of `size_bytes`, naming the limit."""
+    return PayloadTooLarge(
+        f"The file is {_limit_text(size_bytes)}; the upload limit is "
+        f"{_limit_text(settings.MAX_UPLOAD_BYTES)}. Upload a smaller file or a sample."
+    )
+
+
+def _read_upload(uploaded_file: File) -> bytes:
+    """All bytes of the upload, refusing (413) as soon as they pass MAX_UPLOAD_BYTES."""
+    limit = settings.MAX_UPLOAD_BYTES
+    if uploaded_file.size is not None and uploaded_file.size > limit:
+        raise upload_too_large(uploaded_file.size)
+    uploaded_file.seek(0)
+    buffer = io.BytesIO()
+    for chunk in uploaded_file.chunks(_READ_CHUNK_BYTES):
+        buffer.write(chunk)
+        if buffer.tell() > limit:
+            raise upload_too_large(buffer.tell())
+    return buffer.getvalue()
+
+
+def _parquet_bytes(result: IngestResult) -> bytes:
+    buffer = io.BytesIO()
+    result.frame.to_parquet(buffer, index=False, compression="snappy")
+    return buffer.getvalue()
+
+
+def _dataset_name(*, name: str | None, filename: str) -> str:
+    chosen = (name or "").strip() or filename.rsplit("/", 1)[-1] or "Uploaded dataset"
+    return chosen[: Dataset._meta.get_field("name").max_length]
+
+
+def dataset_create_from_upload(
+    *, owner: User, uploaded_file: File, name: str | None = None, force_new: bool = False
+) -> tuple[Dataset, bool]:
+    """Parse, profile and store an uploaded CSV for `owner`; return (dataset, created).
+
+    The same bytes uploaded again by the same owner return the existing dataset with created
+    False, unless `force_new`. Raises PayloadTooLarge (413) over MAX_UPLOAD_BYTES and
+    ValidationError (400) with a sentence for the user when the file cannot be used. Atomic: on
+    any failure no Dataset, no Customer and no file is left behind."""
+    data = _read_upload(uploaded_file)
+    digest = hashlib.sha256(data).hexdigest()
+    if not force_new:
+        existing = Dataset.objects.filter(owner=owner, sha256=digest).order_by("-id").first()
+        if existing is not None:
+            return existing, False
+    limits = IngestLimits(
+        max_rows=settings.MAX_DATASET_ROWS,
+        max_columns=settings.MAX_DATASET_COLUMNS,
+        time_limit_s=settings.PARSE_TIME_LIMIT_S,
+    )
+    try:
+        result = ingest(data, limits=limits)
+    except IngestError as exc:
+        raise ValidationError(str(exc)) from exc
+    size_bytes = len(data)
+    del data  # the typed frame holds what is needed; free the raw bytes before loading
+
+    filename = (getattr(uploaded_file, "name", "") or "")[:255]
+    dataset = Dataset(
+        owner=owner,
+        name=_dataset_name(name=name, filename=filename),
+        original_filename=filename,
+        n_rows=len(result.frame),
+        n_columns=result.frame.shape[1],
+        schema=result.schema,
+        statistics=result.statistics,
+        quality_report=result.quality,
+        correlation=result.correlation,
+        sha256=digest,
+        size_bytes=size_bytes,
+    )
+    stored_name = ""
+    try:
+        with transaction.atomic():
+            dataset.parquet_file.save(
+                f"{uuid.uuid4().hex}.parquet", ContentFile(_parquet_bytes(result)), save=False
+            )
+            stored_name = dataset.parquet_file.name
+            dataset.save()
+            customers_load(dataset=dataset, frame=result.frame, id_column=result.id_column)
+    except BaseException:
+        if stored_name:
+            dataset.parquet_file.storage.delete(stored_name)
+        raise
+    return dataset, True
+
+
+def dataset_delete(*, dataset: Dataset) -> None:
+    """Delete the dataset with its customers, runs and everything under them; its Parquet file
+    is removed once the deletion is committed."""
+    stored_name = dataset.parquet_file.name
+    storage = dataset.parquet_file.storage
+    with transaction.atomic():
+        dataset.runs.all().delete()
+        customers_delete(dataset=dataset)
+        dataset.delete()
+        if stored_name:
+            transaction.on_commit(lambda: storage.delete(stored_name))
+
+
+def dataset_columns_update(*, dataset: Dataset, roles: dict[str, str | None]) -> Dataset:
+    """Set the semantic role of some columns (None clears it). A role belongs to one column: giving
+    it to a column takes it from the column that had it. Unknown columns or roles are refused."""
+    names = [column["name"] for column in dataset.schema]
+    unknown = [name for name in roles if name not in names]
+    if unknown:
+        raise ValidationError(
+            f"No column named {', '.join(repr(n) for n in unknown)} in this dataset; "
+            f"its columns are {', '.join(repr(n) for n in names)}."
+        )
+    for name, role in roles.items():
+        if role is not None and role not in ROLES:
+            raise ValidationError(
+                f"Unknown role {role!r} for column {name!r}; choose one of {', '.join(ROLES)}, "
+                "or null to clear it."
+            )
+    assigned = [role for role in roles.values() if role is not None]
+    doubled = sorted({role for role in assigned if assigned.count(role) > 1})
+    if doubled:
+        raise ValidationError(f"Role {doubled[0]!r} is given to more than one column; pick one.")
+    with transaction.atomic():
+        locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
+        schema: list[dict[str, Any]] = [dict(column) for column in locked.schema]
+        for column in schema:
+            if column["name"] in roles:
+                column["role"] = roles[column["name"]]
+            elif column.get("role") in assigned:
+                column["role"] = None
+        locked.schema = schema
+        locked.save(update_fields=["schema"])
+    dataset.schema = schema
+    return dataset
+
+
+def current_dataset_set(*, user: User, dataset: Dataset) -> CurrentDataset:
+    """Make `dataset` the one the user's workspace endpoints (document 000) act on."""
+    current, _ = CurrentDataset.objects.update_or_create(user=user, defaults={"dataset": dataset})
+    return current
+
+
+def workspace_reset(*, user: User) -> None:
+    """Clear the user's current dataset and tell other apps to clear their analysis state.
+    Deletes no dataset, and nothing of anyone else."""
+    CurrentDataset.objects.filter(user=user).delete()
+    workspace_was_reset.send(sender=Dataset, user=user)
