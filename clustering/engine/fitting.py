@@ -6,12 +6,10 @@ EngineCancelled when it answers True. The model matrix is built once and reused 
 """
 
 import time
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from kneed import KneeLocator
 
 from clustering.engine import interpret, words
 from clustering.engine.algorithms import (
@@ -20,7 +18,6 @@ from clustering.engine.algorithms import (
     MAX_CLUSTERS,
     MIN_CLUSTERS,
     MINIBATCH_ABOVE_ROWS,
-    fit_kmeans,
     run_algorithm,
     threads_for,
 )
@@ -28,6 +25,7 @@ from clustering.engine.errors import EngineCancelled, EngineInputError
 from clustering.engine.model import build_artifact, json_safe
 from clustering.engine.preprocess import Prepared, prepare
 from clustering.engine.results import ClusterResult, EngineResult, KSweepResult
+from clustering.engine.sweep import sweep_matrix
 
 Progress = Callable[[int, str], None]
 ShouldCancel = Callable[[], bool]
@@ -79,20 +77,20 @@ def _fit(
     progress: Progress | None,
     should_cancel: ShouldCancel | None,
 ) -> EngineResult:
-    stage = _Stages(progress, should_cancel)
+    stage = Stages(progress, should_cancel)
     options = validate_params(algorithm, params or {}, n_rows=len(frame))
     seed = options["random_state"]
     notes = list(options.pop("_notes"))
 
     stage.begin(5, "preprocessing")
-    prepared = _prepare(frame, schema=schema, features=features, options=options)
+    prepared = prepare_with(frame, schema=schema, features=features, options=options)
     notes += prepared.notes
     matrix = prepared.matrix
 
     if algorithm in NEEDS_K and options["n_clusters"] is None:
         stage.begin(10, "choosing k")
         k_values = tuple(range(MIN_CLUSTERS, min(AUTO_K_MAX, len(matrix) - 1) + 1))
-        sweep = _sweep(matrix, k_values=k_values, seed=seed, stage=None)
+        sweep = sweep_matrix(matrix, k_values=k_values, seed=seed)
         options["n_clusters"] = sweep.optimal_k
         notes.append(
             f"n_clusters = {sweep.optimal_k}, the best silhouette among k = "
@@ -206,18 +204,22 @@ def sweep_k(
             f"k_max lowered from {k_max} to {len(frame) - 1}: there are {len(frame)} rows."
         )
         k_max = len(frame) - 1
-    stage = _Stages(progress, should_cancel)
+    stage = Stages(progress, should_cancel)
     stage.begin(5, "preprocessing")
+    k_values = tuple(range(k_min, k_max + 1))
     with threads_for(len(frame)):
-        prepared = _prepare(frame, schema=schema, features=features, options=options)
-        sweep = _sweep(
-            prepared.matrix, k_values=tuple(range(k_min, k_max + 1)), seed=random_state, stage=stage
+        prepared = prepare_with(frame, schema=schema, features=features, options=options)
+        curves = sweep_matrix(
+            prepared.matrix,
+            k_values=k_values,
+            seed=random_state,
+            before_k=lambda i, k: stage.begin(10 + 85 * i // len(k_values), f"k = {k}"),
         )
     stage.begin(100, "done")
-    algorithm = "minibatch_kmeans" if len(prepared.matrix) > MINIBATCH_ABOVE_ROWS else "kmeans"
     return KSweepResult(
-        **{**sweep.__dict__, "seconds": round(time.perf_counter() - started, 3)},
-        algorithm=algorithm,
+        **curves.__dict__,
+        algorithm="minibatch_kmeans" if len(frame) > MINIBATCH_ABOVE_ROWS else "kmeans",
+        seconds=round(time.perf_counter() - started, 3),
         notes=tuple(notes + list(prepared.notes)),
     )
 
@@ -270,63 +272,7 @@ def validate_params(algorithm: str, params: Mapping, *, n_rows: int) -> dict:
     return options
 
 
-class _SweepCurves:
-    def __init__(self, **fields: object) -> None:
-        self.__dict__.update(fields)
-
-
-def _sweep(
-    matrix: np.ndarray, *, k_values: tuple[int, ...], seed: int, stage: "_Stages | None"
-) -> _SweepCurves:
-    rng = np.random.default_rng(seed)
-    rows = np.arange(len(matrix))
-    silhouette_rows = interpret._subset(rows, interpret.SILHOUETTE_SAMPLE_ROWS, rng)
-    score_rows = interpret._subset(rows, interpret.SCORE_SAMPLE_ROWS, rng)
-    inertias, silhouettes, davies, calinski = [], [], [], []
-    for position, k in enumerate(k_values):
-        if stage is not None:
-            stage.begin(10 + int(85 * position / len(k_values)), f"k = {k}")
-        fitted = fit_kmeans(matrix, n_clusters=k, seed=seed)
-        inertias.append(fitted.inertia)
-        sample_metrics = interpret.quality_metrics(
-            matrix[silhouette_rows], fitted.labels[silhouette_rows], seed=seed
-        )
-        silhouettes.append(sample_metrics["silhouette"])
-        scored = (
-            interpret.quality_metrics(matrix[score_rows], fitted.labels[score_rows], seed=seed)
-            if len(score_rows) > len(silhouette_rows)
-            else sample_metrics
-        )
-        davies.append(scored["davies_bouldin"])
-        calinski.append(scored["calinski_harabasz"])
-    valid = [(s, k) for s, k in zip(silhouettes, k_values, strict=True) if s is not None]
-    optimal = max(valid, key=lambda item: (item[0], -item[1]))[1] if valid else k_values[0]
-    return _SweepCurves(
-        k_values=k_values,
-        inertias=tuple(inertias),
-        silhouettes=tuple(silhouettes),
-        davies_bouldin=tuple(davies),
-        calinski_harabasz=tuple(calinski),
-        optimal_k=optimal,
-        elbow_k=_elbow(k_values, inertias),
-        silhouette_sample_size=len(silhouette_rows),
-        n_samples=len(matrix),
-        seconds=0.0,
-    )
-
-
-def _elbow(k_values: Sequence[int], inertias: Sequence[float]) -> int | None:
-    if len(k_values) < 3:
-        return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # kneed warns when a short curve has no knee
-        knee = KneeLocator(
-            list(k_values), list(inertias), curve="convex", direction="decreasing"
-        ).knee
-    return int(knee) if knee is not None else None
-
-
-def _prepare(
+def prepare_with(
     frame: pd.DataFrame,
     *,
     schema: Sequence[Mapping] | None,
@@ -401,7 +347,7 @@ def _whole(value: object, name: str, *, minimum: int | None = None) -> int:
     return int(value)
 
 
-class _Stages:
+class Stages:
     """Progress reports, cancellation checks and per-stage timings between stages."""
 
     def __init__(self, progress: Progress | None, should_cancel: ShouldCancel | None) -> None:

@@ -5,9 +5,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import adjusted_rand_score
+from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from clustering.engine import EngineCancelled, EngineInputError, fit
+from clustering.engine.interpret import silhouette
 from tests.clustering.engine.conftest import CUSTOMER_SCHEMA, make_blobs
 
 
@@ -310,3 +311,12 @@ def test_fit_notes_ignored_unknown_parameters(blobs):
     frame, _ = blobs
     result = fit(frame, params={"n_clusters": 4, "colour": "blue", "stability": False})
     assert "Ignored unknown parameter(s): colour." in result.notes
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_silhouette_equals_scikit_learn(seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(300, 4)) + (np.arange(300) % 3)[:, None]
+    labels = rng.integers(0, 4, 300)
+    labels[0] = 9  # a singleton cluster scores 0, as in scikit-learn
+    assert silhouette(x, labels) == pytest.approx(silhouette_score(x, labels), abs=1e-5)
