@@ -7,7 +7,12 @@ Document 003: `GET /api/customers/{id}/segment` (its envelope). Canonical: `/api
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError
@@ -16,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.envelope import envelope
+from config.api.schema import ERROR_SCHEMA
 
 from ..filters import CustomerProfileFilter, PredictionFilter
 from ..models import CustomerProfile, Prediction
@@ -45,6 +51,17 @@ DOC004_EXAMPLE = {
     "spending_score": 75,
     "purchase_frequency": 12,
 }
+ERROR_RESPONSE_409 = OpenApiResponse(
+    response=ERROR_SCHEMA, description="No segmentation is published yet: publish one first."
+)
+PREDICT_ERRORS = {
+    409: ERROR_RESPONSE_409,
+    422: OpenApiResponse(
+        response=ERROR_SCHEMA,
+        description="A customer field is missing or out of range: one list of messages per "
+        'field (a batch: `{"records": {"<index>": {...}}}`).',
+    ),
+}
 SKIP_LIMIT_PARAMETERS = [
     OpenApiParameter("skip", int, description="Records to skip (default 0)."),
     OpenApiParameter("limit", int, description="Records to return, 1-500 (default 50)."),
@@ -71,7 +88,7 @@ class PredictView(APIView):
 
     @extend_schema(
         request={"application/json": CUSTOMER_SCHEMA},
-        responses={200: PREDICT_RESPONSE_SCHEMA},
+        responses={200: PREDICT_RESPONSE_SCHEMA, **PREDICT_ERRORS},
         examples=[OpenApiExample("Document 004", value=DOC004_EXAMPLE, request_only=True)],
         description="Predict the segment of one customer with the published segmentation. "
         "422 names each missing or invalid field; 409 when no segmentation is published yet.",
@@ -101,13 +118,21 @@ class ProfileListView(APIView):
 
     required_scope = "profiles:write"
 
-    @extend_schema(parameters=SKIP_LIMIT_PARAMETERS, responses=CustomerProfileSerializer(many=True))
+    @extend_schema(
+        operation_id="doc004_profiles_list",
+        parameters=SKIP_LIMIT_PARAMETERS,
+        responses=CustomerProfileSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         skip, limit = _skip_limit(request)
         profiles = profile_list(user=request.user)[skip : skip + limit]
         return Response(CustomerProfileSerializer(profiles, many=True).data)
 
-    @extend_schema(request=CustomerProfileSerializer, responses={201: CustomerProfileSerializer})
+    @extend_schema(
+        operation_id="doc004_profiles_create",
+        request=CustomerProfileSerializer,
+        responses={201: CustomerProfileSerializer},
+    )
     def post(self, request: Request) -> Response:
         data = CustomerProfileSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -120,11 +145,15 @@ class ProfileDetailView(APIView):
 
     required_scope = "profiles:write"
 
-    @extend_schema(responses=CustomerProfileSerializer)
+    @extend_schema(operation_id="doc004_profiles_retrieve", responses=CustomerProfileSerializer)
     def get(self, request: Request, pk: int) -> Response:
         return Response(CustomerProfileSerializer(profile_get(user=request.user, pk=pk)).data)
 
-    @extend_schema(request=CustomerProfileSerializer, responses=CustomerProfileSerializer)
+    @extend_schema(
+        operation_id="doc004_profiles_update",
+        request=CustomerProfileSerializer,
+        responses=CustomerProfileSerializer,
+    )
     def put(self, request: Request, pk: int) -> Response:
         profile = profile_get(user=request.user, pk=pk)
         data = CustomerProfileSerializer(profile, data=request.data, partial=True)
@@ -132,7 +161,7 @@ class ProfileDetailView(APIView):
         profile = profile_update(profile=profile, **data.validated_data)
         return Response(CustomerProfileSerializer(profile).data)
 
-    @extend_schema(responses=MessageSerializer)
+    @extend_schema(operation_id="doc004_profiles_destroy", responses=MessageSerializer)
     def delete(self, request: Request, pk: int) -> Response:
         profile_delete(profile=profile_get(user=request.user, pk=pk))
         return Response({"message": "Profile deleted successfully"})
@@ -148,11 +177,13 @@ class PredictionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     required_scope = "predict"
 
     def get_queryset(self) -> QuerySet[Prediction]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Prediction.objects.none()
         return prediction_list(user=self.request.user)
 
     @extend_schema(
         request={"application/json": PREDICTIONS_CREATE_SCHEMA},
-        responses={201: PredictionBatchSerializer},
+        responses={201: PredictionBatchSerializer, **PREDICT_ERRORS},
         description="One customer (an object of features) answers one prediction; "
         '`{"records": [...]}` answers `{"count", "results"}`. The customers are described at '
         "`POST /predict`.",
@@ -185,6 +216,8 @@ class CustomerProfileViewSet(viewsets.ModelViewSet):
         return "predict" if getattr(self, "action", None) == "predict" else "profiles:write"
 
     def get_queryset(self) -> QuerySet[CustomerProfile]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return CustomerProfile.objects.none()
         return profile_list(user=self.request.user)
 
     def perform_create(self, serializer: CustomerProfileSerializer) -> None:
@@ -198,7 +231,7 @@ class CustomerProfileViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance: CustomerProfile) -> None:
         profile_delete(profile=instance)
 
-    @extend_schema(request=None, responses={201: PredictionSerializer})
+    @extend_schema(request=None, responses={201: PredictionSerializer, **PREDICT_ERRORS})
     @action(detail=True, methods=["post"])
     def predict(self, request: Request, pk: int | None = None) -> Response:
         result = profile_predict(user=request.user, profile=self.get_object())
@@ -214,7 +247,7 @@ class CustomerSegmentView(APIView):
 
     @extend_schema(
         parameters=[CustomerSegmentQuerySerializer],
-        responses=CustomerSegmentSerializer,
+        responses={200: CustomerSegmentSerializer, 409: ERROR_RESPONSE_409},
         description="Answers in document 003's envelope; an unknown customer is 404 in it.",
     )
     def get(self, request: Request, customer_id: str) -> Response:
