@@ -201,6 +201,7 @@ class DatasetUploadView(APIView):
     required_scope = "datasets:write"
 
     @extend_schema(
+        operation_id="datasets_v1_upload",
         request={"multipart/form-data": DatasetUploadInputSerializer},
         responses={201: DatasetSerializer, 200: DatasetSerializer},
     )
@@ -218,7 +219,9 @@ class DatasetPlainListView(APIView):
 
     required_scope = "datasets:read"
 
-    @extend_schema(responses={200: DatasetListItemSerializer(many=True)})
+    @extend_schema(
+        operation_id="datasets_v1_plain_list", responses={200: DatasetListItemSerializer(many=True)}
+    )
     def get(self, request: Request) -> Response:
         datasets = dataset_list(user=request.user).defer(
             "schema", "statistics", "quality_report", "correlation"

@@ -15,6 +15,9 @@ CANDIDATES = (",", ";", "\t", "|")
 _SAMPLE_BYTES = 256 * 1024  # enough for a 10,000-column header and ~50 lines of an ordinary file
 _SAMPLE_RECORDS = 50
 _NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+# Below this share of sampled records having the header's field count, the text is not a table
+# (prose with a comma in it), rather than a table with a few ragged rows.
+MIN_CONSISTENT_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -63,12 +66,12 @@ def sniff(data: bytes) -> Dialect:
     for delimiter in CANDIDATES:
         records = _records(sample, delimiter, complete)
         score = _score(records)
-        if score[1] >= 2 and (best is None or score > best[0]):
+        if score[1] >= 2 and score[0] >= MIN_CONSISTENT_SHARE and (best is None or score > best[0]):
             best = (score, delimiter, records)
     if best is None:
         raise IngestError(
-            "No table found: every line has a single field. Upload a CSV whose columns are "
-            "separated by commas, semicolons or tabs, with a header row."
+            "No table found: the lines do not split into the same columns. Upload a CSV whose "
+            "columns are separated by commas, semicolons or tabs, with a header row."
         )
     _, delimiter, records = best
     return Dialect(delimiter=delimiter, header=records[0], has_quotes=b'"' in data)
