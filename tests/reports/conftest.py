@@ -13,6 +13,9 @@ from clustering.models import ClusteringRun
 from clustering.services import run_create, run_execute, run_publish
 from datasets.models import CurrentDataset, Customer, Dataset
 
+# The real Celery worker of the job tests (one process per session, on the test database).
+from tests.clustering.conftest import celery_worker_process, worker  # noqa: F401
+
 from .frames import demo_frame, demo_schema
 
 

@@ -1,0 +1,93 @@
+"""Document 000 `GET /api/visualizations` and `GET /api/export`, and the canonical
+`/api/v1/runs/{id}/charts/{name}/`."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from clustering.models import Cluster
+from datasets.models import CurrentDataset
+from reports import charts
+from reports.models import Export
+from tests.factories import AnalystFactory
+
+from .conftest import succeeded_run
+
+pytestmark = pytest.mark.django_db
+
+
+def test_visualizations_answers_plotly_figures(analyst_client, published_run):
+    response = analyst_client.get("/api/visualizations")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["success"] is True
+    scatter, distribution = body["scatter_chart"], body["distribution_chart"]
+    assert {"data", "layout"} <= set(scatter)
+    names = list(Cluster.objects.filter(run=published_run).values_list("name", flat=True))
+    assert sorted(trace["name"] for trace in scatter["data"]) == sorted(names)
+    assert sum(len(trace["x"]) for trace in scatter["data"]) == published_run.dataset.n_rows
+    assert distribution["data"][0]["x"] == names
+
+
+def test_visualizations_prefers_the_callers_own_latest_run(analyst, analyst_client, published_run):
+    mine = succeeded_run(owner=analyst, n_clusters=4)
+    CurrentDataset.objects.update_or_create(user=analyst, defaults={"dataset": mine.dataset})
+    body = analyst_client.get("/api/visualizations").json()
+    assert len(body["distribution_chart"]["data"][0]["x"]) == 4
+
+
+def test_visualizations_without_any_clustering_is_400_plain(analyst_client):
+    response = analyst_client.get("/api/visualizations")
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "No clustering performed yet: run POST /api/cluster on your data first."
+    }
+
+
+def test_workspace_export_answers_download_urls_not_paths(analyst_client, published_run):
+    response = analyst_client.get("/api/export")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["success"] is True
+    assert set(body["files"]) == {"csv", "json", "html"}
+    for file_format, url in body["files"].items():
+        assert url.startswith("/api/exports/")
+        assert url.endswith("/download")
+        download = analyst_client.get(url)
+        assert download.status_code == 200
+        assert download["Content-Type"].split(";")[0].endswith(file_format)
+    assert Export.objects.filter(status="ready").count() == 3
+
+
+def test_workspace_export_by_user_role_is_403_plain(user_client, published_run):
+    response = user_client.get("/api/export")
+    assert response.status_code == 403
+    assert set(response.json()) == {"error"}
+
+
+@pytest.mark.parametrize("name", charts.CHART_NAMES)
+def test_run_chart_every_name_is_a_figure(analyst_client, published_run, name):
+    response = analyst_client.get(f"/api/v1/runs/{published_run.pk}/charts/{name}/")
+    assert response.status_code == 200, response.json()
+    figure = response.json()
+    assert figure["data"]
+    assert "layout" in figure
+
+
+def test_run_chart_elbow_marks_the_runs_k(analyst_client, published_run):
+    figure = analyst_client.get(f"/api/v1/runs/{published_run.pk}/charts/elbow/").json()
+    inertia, silhouette = figure["data"]
+    assert inertia["x"][0] == 2
+    assert len(inertia["y"]) == len(silhouette["y"])
+    assert figure["layout"]["shapes"][0]["x0"] == published_run.parameters["n_clusters"]
+
+
+def test_run_chart_unknown_name_is_404(analyst_client, published_run):
+    response = analyst_client.get(f"/api/v1/runs/{published_run.pk}/charts/pie/")
+    assert response.status_code == 404
+    assert "charts are scatter" in response.json()["detail"]
+
+
+def test_run_chart_of_another_analysts_run_is_404(published_run):
+    client = APIClient()
+    client.force_authenticate(AnalystFactory())
+    assert client.get(f"/api/v1/runs/{published_run.pk}/charts/scatter/").status_code == 404
