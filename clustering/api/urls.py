@@ -7,7 +7,7 @@ from rest_framework.routers import SimpleRouter
 from .views.analyze import AnalyzeView, RecommendationsView
 from .views.backend import BackendClustersView, BackendElbowView, BackendTrainView
 from .views.external import ExternalClustersView, ExternalJobView, ExternalRunView
-from .views.runs import DatasetOptimalKView, RunViewSet
+from .views.runs import DatasetOptimalKView, RunDendrogramPngView, RunViewSet
 from .views.v1 import ClusteringTrainView, DatasetRunsView, RunDendrogramView, RunSegmentsView
 from .views.workspace import ClusterDataView, ClusterView, OptimalClustersView
 
@@ -18,6 +18,11 @@ router.register("api/v1/runs", RunViewSet, basename="run")
 
 urlpatterns = [
     *router.urls,
+    path(
+        "api/v1/runs/<int:pk>/dendrogram.png",
+        RunDendrogramPngView.as_view(),
+        name="run-dendrogram",
+    ),
     path(
         "api/v1/datasets/<int:pk>/optimal-k/",
         DatasetOptimalKView.as_view(),

@@ -155,9 +155,6 @@ def run_execute(*, run_id: int) -> None:
                 "was logged. Try again, and tell an administrator if it happens again.",
             )
             raise
-    run.refresh_from_db()
-    if run.status == Status.SUCCEEDED and run.publish_on_success:
-        run_publish(run=run)
 
 
 def _run_fit_and_save(*, run: ClusteringRun, progress: _Progress) -> None:
@@ -201,6 +198,8 @@ def _run_fit_and_save(*, run: ClusteringRun, progress: _Progress) -> None:
             if progress.cancel_requested():
                 raise RunCancelled
             raise RunAbandoned
+        if run.publish_on_success:  # in the same transaction: never seen succeeded-unpublished
+            run_publish(run=run)
 
 
 def _columns_needed(*, run: ClusteringRun) -> list[str] | None:

@@ -98,18 +98,6 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         page = self.paginate_queryset(assignments.qs)
         return self.get_paginated_response(AssignmentSerializer(page, many=True).data)
 
-    @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path="dendrogram.png",
-        url_name="dendrogram",
-        renderer_classes=[SafeJSONRenderer, PNGRenderer],
-    )
-    def dendrogram(self, request: Request, pk: str) -> HttpResponse:
-        """The run's dendrogram (hierarchical runs only), truncated for large runs."""
-        return dendrogram_response(run=self.get_object())
-
     @extend_schema(request=None, responses=RunSerializer)
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: str) -> Response:
@@ -126,6 +114,18 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
             RunSerializer(run, context={"request": request}).data,
             status=status.HTTP_200_OK if run.status == run.Status.CANCELLED else 202,
         )
+
+
+class RunDendrogramPngView(APIView):
+    """`/api/v1/runs/{id}/dendrogram.png`: the run's dendrogram (hierarchical runs only),
+    truncated for large runs."""
+
+    required_scope = "clusters:read"
+    renderer_classes = [SafeJSONRenderer, PNGRenderer]
+
+    @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        return dendrogram_response(run=run_get(user=request.user, pk=pk))
 
 
 class DatasetOptimalKView(APIView):
