@@ -46,6 +46,11 @@ def _describe(series: pd.Series) -> dict[str, Any]:
     values = series.dropna().to_numpy(dtype="float64")
     if values.size == 0:
         return {"count": 0}
+    with np.errstate(all="ignore"):  # huge values overflow to inf in std: reported as null
+        return _figures(values)
+
+
+def _figures(values: np.ndarray) -> dict[str, Any]:
     q1, median, q3 = np.percentile(values, [25, 50, 75])
     return {
         "count": float(values.size),
@@ -97,7 +102,8 @@ def correlation_matrix(frame: pd.DataFrame, kinds: list[ColumnKind]) -> dict[str
     features = [kind.name for kind in kinds if kind.kind == "numeric"]
     if not features:
         return {"features": [], "matrix": []}
-    matrix = frame[features].corr(method="pearson").to_numpy()
+    with np.errstate(all="ignore"):
+        matrix = frame[features].corr(method="pearson").to_numpy()
     return json_clean({"features": features, "matrix": matrix.round(6)})
 
 
