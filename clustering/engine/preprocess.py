@@ -48,7 +48,7 @@ class Prepared:
 
     matrix: np.ndarray  # float32 (n, m): the space the algorithm ran in (after PCA when used)
     encoded: np.ndarray  # float32 (n, e): scaled numeric + one-hot, before PCA
-    numeric_raw: np.ndarray  # float64 (n, p): numeric features in original units, NaN kept
+    source: "Columns"  # name -> the training column; ``raw`` reads numeric ones on demand
     category_codes: tuple[np.ndarray, ...]  # per categorical column, index into categories or -1
     numeric_columns: tuple[str, ...]
     categorical_columns: tuple[str, ...]
@@ -61,6 +61,11 @@ class Prepared:
     @property
     def features(self) -> tuple[str, ...]:
         return self.numeric_columns + self.categorical_columns
+
+    def raw(self, name: str) -> np.ndarray:
+        """A numeric feature in original units, NaN kept (profiles describe real values).
+        Read one column at a time rather than kept as a (rows, features) float64 copy."""
+        return numeric_values(self.source(name))
 
 
 def infer_schema(frame: pd.DataFrame) -> list[dict]:
@@ -150,7 +155,7 @@ def prepare(
         ],
         "pca": None,
     }
-    encoded, numeric_raw, codes = _encode(columns, transform, n_rows=len(frame), dtype=np.float32)
+    encoded, codes = _encode(columns, transform, n_rows=len(frame), dtype=np.float32)
     encoded_feature = tuple(numeric) + tuple(
         name for name, cats in zip(categorical, categories, strict=True) for _ in cats
     )
@@ -167,7 +172,7 @@ def prepare(
     return Prepared(
         matrix=matrix,
         encoded=encoded,
-        numeric_raw=numeric_raw,
+        source=columns,
         category_codes=tuple(codes),
         numeric_columns=tuple(numeric),
         categorical_columns=tuple(categorical),
@@ -181,7 +186,7 @@ def prepare(
 
 def transform_columns(columns: Columns, transform: Mapping, *, n_rows: int) -> np.ndarray:
     """Model-space float64 rows for new data, with the fitted transform (used by predict)."""
-    encoded, _, _ = _encode(columns, transform, n_rows=n_rows, dtype=np.float64)
+    encoded, _ = _encode(columns, transform, n_rows=n_rows, dtype=np.float64)
     pca = transform.get("pca")
     if pca:
         components = np.asarray(pca["components"], dtype=np.float64)
@@ -232,15 +237,13 @@ def category_codes(values: Any, categories: Sequence[str]) -> np.ndarray:
 
 def _encode(
     columns: Columns, transform: Mapping, *, n_rows: int, dtype: type
-) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+) -> tuple[np.ndarray, list[np.ndarray]]:
     numeric = transform["numeric"]
     categorical = transform["categorical"]
     width = len(numeric["columns"]) + sum(len(cats) for cats in categorical["categories"])
     encoded = np.zeros((n_rows, width), dtype=dtype)
-    raw = np.empty((n_rows, len(numeric["columns"])), dtype=np.float64)
     for j, name in enumerate(numeric["columns"]):
         values = numeric_values(columns(name))
-        raw[:, j] = values
         filled = np.where(np.isnan(values), numeric["medians"][j], values)
         encoded[:, j] = (filled - numeric["means"][j]) / numeric["scales"][j]
     offset = len(numeric["columns"])
@@ -252,7 +255,7 @@ def _encode(
         encoded[rows[known], offset + codes[known]] = 1.0
         codes_list.append(codes)
         offset += len(cats)
-    return encoded, raw, codes_list
+    return encoded, codes_list
 
 
 def _frame_columns(frame: pd.DataFrame) -> Columns:

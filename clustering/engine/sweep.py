@@ -45,19 +45,27 @@ def sweep_matrix(
     rows = np.arange(len(matrix))
     silhouette_rows = interpret.subset(rows, interpret.SILHOUETTE_SAMPLE_ROWS, rng)
     score_rows = interpret.subset(rows, interpret.SCORE_SAMPLE_ROWS, rng)
-    inertias, silhouettes, davies, calinski = [], [], [], []
-    sample_size = 0
+    inertias, davies, calinski, sample_labels = [], [], [], []
     for position, k in enumerate(k_values):
         if before_k is not None:
             before_k(position, k)
         fitted = fit_kmeans(matrix, n_clusters=k, seed=seed)
         inertias.append(fitted.inertia)
-        silhouette = interpret.sampled_silhouette(matrix, fitted.labels, rows=silhouette_rows)
-        silhouettes.append(silhouette["silhouette"])
-        sample_size = max(sample_size, silhouette["silhouette_sample_size"])
+        sample_labels.append(fitted.labels[silhouette_rows])
         scores = interpret.separation_scores(matrix, fitted.labels, rows=score_rows)
         davies.append(scores["davies_bouldin"])
         calinski.append(scores["calinski_harabasz"])
+    usable = [len(np.unique(labels)) >= 2 for labels in sample_labels]
+    scored = iter(
+        interpret.silhouettes(
+            matrix[silhouette_rows],
+            [lab for lab, ok in zip(sample_labels, usable, strict=True) if ok],
+        )
+        if any(usable)
+        else []
+    )  # one pass over the sample's distances serves every k
+    silhouettes = [next(scored) if ok else None for ok in usable]
+    sample_size = len(silhouette_rows) if any(usable) else 0
     valid = [(s, k) for s, k in zip(silhouettes, k_values, strict=True) if s is not None]
     optimal = max(valid, key=lambda item: (item[0], -item[1]))[1] if valid else k_values[0]
     return SweepCurves(

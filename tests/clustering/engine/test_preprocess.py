@@ -15,7 +15,7 @@ def test_prepare_imputes_the_median_and_standardises():
     assert prepared.transform["numeric"]["medians"] == [3.0, 5.0]
     filled = np.array([1.0, 2.0, 3.0, 4.0, 100.0])
     assert np.allclose(prepared.matrix[:, 0], (filled - filled.mean()) / filled.std(), atol=1e-6)
-    assert np.isnan(prepared.numeric_raw[2, 0])  # profiles see the real values, not the median
+    assert np.isnan(prepared.raw("a")[2])  # profiles see the real values, not the median
     assert (prepared.matrix[:, 1] == 0).all()  # a constant column scales to zero, not NaN
     assert prepared.matrix.dtype == np.float32
 
@@ -52,7 +52,7 @@ def test_prepare_leaves_out_ids_text_and_dates_unless_named():
     assert prepare(frame, schema=None, features=None).features == ("age",)
     named = prepare(frame, schema=None, features=["age", "signed_up"])
     assert named.features == ("age", "signed_up")
-    assert named.numeric_raw[4, 1] - named.numeric_raw[0, 1] == 31  # dates count in days
+    assert named.raw("signed_up")[4] - named.raw("signed_up")[0] == 31  # dates count in days
     assert any("signed_up" in note for note in named.notes)
 
 
