@@ -79,16 +79,15 @@ def _copy_chunks(
 def _copy_postgresql(frame: pd.DataFrame, *, dataset: Dataset, id_column: str | None) -> None:
     table = connection.ops.quote_name(Customer._meta.db_table)
     statement = f"COPY {table} (dataset_id, external_id, row_number, attributes) FROM STDIN"
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor
         skip_triggers = _replica_role_on(raw)
-        try:
-            with raw.copy(statement, writer=QueuedLibpqWriter(raw)) as copy:
-                for chunk in _copy_chunks(frame, dataset_id=dataset.pk, id_column=id_column):
-                    copy.write(chunk)
-        finally:
-            if skip_triggers:
-                raw.execute("SET LOCAL session_replication_role = origin")
+        # On failure the caller's transaction (or savepoint) rolls back, the setting with it.
+        with raw.copy(statement, writer=QueuedLibpqWriter(raw)) as copy:
+            for chunk in _copy_chunks(frame, dataset_id=dataset.pk, id_column=id_column):
+                copy.write(chunk)
+        if skip_triggers:
+            raw.execute("SET LOCAL session_replication_role = origin")
 
 
 def _replica_role_on(cursor: "psycopg.Cursor") -> bool:
@@ -152,8 +151,6 @@ def customers_delete(*, dataset: Dataset) -> None:
         # Nothing points at these rows any more (deleted just above, in this transaction), so
         # the per-row check that nothing does is skipped where allowed: 1M rows, ~15 s -> ~2 s.
         skip_triggers = _replica_role_on(cursor.cursor)
-        try:
-            customers._raw_delete(customers.db)
-        finally:
-            if skip_triggers:
-                cursor.execute("SET LOCAL session_replication_role = origin")
+        customers._raw_delete(customers.db)
+        if skip_triggers:
+            cursor.execute("SET LOCAL session_replication_role = origin")

@@ -1,0 +1,159 @@
+"""Services and selectors of datasets, on the real database (SQLite or PostgreSQL)."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection
+from django.http import Http404
+
+from clustering.models import Assignment
+from datasets.models import CurrentDataset, Customer, Dataset
+from datasets.selectors import (
+    column_for_role,
+    current_dataset_get,
+    dataset_frame_load,
+    dataset_get,
+    dataset_list,
+)
+from datasets.services import (
+    current_dataset_set,
+    dataset_create_from_upload,
+    dataset_delete,
+    workspace_reset,
+)
+from tests.datasets.conftest import csv_file, media_files
+from tests.factories import AnalystFactory, ClusteringRunFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _refuse_fourth_customer() -> None:
+    """A real database failure in the middle of the bulk load: a trigger refuses row 3."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION ds_refuse_row() RETURNS trigger AS $$ BEGIN "
+                "IF NEW.row_number = 3 THEN RAISE EXCEPTION 'refused by the test trigger'; END IF; "
+                "RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                "CREATE TRIGGER ds_refuse_row BEFORE INSERT ON datasets_customer "
+                "FOR EACH ROW EXECUTE FUNCTION ds_refuse_row()"
+            )
+            # Fires also while the bulk load skips ordinary triggers.
+            cursor.execute("ALTER TABLE datasets_customer ENABLE ALWAYS TRIGGER ds_refuse_row")
+        else:
+            cursor.execute(
+                "CREATE TRIGGER ds_refuse_row BEFORE INSERT ON datasets_customer "
+                "WHEN NEW.row_number = 3 "
+                "BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END"
+            )
+
+
+def test_dataset_create_from_upload_failure_mid_load_leaves_nothing(analyst, demo_csv, settings):
+    _refuse_fourth_customer()
+    with pytest.raises(DatabaseError, match="refused by the test trigger"):
+        dataset_create_from_upload(owner=analyst, uploaded_file=csv_file(demo_csv))
+    assert not Dataset.objects.exists()
+    assert not Customer.objects.exists()
+    assert media_files(settings.MEDIA_ROOT) == []
+
+
+def test_dataset_create_from_upload_loads_every_row_in_order(analyst, demo_csv):
+    dataset, created = dataset_create_from_upload(owner=analyst, uploaded_file=csv_file(demo_csv))
+    assert created
+    assert dataset.n_rows == 200
+    customers = list(
+        dataset.customers.order_by("row_number").values_list("external_id", "row_number")
+    )
+    assert customers[:2] == [("C0000001", 0), ("C0000002", 1)]
+    assert len(customers) == 200
+    frame = dataset_frame_load(dataset=dataset)
+    assert frame["customer_id"].tolist()[:2] == ["C0000001", "C0000002"]
+    first = dataset.customers.get(row_number=0).attributes
+    assert first["age"] == int(frame.loc[0, "age"])
+    assert first["annual_income"] == pytest.approx(float(frame.loc[0, "annual_income"]))
+
+
+def test_dataset_create_from_upload_dedupes_per_owner_only(analyst, small_csv):
+    first, _ = dataset_create_from_upload(owner=analyst, uploaded_file=csv_file(small_csv))
+    again, created = dataset_create_from_upload(owner=analyst, uploaded_file=csv_file(small_csv))
+    assert (again.pk, created) == (first.pk, False)
+    other, created = dataset_create_from_upload(
+        owner=AnalystFactory(), uploaded_file=csv_file(small_csv)
+    )
+    assert created
+    assert other.pk != first.pk
+
+
+def test_dataset_create_from_upload_gz_name_with_plain_text_is_read_as_csv(analyst, small_csv):
+    dataset, _ = dataset_create_from_upload(
+        owner=analyst, uploaded_file=csv_file(small_csv, name="export.csv.gz")
+    )
+    assert dataset.n_rows == 5
+
+
+def test_dataset_create_from_upload_without_id_column_uses_row_numbers(analyst):
+    content = b"age,income\n30,50\n40,60\n50,70\n"
+    dataset, _ = dataset_create_from_upload(owner=analyst, uploaded_file=csv_file(content))
+    assert list(dataset.customers.values_list("external_id", flat=True)) == ["0", "1", "2"]
+
+
+def test_dataset_create_from_upload_bad_file_raises_validation_error(analyst):
+    with pytest.raises(ValidationError, match="no data rows"):
+        dataset_create_from_upload(owner=analyst, uploaded_file=csv_file(b"a,b\n"))
+
+
+def test_dataset_frame_load_reads_only_asked_columns(analyst, small_csv):
+    dataset, _ = dataset_create_from_upload(owner=analyst, uploaded_file=csv_file(small_csv))
+    frame = dataset_frame_load(dataset=dataset, columns=["age", "region"])
+    assert list(frame.columns) == ["age", "region"]
+    assert frame["region"].tolist() == ["North", "NA", "South", "East", "West"]
+
+
+def test_column_for_role_finds_the_column(analyst, small_csv):
+    dataset, _ = dataset_create_from_upload(owner=analyst, uploaded_file=csv_file(small_csv))
+    assert column_for_role(dataset=dataset, role="income") == "annual_income"
+    assert column_for_role(dataset=dataset, role="tenure") is None
+
+
+def test_dataset_get_of_another_owner_raises_404(analyst, small_csv):
+    dataset, _ = dataset_create_from_upload(owner=analyst, uploaded_file=csv_file(small_csv))
+    with pytest.raises(Http404):
+        dataset_get(user=AnalystFactory(), pk=dataset.pk)
+    admin = UserFactory(role="admin")
+    assert dataset_get(user=admin, pk=dataset.pk) == dataset
+    assert list(dataset_list(user=UserFactory())) == []
+
+
+def test_current_dataset_get_follows_set_and_reset(analyst, small_csv):
+    dataset, _ = dataset_create_from_upload(owner=analyst, uploaded_file=csv_file(small_csv))
+    assert current_dataset_get(user=analyst) is None
+    current_dataset_set(user=analyst, dataset=dataset)
+    assert current_dataset_get(user=analyst) == dataset
+    workspace_reset(user=analyst)
+    assert current_dataset_get(user=analyst) is None
+    assert Dataset.objects.filter(pk=dataset.pk).exists()
+
+
+def test_current_dataset_get_hides_a_dataset_the_user_may_not_see(analyst, small_csv):
+    dataset, _ = dataset_create_from_upload(owner=analyst, uploaded_file=csv_file(small_csv))
+    stranger = UserFactory()
+    CurrentDataset.objects.create(user=stranger, dataset=dataset)
+    assert current_dataset_get(user=stranger) is None
+
+
+def test_dataset_delete_removes_runs_assignments_customers_and_file(
+    analyst, small_csv, settings, django_capture_on_commit_callbacks
+):
+    dataset, _ = dataset_create_from_upload(owner=analyst, uploaded_file=csv_file(small_csv))
+    run = ClusteringRunFactory(dataset=dataset)
+    Assignment.objects.bulk_create(
+        Assignment(run=run, customer=customer, cluster_label=0, confidence=90.0)
+        for customer in dataset.customers.all()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        dataset_delete(dataset=dataset)
+    assert not Dataset.objects.exists()
+    assert not Customer.objects.exists()
+    assert not Assignment.objects.exists()
+    assert media_files(settings.MEDIA_ROOT) == []
