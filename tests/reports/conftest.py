@@ -8,6 +8,8 @@ import uuid
 import pandas as pd
 import pytest
 from django.core.files.base import ContentFile
+from django.test import override_settings
+from rest_framework.test import APIClient
 
 from clustering.models import ClusteringRun
 from clustering.services import run_create, run_execute, run_publish
@@ -15,6 +17,7 @@ from datasets.models import CurrentDataset, Customer, Dataset
 
 # The real Celery worker of the job tests (one process per session, on the test database).
 from tests.clustering.conftest import celery_worker_process, worker  # noqa: F401
+from tests.factories import AnalystFactory
 
 from .frames import demo_frame, demo_schema
 
@@ -76,3 +79,39 @@ def published_run_make(*, owner, **kwargs) -> ClusteringRun:
 def published_run(analyst, django_capture_on_commit_callbacks) -> ClusteringRun:
     with django_capture_on_commit_callbacks(execute=True):
         return published_run_make(owner=analyst)
+
+
+@pytest.fixture(scope="module")
+def _module_run(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One published run for a whole test module, committed outside the tests' transactions
+    (each test's own writes still roll back), then deleted with its owner. Fitting a run takes
+    about half a second; most tests only read it."""
+    media = tmp_path_factory.mktemp("reports-media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+        owner = AnalystFactory()
+        run = published_run_make(owner=owner)
+    yield run, owner, media
+    with django_db_blocker.unblock():
+        owner.delete()  # its datasets, runs, clusters, assignments and exports cascade
+
+
+@pytest.fixture
+def shared_run(_module_run, settings, db) -> ClusteringRun:
+    """The module's published run (read it, do not change it); files resolve where it lives."""
+    run, _, media = _module_run
+    settings.MEDIA_ROOT = media
+    run.refresh_from_db()
+    return run
+
+
+@pytest.fixture
+def shared_owner(_module_run, shared_run):
+    """The analyst who owns the module's run."""
+    return _module_run[1]
+
+
+@pytest.fixture
+def owner_client(shared_owner) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(shared_owner)
+    return client

@@ -15,35 +15,27 @@ from .conftest import succeeded_run
 pytestmark = pytest.mark.django_db
 
 
-def test_visualizations_answers_plotly_figures(analyst_client, published_run):
+def test_visualizations_answers_plotly_figures(analyst_client, shared_run):
     response = analyst_client.get("/api/visualizations")
     assert response.status_code == 200
     body = response.json()
     assert body["success"] is True
     scatter, distribution = body["scatter_chart"], body["distribution_chart"]
     assert {"data", "layout"} <= set(scatter)
-    names = list(Cluster.objects.filter(run=published_run).values_list("name", flat=True))
+    names = list(Cluster.objects.filter(run=shared_run).values_list("name", flat=True))
     assert sorted(trace["name"] for trace in scatter["data"]) == sorted(names)
-    assert sum(len(trace["x"]) for trace in scatter["data"]) == published_run.dataset.n_rows
+    assert sum(len(trace["x"]) for trace in scatter["data"]) == shared_run.dataset.n_rows
     assert distribution["data"][0]["x"] == names
 
 
-def test_visualizations_prefers_the_callers_own_latest_run(analyst, analyst_client, published_run):
+def test_visualizations_prefers_the_callers_own_latest_run(analyst, analyst_client, shared_run):
     mine = succeeded_run(owner=analyst, n_clusters=4)
     CurrentDataset.objects.update_or_create(user=analyst, defaults={"dataset": mine.dataset})
     body = analyst_client.get("/api/visualizations").json()
     assert len(body["distribution_chart"]["data"][0]["x"]) == 4
 
 
-def test_visualizations_without_any_clustering_is_400_plain(analyst_client):
-    response = analyst_client.get("/api/visualizations")
-    assert response.status_code == 400
-    assert response.json() == {
-        "error": "No clustering performed yet: run POST /api/cluster on your data first."
-    }
-
-
-def test_workspace_export_answers_download_urls_not_paths(analyst_client, published_run):
+def test_workspace_export_answers_download_urls_not_paths(analyst_client, shared_run):
     response = analyst_client.get("/api/export")
     assert response.status_code == 200, response.json()
     body = response.json()
@@ -58,36 +50,36 @@ def test_workspace_export_answers_download_urls_not_paths(analyst_client, publis
     assert Export.objects.filter(status="ready").count() == 3
 
 
-def test_workspace_export_by_user_role_is_403_plain(user_client, published_run):
+def test_workspace_export_by_user_role_is_403_plain(user_client, shared_run):
     response = user_client.get("/api/export")
     assert response.status_code == 403
     assert set(response.json()) == {"error"}
 
 
 @pytest.mark.parametrize("name", charts.CHART_NAMES)
-def test_run_chart_every_name_is_a_figure(analyst_client, published_run, name):
-    response = analyst_client.get(f"/api/v1/runs/{published_run.pk}/charts/{name}/")
+def test_run_chart_every_name_is_a_figure(owner_client, shared_run, name):
+    response = owner_client.get(f"/api/v1/runs/{shared_run.pk}/charts/{name}/")
     assert response.status_code == 200, response.json()
     figure = response.json()
     assert figure["data"]
     assert "layout" in figure
 
 
-def test_run_chart_elbow_marks_the_runs_k(analyst_client, published_run):
-    figure = analyst_client.get(f"/api/v1/runs/{published_run.pk}/charts/elbow/").json()
+def test_run_chart_elbow_marks_the_runs_k(owner_client, shared_run):
+    figure = owner_client.get(f"/api/v1/runs/{shared_run.pk}/charts/elbow/").json()
     inertia, silhouette = figure["data"]
     assert inertia["x"][0] == 2
     assert len(inertia["y"]) == len(silhouette["y"])
-    assert figure["layout"]["shapes"][0]["x0"] == published_run.parameters["n_clusters"]
+    assert figure["layout"]["shapes"][0]["x0"] == shared_run.parameters["n_clusters"]
 
 
-def test_run_chart_unknown_name_is_404(analyst_client, published_run):
-    response = analyst_client.get(f"/api/v1/runs/{published_run.pk}/charts/pie/")
+def test_run_chart_unknown_name_is_404(owner_client, shared_run):
+    response = owner_client.get(f"/api/v1/runs/{shared_run.pk}/charts/pie/")
     assert response.status_code == 404
     assert "charts are scatter" in response.json()["detail"]
 
 
-def test_run_chart_of_another_analysts_run_is_404(published_run):
+def test_run_chart_of_another_analysts_run_is_404(shared_run):
     client = APIClient()
     client.force_authenticate(AnalystFactory())
-    assert client.get(f"/api/v1/runs/{published_run.pk}/charts/scatter/").status_code == 404
+    assert client.get(f"/api/v1/runs/{shared_run.pk}/charts/scatter/").status_code == 404

@@ -35,7 +35,7 @@ def _get(client, path, **params):
 
 @pytest.mark.parametrize("segment_type", segments.SEGMENT_TYPES)
 def test_segments_every_type_answers_envelope_covering_every_customer(
-    user_client, published_run, segment_type
+    user_client, shared_run, segment_type
 ):
     response = _get(user_client, f"/api/segments/{segment_type}")
     assert response.status_code == 200, response.json()
@@ -46,7 +46,7 @@ def test_segments_every_type_answers_envelope_covering_every_customer(
     data = body["data"]
     assert data["segmentation_type"] == segment_type
     count = "customer_count" if segment_type == "cluster" else "total_customers"
-    assert sum(s[count] for s in data["segments"]) == published_run.dataset.n_rows
+    assert sum(s[count] for s in data["segments"]) == shared_run.dataset.n_rows
     assert data["request_summary"] == {
         "total_records": len(data["segments"]),
         "limit": 50,
@@ -57,16 +57,16 @@ def test_segments_every_type_answers_envelope_covering_every_customer(
     assert body["links"]["export"] == f"/api/export/{segment_type}"
 
 
-def test_segments_clv_has_document_fields_and_four_tiers(user_client, published_run):
+def test_segments_clv_has_document_fields_and_four_tiers(user_client, shared_run):
     data = _get(user_client, "/api/segments/clv").json()["data"]
     assert [s["clv_tier"] for s in data["segments"]] == ["Platinum", "Gold", "Silver", "Bronze"]
     assert set(data["segments"][0]) >= DOC_CLV_KEYS
     assert data["segments"][0]["avg_clv"] > data["segments"][-1]["avg_clv"]
 
 
-def test_segments_cluster_records_match_the_runs_clusters(user_client, published_run):
+def test_segments_cluster_records_match_the_runs_clusters(user_client, shared_run):
     data = _get(user_client, "/api/segments/cluster").json()["data"]
-    clusters = {c.label: c for c in Cluster.objects.filter(run=published_run)}
+    clusters = {c.label: c for c in Cluster.objects.filter(run=shared_run)}
     assert {s["cluster_id"] for s in data["segments"]} == set(clusters)
     for record in data["segments"]:
         cluster = clusters[record["cluster_id"]]
@@ -82,13 +82,13 @@ def test_segments_cluster_records_match_the_runs_clusters(user_client, published
     assert sorted(s["cluster_priority"] for s in data["segments"]) == [1, 2, 3]
 
 
-def test_segments_type_is_case_insensitive(user_client, published_run):
+def test_segments_type_is_case_insensitive(user_client, shared_run):
     response = _get(user_client, "/api/segments/Gender")
     assert response.status_code == 200
     assert response.json()["data"]["segmentation_type"] == "gender"
 
 
-def test_segments_pagination_pages_with_links_and_has_more(user_client, published_run):
+def test_segments_pagination_pages_with_links_and_has_more(user_client, shared_run):
     first = _get(user_client, "/api/segments/region", limit=2).json()
     assert len(first["data"]["segments"]) == 2
     assert first["data"]["request_summary"]["has_more"] is True
@@ -107,7 +107,7 @@ def test_segments_pagination_pages_with_links_and_has_more(user_client, publishe
     assert len(set(names)) == 4
 
 
-def test_segments_offset_past_the_end_is_an_empty_page(user_client, published_run):
+def test_segments_offset_past_the_end_is_an_empty_page(user_client, shared_run):
     data = _get(user_client, "/api/segments/gender", offset=100).json()["data"]
     assert data["segments"] == []
     assert data["request_summary"]["has_more"] is False
@@ -123,7 +123,7 @@ def test_segments_offset_past_the_end_is_an_empty_page(user_client, published_ru
         ({"sort_order": "sideways"}, "sort_order"),
     ],
 )
-def test_segments_bad_paging_is_400_naming_the_field(user_client, published_run, params, field):
+def test_segments_bad_paging_is_400_naming_the_field(user_client, shared_run, params, field):
     response = _get(user_client, "/api/segments/gender", **params)
     assert response.status_code == 400
     body = response.json()
@@ -132,7 +132,7 @@ def test_segments_bad_paging_is_400_naming_the_field(user_client, published_run,
 
 
 @pytest.mark.parametrize("order", ["ASC", "asc", "DESC"])
-def test_segments_sort_by_whitelisted_field_sorts(user_client, published_run, order):
+def test_segments_sort_by_whitelisted_field_sorts(user_client, shared_run, order):
     data = _get(
         user_client, "/api/segments/region", sort_by="total_customers", sort_order=order
     ).json()["data"]
@@ -140,7 +140,7 @@ def test_segments_sort_by_whitelisted_field_sorts(user_client, published_run, or
     assert counts == sorted(counts, reverse=order.upper() == "DESC")
 
 
-def test_segments_sort_cluster_by_nested_metric(user_client, published_run):
+def test_segments_sort_cluster_by_nested_metric(user_client, shared_run):
     data = _get(
         user_client, "/api/segments/cluster", sort_by="avg_income", sort_order="ASC"
     ).json()["data"]
@@ -149,13 +149,13 @@ def test_segments_sort_cluster_by_nested_metric(user_client, published_run):
 
 
 @pytest.mark.parametrize("sort_by", ["password", "total_customers; DROP TABLE x", "__class__"])
-def test_segments_sort_by_outside_whitelist_is_400(user_client, published_run, sort_by):
+def test_segments_sort_by_outside_whitelist_is_400(user_client, shared_run, sort_by):
     response = _get(user_client, "/api/segments/gender", sort_by=sort_by)
     assert response.status_code == 400
     assert "choose one of gender, segment_name, total_customers" in response.json()["message"]
 
 
-def test_segments_unknown_type_is_400_listing_types(user_client, published_run):
+def test_segments_unknown_type_is_400_listing_types(user_client, shared_run):
     response = _get(user_client, "/api/segments/shoe_size")
     assert response.status_code == 400
     assert "Invalid segmentation type 'shoe_size'" in response.json()["message"]
@@ -166,9 +166,7 @@ def test_segments_type_missing_its_role_is_400_naming_the_role(
 ):
     frame = demo_frame(300)
     with django_capture_on_commit_callbacks(execute=True):
-        published_run_make(
-            owner=analyst, frame=frame, schema=demo_schema(frame, without=("tenure",))
-        )
+        published_run_make(owner=analyst, frame=frame, schema=demo_schema(frame, without=("tenure",)))
     client = APIClient()
     client.force_authenticate(analyst)
     response = _get(client, "/api/segments/clv")
@@ -177,17 +175,11 @@ def test_segments_type_missing_its_role_is_400_naming_the_role(
     assert _get(client, "/api/segments/gender").status_code == 200
 
 
-def test_segments_nothing_published_is_409(user_client):
-    response = _get(user_client, "/api/segments/gender")
-    assert response.status_code == 409
-    assert "No segmentation is published yet" in response.json()["message"]
-
-
-def test_segments_anonymous_is_401(api_client, published_run):
+def test_segments_anonymous_is_401(api_client, shared_run):
     assert _get(api_client, "/api/segments/gender").status_code == 401
 
 
-def test_segments_api_key_without_scope_is_403_with_scope_200(api_client, user, published_run):
+def test_segments_api_key_without_scope_is_403_with_scope_200(api_client, user, shared_run):
     _, without = api_key_create(owner=user, name="no segments", scopes=["predict"])
     _, with_scope = api_key_create(owner=user, name="segments", scopes=["segments:read"])
     response = api_client.get("/api/segments/gender", HTTP_X_API_KEY=without)
@@ -211,7 +203,7 @@ def test_segment_view_cached_until_published_version_changes(published_run):
 
 
 def test_segments_follow_a_new_publication(
-    user_client, published_run, django_capture_on_commit_callbacks
+    user_client, shared_run, django_capture_on_commit_callbacks
 ):
     assert _get(user_client, "/api/segments/gender").json()["data"]["segments"]
     other = AnalystFactory()
@@ -222,13 +214,13 @@ def test_segments_follow_a_new_publication(
 
 
 @pytest.mark.parametrize("segment_type", segments.SEGMENT_TYPES)
-def test_insights_every_type_has_findings_and_key_metrics(user_client, published_run, segment_type):
+def test_insights_every_type_has_findings_and_key_metrics(user_client, shared_run, segment_type):
     response = user_client.get(f"/api/insights/{segment_type}")
     assert response.status_code == 200, response.json()
     data = response.json()["data"]
     assert data["segmentation_type"] == segment_type
     assert data["generated_at"].endswith("Z")
-    assert data["key_metrics"]["total_customers"] == published_run.dataset.n_rows
+    assert data["key_metrics"]["total_customers"] == shared_run.dataset.n_rows
     assert data["key_metrics"]["revenue_concentration"].startswith("Gini coefficient: 0.")
     assert data["insights"]
     for insight in data["insights"]:
@@ -236,15 +228,8 @@ def test_insights_every_type_has_findings_and_key_metrics(user_client, published
         assert insight["severity"] in ("high", "medium", "low")
 
 
-def test_insights_cluster_findings_use_cluster_names(user_client, published_run):
-    names = set(Cluster.objects.filter(run=published_run).values_list("name", flat=True))
+def test_insights_cluster_findings_use_cluster_names(user_client, shared_run):
+    names = set(Cluster.objects.filter(run=shared_run).values_list("name", flat=True))
     data = user_client.get("/api/insights/cluster").json()["data"]
     largest = next(i for i in data["insights"] if i["rule"] == "largest_segment")
     assert largest["title"].removeprefix("Largest segment: ") in names
-
-
-def test_insights_errors_are_envelopes(user_client):
-    assert user_client.get("/api/insights/gender").status_code == 409
-    bad = user_client.get("/api/insights/nope")
-    assert bad.status_code == 400
-    assert bad.json()["success"] is False
