@@ -48,21 +48,23 @@ def _metric_key(name: str) -> str:
     return name.lower().removesuffix("_score").removesuffix("_index")
 
 
-def metric_rows(metrics: dict) -> list[dict]:
-    """Each scalar metric with its value and a one-line explanation (unknown ones: none)."""
-    rows = []
+def metric_rows(metrics: dict) -> tuple[list[dict], list[dict]]:
+    """(the metrics a reader should know, each explained in one line; every other scalar figure
+    the engine recorded). Aliases of one metric (`silhouette`, `silhouette_score`) show once."""
+    explained: dict[str, dict] = {}
+    others = []
     for name, value in (metrics or {}).items():
         if isinstance(value, dict | list) or value is None:
             continue
         shown = f"{value:,.4g}" if isinstance(value, float) else str(value)
-        rows.append(
-            {
-                "name": name.replace("_", " ").capitalize(),
-                "value": shown,
-                "explanation": METRIC_EXPLANATIONS.get(_metric_key(name), ""),
-            }
-        )
-    return rows
+        row = {"name": name.replace("_", " ").capitalize(), "value": shown}
+        key = _metric_key(name)
+        if key in METRIC_EXPLANATIONS:
+            explained.setdefault(key, {**row, "explanation": METRIC_EXPLANATIONS[key]})
+        else:
+            others.append(row)
+    ordered = [explained[key] for key in METRIC_EXPLANATIONS if key in explained]
+    return ordered, others
 
 
 RUN_CHARTS = ("distribution", "scatter", "profiles", "feature_importance")
@@ -109,7 +111,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "run": run,
         "active": run.status in ClusteringRun.ACTIVE_STATUSES,
         "clusters": clusters,
-        "metrics": metric_rows(run.metrics) if succeeded else [],
+        "metrics": metric_rows(run.metrics) if succeeded else ([], []),
         "has_dendrogram": bool((run.model_artifact or {}).get("dendrogram")),
         "figures": run_figures(run) if clusters else {},
         "export_form": ExportForm(),

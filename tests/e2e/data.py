@@ -4,13 +4,15 @@ The browser tests that are about running a job use a real worker instead."""
 
 import io
 
-from datasets.services import dataset_create_from_upload
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from clustering.services import run_execute_inline, run_publish
 from datasets.demo import generate_customers
+from datasets.services import dataset_create_from_upload
 
 DEMO_ROWS = 300  # enough for five real segments, small enough for a fast inline run
+# Document 004's five fields (gender is `sex` there): what predictions and saved profiles carry.
+PROFILE_FEATURES = ["age", "gender", "annual_income", "spending_score", "purchase_frequency"]
 
 
 def demo_csv(rows: int = DEMO_ROWS, *, seed: int = 0) -> bytes:
@@ -27,7 +29,7 @@ def dataset_upload(owner, content: bytes | None = None, *, name: str = "customer
     return dataset
 
 
-def succeeded_run(dataset, user, *, k: int = 4, publish: bool = False, **parameters):
+def succeeded_run(dataset, user, *, k: int = 4, publish: bool = False, features=None, **parameters):
     """A finished K-Means run of the dataset (run inline), published on request."""
     algorithm = parameters.pop("algorithm", "kmeans")
     run = run_execute_inline(
@@ -35,6 +37,7 @@ def succeeded_run(dataset, user, *, k: int = 4, publish: bool = False, **paramet
         user=user,
         algorithm=algorithm,
         parameters={"n_clusters": k, **parameters},
+        features=features,
     )
     if publish:
         run = run_publish(run=run, user=user)
