@@ -1,0 +1,86 @@
+"""Back office for clustering runs. Runs are made by the API only; here they are read, published,
+cancelled or swept, through the same services as the API, so every rule lives in one place."""
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from rest_framework.exceptions import APIException
+
+from .models import Cluster, ClusteringRun
+from .services import run_cancel, run_publish, runs_fail_stale
+
+
+class ClusterInline(admin.TabularInline):
+    model = Cluster
+    fields = ["label", "name", "size", "percentage", "summary"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(ClusteringRun)
+class ClusteringRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "id", "dataset", "created_by", "algorithm", "status", "progress", "stage",
+        "is_published", "created_at", "finished_at",
+    ]  # fmt: skip
+    list_filter = ["status", "algorithm", "is_published"]
+    search_fields = ["dataset__name", "created_by__username", "error"]
+    list_select_related = ["dataset", "created_by"]
+    date_hierarchy = "created_at"
+    inlines = [ClusterInline]
+    actions = ["publish", "cancel", "sweep_stale"]
+    exclude = ["model_artifact"]  # arrays of the fitted model: large and unreadable here
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [
+            field.name for field in ClusteringRun._meta.fields if field.name != "model_artifact"
+        ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Publish the selected run (one at a time)")
+    def publish(self, request: HttpRequest, queryset: QuerySet[ClusteringRun]) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one run to publish.", messages.ERROR)
+            return
+        try:
+            run = run_publish(run=queryset.get(), user=request.user)
+        except APIException as exc:
+            self.message_user(request, str(exc.detail), messages.ERROR)
+            return
+        self.message_user(request, f"Run {run.pk} is now published.", messages.SUCCESS)
+
+    @admin.action(description="Cancel the selected runs")
+    def cancel(self, request: HttpRequest, queryset: QuerySet[ClusteringRun]) -> None:
+        for run in queryset:
+            try:
+                run_cancel(run=run)
+            except APIException as exc:
+                self.message_user(request, str(exc.detail), messages.WARNING)
+            else:
+                self.message_user(request, f"Run {run.pk}: cancel requested.", messages.SUCCESS)
+
+    @admin.action(description="Fail runs whose worker stopped responding (any selection)")
+    def sweep_stale(self, request: HttpRequest, queryset: QuerySet[ClusteringRun]) -> None:
+        ended = runs_fail_stale()
+        self.message_user(request, f"{ended} stale run(s) ended.", messages.SUCCESS)
+
+
+@admin.register(Cluster)
+class ClusterAdmin(admin.ModelAdmin):
+    list_display = ["id", "run", "label", "name", "size", "percentage"]
+    list_select_related = ["run"]
+    search_fields = ["name", "summary"]
+    list_filter = ["run__algorithm"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [field.name for field in Cluster._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,0 +1,64 @@
+"""The back office for runs: pages load, actions go through the services."""
+
+import pytest
+from django.urls import reverse
+
+from clustering.models import ClusteringRun
+from clustering.services import run_create, run_execute
+from tests.factories import ClusteringRunFactory
+
+from .conftest import dataset_make
+
+Status = ClusteringRun.Status
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_browser(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def test_run_admin_pages_load(admin_browser):
+    run = ClusteringRunFactory(status=Status.SUCCEEDED)
+    assert (
+        admin_browser.get(reverse("admin:clustering_clusteringrun_changelist")).status_code == 200
+    )
+    change = admin_browser.get(reverse("admin:clustering_clusteringrun_change", args=[run.pk]))
+    assert change.status_code == 200
+
+
+def test_run_admin_publish_action_publishes_succeeded_run(admin_browser, analyst):
+    dataset = dataset_make(owner=analyst)
+    run = run_create(dataset=dataset, user=analyst, parameters={"n_clusters": 3}, enqueue=False)
+    run_execute(run_id=run.pk)
+    response = admin_browser.post(
+        reverse("admin:clustering_clusteringrun_changelist"),
+        {"action": "publish", "_selected_action": [run.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    run.refresh_from_db()
+    assert run.is_published
+
+
+def test_run_admin_publish_action_refuses_unfinished_run(admin_browser):
+    run = ClusteringRunFactory(status=Status.RUNNING)
+    response = admin_browser.post(
+        reverse("admin:clustering_clusteringrun_changelist"),
+        {"action": "publish", "_selected_action": [run.pk]},
+        follow=True,
+    )
+    assert "only a succeeded run can be published" in response.content.decode()
+    run.refresh_from_db()
+    assert not run.is_published
+
+
+def test_run_admin_cancel_action_cancels_queued_run(admin_browser):
+    run = ClusteringRunFactory()
+    admin_browser.post(
+        reverse("admin:clustering_clusteringrun_changelist"),
+        {"action": "cancel", "_selected_action": [run.pk]},
+    )
+    run.refresh_from_db()
+    assert run.status == Status.CANCELLED
