@@ -1,10 +1,17 @@
-"""`make run` on an empty database: demo accounts so a newcomer can log in at once."""
+"""`make run` on an empty database: demo accounts so a newcomer can log in at once, and a demo
+customer dataset so there is something to look at."""
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
+
+from datasets.demo import generate_customers
+from datasets.models import Dataset
+from datasets.services import dataset_create_from_upload
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed on purpose: local demo accounts only
 DEMO_ACCOUNTS = (("admin", "admin"), ("analyst", "analyst"), ("user", "user"))
+DEMO_DATASET_ROWS = 5_000
 
 
 class Command(BaseCommand):
@@ -26,3 +33,19 @@ class Command(BaseCommand):
             )
         names = ", ".join(name for name, _ in DEMO_ACCOUNTS)
         self.stdout.write(f"Demo logins: {names} (password: {DEMO_PASSWORD})")
+        dataset = self._load_demo_dataset()
+        if dataset is not None:
+            self.stdout.write(f"Demo dataset: {dataset.name} ({dataset.n_rows} customers).")
+
+    def _load_demo_dataset(self) -> Dataset | None:
+        """When there is no dataset yet: generated customers, uploaded by the demo analyst."""
+        if Dataset.objects.exists():
+            return None
+        analyst = get_user_model().objects.get(username="analyst")
+        content = generate_customers(DEMO_DATASET_ROWS, seed=0).to_csv(index=False).encode()
+        dataset, _ = dataset_create_from_upload(
+            owner=analyst,
+            uploaded_file=ContentFile(content, name="demo_customers.csv"),
+            name="Demo customers",
+        )
+        return dataset
