@@ -121,3 +121,17 @@ def authorization_revoke(*, user: User, application: Application) -> int:
         access_tokens=len(access_tokens),
     )
     return len(access_tokens)
+
+
+@transaction.atomic
+def oauth_tokens_revoke_all(*, user: User) -> int:
+    """End every OAuth access and refresh token of `user` and drop their pending codes, for all
+    applications (a password change, or an admin's deactivation). Returns the access tokens
+    ended."""
+    access_tokens = list(AccessToken.objects.filter(user=user))
+    for access_token in access_tokens:
+        revoke_access_token(access_token)
+    RefreshToken.objects.filter(user=user, revoked__isnull=True).update(revoked=timezone.now())
+    Grant.objects.filter(user=user).delete()
+    audit_event("oauth.user_tokens_revoked", user_id=user.pk, access_tokens=len(access_tokens))
+    return len(access_tokens)

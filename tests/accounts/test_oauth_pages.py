@@ -170,3 +170,16 @@ def test_another_users_authorization_cannot_be_revoked(user):
     assert response.status_code == 404
     assert AccessToken.objects.count() == 1
     assert Client().get("/auth/me", **bearer(tokens["access_token"])).status_code == 200
+
+
+def test_all_oauth_tokens_of_a_user_can_be_ended_at_once(user):
+    from accounts.oauth.services import oauth_tokens_revoke_all
+
+    first, second = register_app(name="A")[0], register_app(name="B")[0]
+    tokens = [obtain_tokens(user, first), obtain_tokens(user, second)]
+    bystander = obtain_tokens(UserFactory(), first)
+    assert oauth_tokens_revoke_all(user=user) == 2
+    for pair in tokens:
+        assert Client().get("/auth/me", **bearer(pair["access_token"])).status_code == 401
+    assert RefreshToken.objects.filter(user=user, revoked__isnull=True).count() == 0
+    assert Client().get("/auth/me", **bearer(bystander["access_token"])).status_code == 200
