@@ -46,7 +46,7 @@ def predict(
     profile: CustomerProfile | None = None,
 ) -> list[PredictionResult]:
     """Segment customers with the published run (or `run`) and record every prediction in one
-    bulk insert. All records are checked first: one bad record records nothing.
+    insert (one statement for a single customer, one bulk_create for a batch). All records are checked first: one bad record records nothing.
 
     Raises Conflict when nothing is published, ValidationError above PREDICT_BATCH_MAX_ROWS,
     Unprocessable naming each bad field."""
@@ -96,7 +96,10 @@ def predict(
         )
         for row, echo in zip(predicted, echoes, strict=True)
     ]
-    Prediction.objects.bulk_create(rows)
+    if len(rows) == 1:  # one INSERT in autocommit: bulk_create would add BEGIN and COMMIT
+        rows[0].save(force_insert=True)
+    else:
+        Prediction.objects.bulk_create(rows)
     return [
         PredictionResult(
             id=row.pk,

@@ -2,9 +2,10 @@
 
 Both servers run on loopback in the same run, and the same load generator drives both
 (`../shared/bench/load_predict.py`, closed loop, concurrency 1, 8 and 32):
-- this service: gunicorn, 2 workers, PostgreSQL (`--database-url`, a database of its own that is
-  dropped and re-created), Redis as the shared cache when `--redis-url` is given; the published
-  segmentation is k-means (k=5) of the same 5,000 generated customers the peer trains on;
+- this service: gunicorn, 2 workers (4 threads each, as `make run`), PostgreSQL
+  (`--database-url`, a database of its own that is dropped and re-created), Redis as the
+  shared cache when `--redis-url` is given; the published segmentation is k-means (k=5) of
+  the same 5,000 generated customers the peer trains on;
 - the peer (`../shared/bench/peer_fastapi/`): FastAPI + uvicorn, 2 workers, SQLite, started by
   its own `run.sh`, from its own virtual environment (`--peer-python`; created under
   `var/bench/peer-venv` from the peer's requirements when absent, never in the project venv).
@@ -55,7 +56,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", ""))
     p.add_argument("--port", type=int, default=8040)
     p.add_argument("--peer-port", type=int, default=8041)
-    p.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    p.add_argument(
+        "--threads", type=int, default=4, help="gunicorn threads per worker (as `make run`)"
+    )
     p.add_argument("--bench-dir", default=str(DEFAULT_BENCH_DIR))
     p.add_argument("--peer-python", default="", help="python of a venv with the peer installed")
     p.add_argument("--batch-repeats", type=int, default=10)
@@ -227,7 +230,7 @@ def _login(port: int) -> str:
         headers={"Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(request, timeout=120) as answer:  # noqa: S310 - loopback only
         document = json.loads(answer.read())
     return document.get("access_token") or document["access"]
 
