@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 # Columns that identify a person rather than describe them: never a default feature.
 IDENTITY_ROLES = {"customer_id", "name", "email"}
 DEFAULT_FEATURE_KINDS = {"numeric", "categorical"}
+# Document 004 section 7 clusters on these, and its /predict sends exactly these fields.
+PROFILE_ROLES = ("age", "gender", "income", "spending_score", "purchase_frequency")
 
 
 def _fail(field: str, message: str) -> ValidationError:
@@ -43,3 +45,15 @@ def features_clean(*, schema: list[dict[str, Any]], features: list[str] | None) 
     if len(set(features)) != len(features):
         raise _fail("features", "Each feature may be listed only once.")
     return list(features)
+
+
+def profile_features(*, schema: list[dict[str, Any]]) -> list[str] | None:
+    """The columns holding document 004's profile roles, in role order, when the schema has at
+    least two of them; None otherwise (the caller then uses the default features)."""
+    by_role: dict[str, str] = {}
+    for column in schema:
+        role = column.get("role")
+        if role in PROFILE_ROLES and role not in by_role:
+            by_role[role] = column["name"]
+    found = [by_role[role] for role in PROFILE_ROLES if role in by_role]
+    return found if len(found) >= 2 else None

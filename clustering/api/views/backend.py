@@ -17,26 +17,18 @@ from config.api.exceptions import Conflict
 from datasets.models import Dataset
 from datasets.selectors import column_for_role, current_dataset_get
 
+from ...features import profile_features
 from ...selectors import cluster_list, dataset_k_sweep, published_run_get
 from ...services import run_execute_inline
 from ..serializers import RunParametersInputSerializer, parameters_from
 from .common import current_dataset_required, dataset_for_input, published_run_required
 
-# Document 004 section 7 clusters on these; the roles find them in any uploaded table.
-TRAIN_ROLES = ("age", "gender", "income", "spending_score", "purchase_frequency")
 CLUSTER_AVERAGES = {
     "avg_age": "age",
     "avg_income": "income",
     "avg_spending_score": "spending_score",
     "avg_purchase_frequency": "purchase_frequency",
 }
-
-
-def train_features(*, dataset: Dataset) -> list[str] | None:
-    """Document 004's features when the dataset has them (two at least), else the defaults."""
-    columns = [column_for_role(dataset=dataset, role=role) for role in TRAIN_ROLES]
-    found = [column for column in columns if column]
-    return found if len(found) >= 2 else None
 
 
 class BackendTrainInputSerializer(RunParametersInputSerializer):
@@ -78,7 +70,7 @@ class BackendTrainView(APIView):
             user=request.user,
             algorithm=values["algorithm"],
             parameters=parameters_from(values),
-            features=values.get("features") or train_features(dataset=dataset),
+            features=values.get("features") or profile_features(schema=dataset.schema),
             publish_on_success=values["publish"],
         )
         run.refresh_from_db()
@@ -146,7 +138,7 @@ def elbow_source(*, user: User) -> tuple[Dataset, list[str] | None]:
     if getattr(user, "is_analyst", False):
         dataset = current_dataset_get(user=user)
         if dataset is not None:
-            return dataset, train_features(dataset=dataset)
+            return dataset, profile_features(schema=dataset.schema)
     run = published_run_get(user=user)
     if run is None:
         raise Conflict(

@@ -1,10 +1,14 @@
-"""`make run` on an empty database: demo accounts so a newcomer can log in at once, and a demo
-customer dataset so there is something to look at."""
+"""`make run` on an empty database: demo accounts so a newcomer can log in at once, a demo
+customer dataset so there is something to look at, and a first published segmentation of it so
+predictions and segment pages work at once."""
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 
+from clustering.features import profile_features
+from clustering.models import ClusteringRun
+from clustering.services import run_create, run_execute
 from datasets.demo import generate_customers
 from datasets.models import Dataset
 from datasets.services import dataset_create_from_upload
@@ -12,6 +16,7 @@ from datasets.services import dataset_create_from_upload
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed on purpose: local demo accounts only
 DEMO_ACCOUNTS = (("admin", "admin"), ("analyst", "analyst"), ("user", "user"))
 DEMO_DATASET_ROWS = 5_000
+DEMO_SEGMENTS = 5  # the demo generator draws customers from five latent segments
 
 
 class Command(BaseCommand):
@@ -36,6 +41,12 @@ class Command(BaseCommand):
         dataset = self._load_demo_dataset()
         if dataset is not None:
             self.stdout.write(f"Demo dataset: {dataset.name} ({dataset.n_rows} customers).")
+            run = self._publish_demo_segmentation(dataset)
+            if run is not None:
+                self.stdout.write(
+                    f"Demo segmentation: run {run.pk}, {run.metrics.get('n_clusters')} segments, "
+                    "published."
+                )
 
     def _load_demo_dataset(self) -> Dataset | None:
         """When there is no dataset yet: generated customers, uploaded by the demo analyst."""
@@ -49,3 +60,23 @@ class Command(BaseCommand):
             name="Demo customers",
         )
         return dataset
+
+    def _publish_demo_segmentation(self, dataset: Dataset) -> ClusteringRun | None:
+        """K-Means (k=5) of the demo dataset, run inline (no worker needed yet) and published,
+        when nothing is published yet."""
+        if ClusteringRun.objects.filter(is_published=True).exists():
+            return None
+        run = run_create(
+            dataset=dataset,
+            user=dataset.owner,
+            parameters={"n_clusters": DEMO_SEGMENTS},
+            features=profile_features(schema=dataset.schema),
+            publish_on_success=True,
+            enqueue=False,
+        )
+        run_execute(run_id=run.pk)
+        run.refresh_from_db()
+        if run.status != ClusteringRun.Status.SUCCEEDED:
+            self.stderr.write(f"The demo segmentation failed: {run.error}")
+            return None
+        return run
