@@ -31,6 +31,8 @@ urlpatterns = [
         name="admin-user-toggle-active",
     ),
     path("admin/stats", admin.AdminStatsView.as_view(), name="admin-stats"),
+    # Any other /admin/users/... (a non-numeric id) is the JSON API's 404, not Django admin's.
+    path("admin/users/<path:rest>", admin.admin_users_not_found, name="admin-users-unknown"),
     # Document 003
     path("api/auth/login", auth.ApiLoginView.as_view(), name="api-login"),
     path("api/health", system.HealthView.as_view(), name="health"),

@@ -2,7 +2,8 @@
 the contract it belongs to.
 
 A view chooses its shape with `error_style`:
-- "drf" (default): DRF's own body, `{"detail": ...}` or field errors;
+- "drf" (default): DRF's own body, `{"detail": ...}` or field errors (a bare list of messages
+  becomes `{"detail": "..."}`, so every error body is an object);
 - "plain": document 000's `{"error": "..."}`;
 - "envelope": document 003's `{"success": false, "error": ..., "message": ..., "metadata": ...}`.
 
@@ -95,6 +96,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(response.data, list):
+        # `ValidationError("...")` renders as a bare list in DRF; every error body is an object.
+        response.data = {"detail": " ".join(str(message) for message in response.data)}
     view = context.get("view")
     style = getattr(view, "error_style", "drf")
     message = _first_message(response.data)

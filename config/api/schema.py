@@ -1,9 +1,15 @@
 """OpenAPI post-processing: every operation documents the errors it can really answer.
 
 drf-spectacular documents success responses only. This hook adds, where the operation does not
-already declare them, 400 (it takes a body or query parameters), 401/403 (it needs a
-credential), 404 (its path has parameters) and 429 (it is throttled), all with the `Error` body.
-`tests/contracts/test_schemathesis.py` holds every answer to these documented statuses."""
+already declare them:
+- 400 to every operation (a malformed body, query or header, or a request the state refuses);
+- 401 and 403 when it needs a credential, and 401 when an open operation takes a body (a wrong
+  password or token);
+- 404 when its path has parameters or it is a paged list (`?page=` past the end);
+- 429 when it is throttled;
+all with the `Error` body. A view declares any other status itself (e.g. `409:
+OpenApiResponse(description=...)`); a 4xx or 5xx declared without a body gets the `Error` body.
+`tests/contracts/test_schemathesis.py` holds every answer to the documented statuses."""
 
 from typing import Any
 
@@ -26,10 +32,10 @@ ERROR_SCHEMA: dict[str, Any] = {
     "additionalProperties": True,
 }
 DESCRIPTIONS = {
-    "400": "The request is invalid; the body says what to change.",
+    "400": "The request is invalid or the current state refuses it; the body says what to do.",
     "401": "No valid credential (missing, expired, revoked or tampered token or key).",
     "403": "The credential is valid but its role or scope does not allow this.",
-    "404": "Nothing with this id exists for the caller.",
+    "404": "Nothing with this id exists for the caller (or the page is past the end).",
     "429": "Rate limit exceeded; `Retry-After` says when to try again.",
 }
 METHODS = {"get", "put", "patch", "post", "delete", "head", "options", "trace"}
@@ -60,24 +66,22 @@ def add_error_responses(result: dict, generator: Any, request: Any, public: bool
         for method, operation in operations.items():
             if method not in METHODS:
                 continue
-            codes: list[str] = []
-            if operation.get("requestBody") or operation.get("parameters"):
-                codes.append("400")
+            codes = ["400"]
             security = operation.get("security")
             anonymous = security is not None and (not security or {} in security)
             if not anonymous:
                 codes += ["401", "403"]
-            if "{" in path:
+            elif operation.get("requestBody"):
+                codes.append("401")
+            parameters = {p.get("name") for p in operation.get("parameters", [])}
+            if "{" in path or "page" in parameters:
                 codes.append("404")
             if _is_throttled(views.get((path, method))):
                 codes.append("429")
             responses = operation.setdefault("responses", {})
             for code in codes:
-                responses.setdefault(
-                    code,
-                    {
-                        "description": DESCRIPTIONS[code],
-                        "content": {"application/json": {"schema": reference}},
-                    },
-                )
+                responses.setdefault(code, {"description": DESCRIPTIONS[code]})
+            for code, response in responses.items():
+                if code[:1] in ("4", "5") and not response.get("content"):
+                    response["content"] = {"application/json": {"schema": reference}}
     return result

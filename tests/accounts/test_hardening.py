@@ -102,3 +102,10 @@ def test_unknown_api_path_is_json_404(api_client):
 def test_request_id_is_echoed(api_client):
     response = api_client.get("/api/health", HTTP_X_REQUEST_ID="abc-123")
     assert response["X-Request-ID"] == "abc-123"
+
+
+@pytest.mark.urls("tests.accounts.urls_boom")
+def test_validation_error_with_a_plain_message_renders_as_detail(api_client):
+    response = api_client.get("/api/invalid")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Pick a smaller number. Or a larger one."}

@@ -1,6 +1,7 @@
 """The project's routes plus two views that crash, to test the 500 answers."""
 
 from django.urls import path
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,7 +30,13 @@ class NaNApiView(CrashingApiView):
         return Response({"mean": float("nan"), "top": float("inf"), "rows": [1.5, float("-inf")]})
 
 
+class InvalidApiView(CrashingApiView):
+    def get(self, request):
+        raise ValidationError(["Pick a smaller number.", "Or a larger one."])
+
+
 urlpatterns = [
+    path("api/invalid", InvalidApiView.as_view()),
     path("api/boom", CrashingApiView.as_view()),
     path("boom", crashing_django_view),
     path("api/nan", NaNApiView.as_view()),

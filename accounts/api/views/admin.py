@@ -4,6 +4,8 @@ Admins only, and never on themselves (the services refuse it). Not open to API k
 tokens: managing users needs the admin's own login."""
 
 from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -24,6 +26,7 @@ from accounts.filters import UserFilter
 from accounts.models import User
 from accounts.permissions import IsAdminRole
 from accounts.scopes import HasRequiredScope
+from config.api.errors import not_found
 from config.api.pagination import SkipLimitPagination
 
 ADMIN_PERMISSIONS = [IsAuthenticated, HasRequiredScope, IsAdminRole]
@@ -114,6 +117,12 @@ class AdminStatsView(_AdminView):
     )
     def get(self, request: Request) -> Response:
         return Response(SystemStatsSerializer(selectors.system_stats()).data)
+
+
+@csrf_exempt  # answers 404 to every method; there is nothing to forge
+def admin_users_not_found(request: HttpRequest, rest: str) -> HttpResponse:
+    """/admin/users/<anything else>: the JSON API's 404 (Django admin would redirect)."""
+    return not_found(request, Http404())
 
 
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
