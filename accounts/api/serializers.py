@@ -149,7 +149,9 @@ class HealthComponentsSerializer(serializers.Serializer):
 class HealthSerializer(serializers.Serializer):
     """Document 003's /api/health."""
 
-    status = serializers.ChoiceField(choices=["healthy", "unhealthy"])
+    # A plain string (not an enum) so its name never collides with the runs' and exports'
+    # `status` enums in the schema.
+    status = serializers.CharField(help_text='"healthy", or "unhealthy" (with a 503).')
     timestamp = serializers.DateTimeField()
     components = HealthComponentsSerializer()
 
