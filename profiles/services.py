@@ -46,7 +46,8 @@ def predict(
     profile: CustomerProfile | None = None,
 ) -> list[PredictionResult]:
     """Segment customers with the published run (or `run`) and record every prediction in one
-    insert (one statement for a single customer, one bulk_create for a batch). All records are checked first: one bad record records nothing.
+    insert (one statement for a single customer, one bulk_create for a batch). All records are
+    checked first: one bad record records nothing.
 
     Raises Conflict when nothing is published, ValidationError above PREDICT_BATCH_MAX_ROWS,
     Unprocessable naming each bad field."""
@@ -85,10 +86,10 @@ def predict(
 
     predicted = model.predict_rows(cleaned)
     rows = [
-        Prediction(
-            user=user,
+        Prediction(  # ids, not instances: the FK descriptors cost ~10 us a row on a batch
+            user_id=user.pk,
             run_id=model.run_id,
-            profile=profile,
+            profile_id=profile.pk if profile is not None else None,
             input=echo,
             cluster=row.label,
             cluster_name=row.name,
