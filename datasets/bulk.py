@@ -46,7 +46,8 @@ def _external_ids(frame: pd.DataFrame, *, id_column: str | None, start: int, sto
     else:
         text = pc.cast(pa.array(values, from_pandas=True), pa.string())
     text = pc.utf8_slice_codeunits(text, 0, MAX_EXTERNAL_ID_CHARS)
-    return pc.if_else(pc.is_null(text), row_numbers, text)
+    ids = pc.if_else(pc.is_null(text), row_numbers, text)
+    return ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
 
 
 def _copy_escape(values: pa.Array) -> pa.Array:
@@ -71,6 +72,8 @@ def _copy_chunks(
         lines = pc.binary_join_element_wise(
             f"{dataset_id}\t", external_ids, "\t", row_numbers, "\t", attributes, "\n", ""
         )
+        if isinstance(lines, pa.ChunkedArray):
+            lines = lines.combine_chunks()
         offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
         first, last = offsets[lines.offset], offsets[lines.offset + len(lines)]
         yield memoryview(lines.buffers()[2])[first:last]

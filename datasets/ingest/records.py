@@ -68,4 +68,6 @@ def json_objects(frame: pd.DataFrame) -> pa.Array:
         values = pc.fill_null(_json_values(frame[name]), "null")
         parts.extend([key, values])
     parts.append("}")
-    return pc.binary_join_element_wise(*parts, "")
+    objects = pc.binary_join_element_wise(*parts, "")
+    # Columns read in several blocks are chunked; callers get one contiguous array.
+    return objects.combine_chunks() if isinstance(objects, pa.ChunkedArray) else objects

@@ -157,3 +157,26 @@ def test_dataset_delete_removes_runs_assignments_customers_and_file(
     assert not Customer.objects.exists()
     assert not Assignment.objects.exists()
     assert media_files(settings.MEDIA_ROOT) == []
+
+
+def test_customers_load_handles_columns_read_in_several_blocks(analyst):
+    """Large files come out of pyarrow's reader as chunked columns; every row still loads."""
+    import pyarrow as pa
+
+    from datasets.bulk import customers_load
+
+    table = pa.Table.from_batches(
+        [
+            pa.record_batch({"customer_id": ["A1", "A2"], "note": ["x", 'q"uote'], "n": [1, 2]}),
+            pa.record_batch(
+                {"customer_id": ["A3", "A\\4"], "note": ["tab\tin", None], "n": [3, 4]}
+            ),
+        ]
+    )
+    frame = table.to_pandas()
+    dataset = Dataset.objects.create(owner=analyst, name="chunked", sha256="c" * 64)
+    assert customers_load(dataset=dataset, frame=frame, id_column="customer_id") == 4
+    loaded = list(dataset.customers.order_by("row_number").values_list("external_id", "attributes"))
+    assert loaded[1] == ("A2", {"customer_id": "A2", "note": 'q"uote', "n": 2})
+    assert loaded[2][1]["note"] == "tab\tin"
+    assert loaded[3] == ("A\\4", {"customer_id": "A\\4", "note": None, "n": 4})
