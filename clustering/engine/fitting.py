@@ -42,7 +42,7 @@ DEFAULTS = {
     "eps": None,  # None: estimated from the k-distance curve
     "min_samples": None,  # None: max(5, 2 * model features)
     "max_iter": 300,
-    "n_init": None,  # None: 10 starts up to 10,000 rows, else 1 (3 for MiniBatch)
+    "n_init": None,  # None: 10 starts up to 10,000 rows, else 1
     "allow_sampling": True,  # hierarchical above its row limit: sample, or refuse when False
     "stability": True,  # re-fit on resamples to score stability (a few small fits)
 }

@@ -148,7 +148,9 @@ def separation_scores(matrix: np.ndarray, labels: np.ndarray, *, rows: np.ndarra
 
 def confidences(matrix: np.ndarray, fit: AlgorithmFit) -> np.ndarray:
     """Per row (1 - d_own / d_nearest_other) * 100 in model space, clipped to 0..100; noise 0."""
-    _, distances = nearest_centroids(matrix, fit.centroids)
+    distances = fit.distances
+    if distances is None:
+        _, distances = nearest_centroids(matrix, fit.centroids)
     return confidence_from_distances(distances, fit.labels)
 
 

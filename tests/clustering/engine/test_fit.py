@@ -320,3 +320,26 @@ def test_silhouette_equals_scikit_learn(seed):
     labels = rng.integers(0, 4, 300)
     labels[0] = 9  # a singleton cluster scores 0, as in scikit-learn
     assert silhouette(x, labels) == pytest.approx(silhouette_score(x, labels), abs=1e-5)
+
+
+def test_fit_names_the_demo_generators_segments_by_their_profiles():
+    from datasets.demo import generate_customers
+
+    frame = generate_customers(3_000, seed=1)
+    result = fit(frame, params={"n_clusters": 5, "stability": False})  # schema inferred
+    assert "customer_id" not in result.features
+
+    def mean(cluster, column):
+        return cluster.profile["mean_values"][column]
+
+    richest = max(
+        result.clusters, key=lambda c: mean(c, "annual_income") + mean(c, "spending_score")
+    )
+    poorest = min(
+        result.clusters, key=lambda c: mean(c, "annual_income") + mean(c, "spending_score")
+    )
+    youngest = min(result.clusters, key=lambda c: mean(c, "age"))
+    assert richest.name == "High Value Customers"
+    assert poorest.name == "Budget Conscious"
+    assert youngest.name == "Young Enthusiasts"
+    assert "Higher income bracket" in richest.characteristics
