@@ -33,7 +33,10 @@ def test_analyst_uploads_clusters_publishes_explores_and_exports(
     page.get_by_label("Name").fill("Shop customers")
     page.get_by_role("button", name="Upload").click()
 
-    expect(page.get_by_role("heading", name="Shop customers", level=1)).to_be_visible()
+    # Parsing, profiling and loading the file happen before the answer.
+    expect(page.get_by_role("heading", name="Shop customers", level=1)).to_be_visible(
+        timeout=RUN_TIMEOUT_MS
+    )
     expect(page.get_by_role("heading", name="Data quality")).to_be_visible()
     expect(page.get_by_role("heading", name="Statistics")).to_be_visible()
     expect(page.locator("[data-chart=chart-correlation] .main-svg").first).to_be_attached()
