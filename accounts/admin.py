@@ -76,14 +76,8 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         if obj is not None and obj.pk == request.user.pk:
-            return False  # never one's own account
+            return False  # never one's own account (bulk deletes including it are refused too)
         return super().has_delete_permission(request, obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        if queryset.filter(pk=request.user.pk).exists():
-            self.message_user(request, "Admins cannot delete themselves.", messages.ERROR)
-            queryset = queryset.exclude(pk=request.user.pk)
-        super().delete_queryset(request, queryset)
 
     def _apply(self, request: HttpRequest, queryset: QuerySet[User], change, done: str) -> None:
         changed, refused = 0, []
