@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
+from clustering import engine
 from clustering.models import Assignment, Cluster, ClusteringRun
 from clustering.selectors import (
     assignment_frame,
@@ -29,6 +30,7 @@ from clustering.services import (
 from clustering.signals import run_published
 from config.api.exceptions import Conflict
 from datasets.models import Customer
+from datasets.selectors import dataset_frame_load
 from tests.factories import AnalystFactory, ClusteringRunFactory, DatasetFactory
 
 from .conftest import dataset_make
@@ -335,3 +337,25 @@ def test_run_get_of_another_analysts_run_is_404(analyst):
     theirs = ClusteringRunFactory(dataset__owner=AnalystFactory())
     with pytest.raises(Http404):
         run_get(user=analyst, pk=theirs.pk)
+
+
+def test_run_execute_maps_assignments_to_customers_inserted_out_of_order(analyst):
+    dataset = dataset_make(owner=analyst, rows=60)
+    customers = list(Customer.objects.filter(dataset=dataset).values("row_number", "external_id"))
+    Customer.objects.filter(dataset=dataset).delete()
+    Customer.objects.bulk_create(
+        Customer(dataset=dataset, attributes={}, **fields) for fields in reversed(customers)
+    )
+    run = run_create(dataset=dataset, user=analyst, parameters={"n_clusters": 3}, enqueue=False)
+    run_execute(run_id=run.pk)
+    frame = assignment_frame(run=run)
+    assert frame["row_number"].tolist() == list(range(60))
+    assert frame["external_id"].tolist() == [c["external_id"] for c in customers]
+    refit = engine.fit(  # deterministic: the same labels, row for row
+        dataset_frame_load(dataset=dataset),
+        schema=dataset.schema,
+        features=run.features,
+        algorithm="kmeans",
+        params=run.parameters,
+    )
+    assert frame["cluster_label"].tolist() == refit.labels.tolist()
