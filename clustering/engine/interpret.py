@@ -156,18 +156,18 @@ def confidences(matrix: np.ndarray, fit: AlgorithmFit) -> np.ndarray:
 
 def confidence_from_distances(distances: np.ndarray, own: np.ndarray) -> np.ndarray:
     """The confidence rule shared by training and prediction; ``own`` -1 gives 0."""
+    if distances.shape[1] < 2:
+        return np.zeros(len(own), dtype=np.float32)
     rows = np.arange(len(own))
     safe_own = np.maximum(own, 0)
     d_own = distances[rows, safe_own].astype(np.float64)
-    if distances.shape[1] < 2:
-        return np.zeros(len(own), dtype=np.float32)
     others = distances.copy()
     others[rows, safe_own] = np.inf
-    d_other = others.min(axis=1).astype(np.float64)
+    d_other = others.min(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        value = np.where(d_other > 0, (1.0 - d_own / d_other) * 100.0, 0.0)
-    value = np.clip(np.nan_to_num(value, nan=0.0), 0.0, 100.0)
-    value[own < 0] = 0.0
+        value = (1.0 - d_own / d_other) * 100.0
+    value[~np.isfinite(value) | (own < 0)] = 0.0  # d_other 0: no meaningful answer
+    np.clip(value, 0.0, 100.0, out=value)
     return value.astype(np.float32)
 
 

@@ -25,7 +25,12 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 from clustering.engine.algorithms import AlgorithmFit
 from clustering.engine.errors import EngineInputError
 from clustering.engine.interpret import confidence_from_distances
-from clustering.engine.preprocess import category_string, numeric_values, transform_columns
+from clustering.engine.preprocess import (
+    category_string,
+    numeric_values,
+    to_float,
+    transform_columns,
+)
 
 ARTIFACT_VERSION = 1
 PREDICT_CHUNK_ROWS = 20_000  # (rows, clusters, features) blocks stay under ~50 MB
@@ -79,6 +84,7 @@ class FittedModel:
     centroids: np.ndarray  # float64 (k, m), model space
     labels: np.ndarray  # cluster label of each centroid row
     names: tuple[str, ...]
+    compiled: "_Compiled"  # the artifact's arrays, parsed once at load
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -86,8 +92,10 @@ class FittedModel:
 
     def transform(self, data: Any) -> np.ndarray:
         """Model-space rows for a DataFrame, a list of dicts or one dict (missing keys -> NaN)."""
-        columns, n_rows = _columns(data)
-        return transform_columns(columns, self.artifact, n_rows=n_rows)
+        if isinstance(data, pd.DataFrame):
+            columns, n_rows = _columns(data)
+            return transform_columns(columns, self.artifact, n_rows=n_rows)
+        return self.compiled.transform_records(_records(data))
 
     def predict(self, data: Any) -> tuple[np.ndarray, np.ndarray]:
         """(cluster labels, confidences 0-100) for every input row, in input order."""
@@ -96,8 +104,8 @@ class FittedModel:
         for start in range(0, len(x), PREDICT_CHUNK_ROWS):  # exact differences, bounded memory
             block = x[start : start + PREDICT_CHUNK_ROWS, None, :] - self.centroids[None, :, :]
             distances[start : start + len(block)] = np.sqrt((block**2).sum(axis=2))
-        gmm = self.artifact.get("gmm")
-        rows = _gmm_log_prob(x, gmm).argmax(axis=1) if gmm else distances.argmin(axis=1)
+        gmm = self.compiled.gmm
+        rows = _gmm_log_prob(x, *gmm).argmax(axis=1) if gmm else distances.argmin(axis=1)
         return self.labels[rows], confidence_from_distances(distances, rows).astype(np.float64)
 
     def name_of(self, label: int) -> str:
@@ -176,23 +184,90 @@ def load_model(artifact: Mapping) -> FittedModel:
     names = tuple(artifact.get("names") or (f"Segment {label}" for label in labels))
     if centroids.ndim != 2 or len(centroids) != len(labels) or len(names) != len(labels):
         raise EngineInputError("This run's model is damaged; train it again.")
-    return FittedModel(artifact=dict(artifact), centroids=centroids, labels=labels, names=names)
+    return FittedModel(
+        artifact=dict(artifact),
+        centroids=centroids,
+        labels=labels,
+        names=names,
+        compiled=_Compiled.of(artifact),
+    )
 
 
-def _columns(data: Any) -> tuple[Any, int]:
-    if isinstance(data, pd.DataFrame):
-        frame = data
-        return (lambda name: frame[name] if name in frame else [None] * len(frame)), len(frame)
+@dataclass(frozen=True)
+class _Compiled:
+    """The artifact's transform as arrays, for many small predictions (one record: ~0.1 ms)."""
+
+    numeric_columns: tuple[str, ...]
+    medians: np.ndarray
+    means: np.ndarray
+    scales: np.ndarray
+    categorical: tuple[tuple[str, dict[str, int], int], ...]  # column, value -> index, offset
+    width: int
+    pca: tuple[np.ndarray, np.ndarray] | None  # components transposed, mean @ components.T
+    gmm: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # means, precisions_cholesky, weights
+
+    @classmethod
+    def of(cls, artifact: Mapping) -> "_Compiled":
+        numeric, categorical = artifact["numeric"], artifact["categorical"]
+        offset = len(numeric["columns"])
+        specs = []
+        for name, cats in zip(categorical["columns"], categorical["categories"], strict=True):
+            specs.append((name, {category: i for i, category in enumerate(cats)}, offset))
+            offset += len(cats)
+        pca, gmm = artifact.get("pca"), artifact.get("gmm")
+        components = np.asarray(pca["components"], dtype=np.float64) if pca else None
+        return cls(
+            numeric_columns=tuple(numeric["columns"]),
+            medians=np.asarray(numeric["medians"], dtype=np.float64),
+            means=np.asarray(numeric["means"], dtype=np.float64),
+            scales=np.asarray(numeric["scales"], dtype=np.float64),
+            categorical=tuple(specs),
+            width=offset,
+            pca=(components.T, np.asarray(pca["mean"]) @ components.T) if pca else None,
+            gmm=(
+                np.asarray(gmm["means"], dtype=np.float64),
+                np.asarray(gmm["precisions_cholesky"], dtype=np.float64),
+                np.asarray(gmm["weights"], dtype=np.float64),
+            )
+            if gmm
+            else None,
+        )
+
+    def transform_records(self, records: list[Mapping]) -> np.ndarray:
+        """The documented transform, row-wise; equal to ``transform_columns`` on a frame."""
+        n_rows, n_numeric = len(records), len(self.numeric_columns)
+        values = np.array(
+            [[to_float(record.get(name)) for name in self.numeric_columns] for record in records],
+            dtype=np.float64,
+        ).reshape(n_rows, n_numeric)
+        encoded = np.zeros((n_rows, self.width), dtype=np.float64)
+        filled = np.where(np.isnan(values), self.medians, values)
+        encoded[:, :n_numeric] = (filled - self.means) / self.scales
+        for name, index, offset in self.categorical:
+            for row, record in enumerate(records):
+                position = index.get(category_string(record.get(name)))
+                if position is not None:
+                    encoded[row, offset + position] = 1.0
+        if self.pca is None:
+            return encoded
+        components_t, shift = self.pca
+        return encoded @ components_t - shift
+
+
+def _columns(frame: pd.DataFrame) -> tuple[Any, int]:
+    return (lambda name: frame[name] if name in frame else [None] * len(frame)), len(frame)
+
+
+def _records(data: Any) -> list[Mapping]:
     records = [data] if isinstance(data, Mapping) else list(data)
     if not all(isinstance(record, Mapping) for record in records):
         raise EngineInputError("Each customer must be an object of feature names and values.")
-    return (lambda name: [record.get(name) for record in records]), len(records)
+    return records
 
 
-def _gmm_log_prob(x: np.ndarray, gmm: Mapping) -> np.ndarray:
-    means = np.asarray(gmm["means"], dtype=np.float64)
-    chol = np.asarray(gmm["precisions_cholesky"], dtype=np.float64)
-    weights = np.asarray(gmm["weights"], dtype=np.float64)
+def _gmm_log_prob(
+    x: np.ndarray, means: np.ndarray, chol: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
     log_prob = np.empty((len(x), len(means)))
     for k in range(len(means)):
         y = x @ chol[k] - means[k] @ chol[k]

@@ -7,6 +7,7 @@ fitted preprocessing that travels in the artifact is exactly what the model was 
 Imports numpy, pandas and scikit-learn only.
 """
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -195,15 +196,19 @@ def transform_columns(columns: Columns, transform: Mapping, *, n_rows: int) -> n
 
 
 def numeric_values(values: Any) -> np.ndarray:
-    """Float64 values of a column; text that is not a number, None and NaN become NaN."""
-    if isinstance(values, pd.Series):
-        if pd.api.types.is_datetime64_any_dtype(values):
-            days = values.astype("datetime64[s]").astype("int64").to_numpy() / 86_400.0
-            return np.where(values.isna().to_numpy(), np.nan, days)
-        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
-            return values.to_numpy(dtype=np.float64, na_value=np.nan)
-        return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    return np.array([_to_float(value) for value in values], dtype=np.float64)
+    """Float64 values of a column; text that is not a number, None, NaN and +-inf become NaN."""
+    if not isinstance(values, pd.Series):
+        return np.array([to_float(value) for value in values], dtype=np.float64)
+    if pd.api.types.is_datetime64_any_dtype(values):
+        days = values.astype("datetime64[s]").astype("int64").to_numpy() / 86_400.0
+        return np.where(values.isna().to_numpy(), np.nan, days)
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        array = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        array = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    if np.isinf(array).any():
+        array = np.where(np.isinf(array), np.nan, array)
+    return array
 
 
 def category_string(value: Any) -> str | None:
@@ -369,10 +374,12 @@ def _role_from_name(name: str) -> str | None:
     return None
 
 
-def _to_float(value: Any) -> float:
+def to_float(value: Any) -> float:
+    """A number as float; None, text that is not a number and other objects become NaN."""
     if value is None or isinstance(value, bool):
         return float(value) if isinstance(value, bool) else np.nan
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return np.nan
+    return number if math.isfinite(number) else np.nan

@@ -155,3 +155,12 @@ def test_model_refuses_records_that_are_not_objects(blobs):
     model = load_model(fit(frame, params={"n_clusters": 4}).artifact)
     with pytest.raises(EngineInputError, match="must be an object"):
         model.predict([1, 2, 3])
+
+
+def test_model_treats_infinite_values_as_missing(customers):
+    frame, _ = customers
+    model = load_model(fit(frame, schema=CUSTOMER_SCHEMA, params={"n_clusters": 4}).artifact)
+    infinite = model.predict({"annual_income": float("inf"), "spending_score": "-inf"})
+    missing = model.predict({})
+    assert infinite[0][0] == missing[0][0]
+    assert np.isfinite(infinite[1]).all()
