@@ -322,6 +322,8 @@ def chart_get(*, run: ClusteringRun, name: str) -> dict[str, Any]:
 def export_list(*, user: User) -> QuerySet[Export]:
     """The caller's exports (every export for an admin), newest first; expired ones excluded."""
     exports = Export.objects.select_related("run").filter(expires_at__gt=timezone.now())
+    if not user.is_authenticated:
+        return exports.none()
     if getattr(user, "is_admin_role", False):
         return exports
     return exports.filter(owner=user)

@@ -102,6 +102,12 @@ def _file_response(export: Export) -> FileResponse:
     return response
 
 
+BAD_TYPE = OpenApiResponse(description="Unknown segmentation type, or one the data lacks.")
+NOTHING_CLUSTERED = OpenApiResponse(description="No clustering performed yet.")
+FILE_RESPONSES = {
+    (200, content_type.split(";")[0]): OpenApiTypes.BINARY
+    for content_type in CONTENT_TYPES.values()
+}
 SEGMENT_TYPE_PARAMETER = OpenApiParameter(
     "type", str, OpenApiParameter.PATH, enum=list(segments.SEGMENT_TYPES)
 )
@@ -195,6 +201,7 @@ class InsightView(APIView):
                     "metadata": serializers.DictField(),
                 },
             ),
+            400: BAD_TYPE,
             409: OpenApiResponse(description="No segmentation is published yet."),
         },
     )
@@ -277,11 +284,12 @@ class ExportDownloadView(APIView):
     required_scope = "exports:write"
 
     @extend_schema(
+        operation_id="export_download_by_id",
         responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            **FILE_RESPONSES,
             409: OpenApiResponse(description="The export is still being built, or failed."),
             410: OpenApiResponse(description="The export has expired."),
-        }
+        },
     )
     def get(self, request: Request, export_id: str) -> FileResponse:
         return _file_response(export_get(user=request.user, pk=export_id))
@@ -294,7 +302,7 @@ class VisualizationsView(APIView):
     error_style = "plain"
     required_scope = "segments:read"
 
-    @extend_schema(responses={200: VisualizationsSerializer})
+    @extend_schema(responses={200: VisualizationsSerializer, 400: NOTHING_CLUSTERED})
     def get(self, request: Request) -> Response:
         run = workspace_run_get(user=request.user)
         if run is None:
@@ -320,7 +328,7 @@ class WorkspaceExportView(APIView):
     permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]
     throttle_classes = [UserRateThrottle, ExportThrottle]
 
-    @extend_schema(responses={200: WorkspaceExportSerializer})
+    @extend_schema(responses={200: WorkspaceExportSerializer, 400: NOTHING_CLUSTERED})
     def get(self, request: Request) -> Response:
         run = workspace_run_get(user=request.user)
         if run is None:
@@ -370,6 +378,7 @@ class RunChartView(APIView):
                 "PlotlyFigure",
                 {"data": serializers.ListField(), "layout": serializers.DictField()},
             ),
+            400: OpenApiResponse(description="The run has nothing to draw for this chart."),
             409: OpenApiResponse(description="The run has not succeeded."),
         },
     )
@@ -397,6 +406,8 @@ class ExportViewSet(
     lookup_value_regex = "[0-9a-fA-F-]{32,36}"
 
     def get_queryset(self) -> QuerySet[Export]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
+            return Export.objects.none()
         return export_list(user=self.request.user)
 
     def get_object(self) -> Export:
@@ -407,7 +418,13 @@ class ExportViewSet(
             return [UserRateThrottle(), ExportThrottle()]
         return super().get_throttles()
 
-    @extend_schema(request=ExportCreateInputSerializer, responses={202: ExportSerializer})
+    @extend_schema(
+        request=ExportCreateInputSerializer,
+        responses={
+            202: ExportSerializer,
+            404: OpenApiResponse(description="No run with that id among your runs."),
+        },
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = ExportCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -428,7 +445,7 @@ class ExportViewSet(
 
     @extend_schema(
         responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            **FILE_RESPONSES,
             409: OpenApiResponse(description="The export is still being built, or failed."),
             410: OpenApiResponse(description="The export has expired."),
         }
