@@ -110,6 +110,8 @@ class DatasetViewSet(
         datasets = dataset_list(user=self.request.user)
         if self.action == "list":
             return datasets.defer("schema", "statistics", "quality_report", "correlation")
+        if self.action == "customers":  # a look-up by id needs the row count, not the reports
+            return datasets.select_related(None).only("id", "owner_id", "n_rows")
         return datasets
 
     def get_serializer_class(self) -> type:

@@ -1,0 +1,265 @@
+"""Upload to ready against bare pandas, on generated customers, SQLite and PostgreSQL.
+
+For each size (10,000, 100,000 and 1,000,000 rows of `datasets.demo.generate_customers`, 9
+columns) one CSV is written, then every measurement runs in a fresh subprocess:
+- bare: `pandas.read_csv(path, engine="pyarrow")` + `DataFrame.to_parquet`;
+- ready: `datasets.services.dataset_create_from_upload` on the same file (read, sha256, parse,
+  types, roles, quality report, statistics, correlations, Parquet copy, every Customer row
+  loaded: COPY on PostgreSQL, bulk_create on SQLite), then the look-up
+  `GET /api/v1/datasets/{id}/customers/?external_id=X` through the API (median of 20), then the
+  dataset is deleted again (timed too).
+Peak memory is the subprocess's peak RSS (`resource.getrusage`; tracemalloc misses Arrow's
+buffers) minus its RSS after imports, over the DataFrame's own size (`memory_usage(deep=True)`).
+
+Goals (issue 3), on 1,000,000 rows on PostgreSQL: ready <= 6x bare, peak memory <= 4x the
+DataFrame, look-up by external id in a few milliseconds. PostgreSQL runs when DATABASE_URL is a
+postgres URL or `--postgres URL` is given; the benchmark uses its own database `<name>_bench`
+beside it. Results are printed and written to `var/bench/ingest.json`.
+
+    python -m tests.benchmarks.bench_ingest --rows 100000,1000000 --databases postgresql
+"""
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+OUT_DIR = BASE_DIR / "var" / "bench"
+WORK_DIR = OUT_DIR / "ingest"
+GOAL_TIME_RATIO = 6.0
+GOAL_MEMORY_RATIO = 4.0
+GOAL_ROWS = 1_000_000
+LOOKUPS = 20
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--rows", default="10000,100000,1000000", help="comma-separated table sizes")
+    p.add_argument(
+        "--databases",
+        default="",
+        help="sqlite,postgresql (default: sqlite, plus postgresql when a postgres URL is known)",
+    )
+    p.add_argument("--postgres", default="", help="postgres://... (default: DATABASE_URL)")
+    p.add_argument("--child", default="", help=argparse.SUPPRESS)  # bare:PATH or ready:PATH
+    return p
+
+
+def _rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+
+
+# --- children: one measurement each, in a fresh process ------------------------------------
+
+
+def _child_bare(path: Path) -> dict:
+    import pandas as pd
+    import pyarrow  # noqa: F401 - imported before the baseline, like the ready side's imports
+
+    baseline = _rss_bytes()
+    started = time.perf_counter()
+    frame = pd.read_csv(path, engine="pyarrow")
+    frame.to_parquet(WORK_DIR / f"{path.stem}.bare.parquet", index=False)
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "peak_bytes": _rss_bytes() - baseline,
+        "frame_bytes": int(frame.memory_usage(deep=True).sum()),
+    }
+
+
+def _child_ready(path: Path) -> dict:
+    import django
+
+    django.setup()
+    from django.core.files import File
+    from rest_framework.test import APIClient
+
+    from accounts.models import User
+    from datasets.services import dataset_create_from_upload, dataset_delete
+
+    owner, _ = User.objects.get_or_create(
+        username="bench-ingest", defaults={"email": "bench-ingest@example.com", "role": "analyst"}
+    )
+    baseline = _rss_bytes()
+    started = time.perf_counter()
+    with path.open("rb") as handle:
+        dataset, _ = dataset_create_from_upload(
+            owner=owner, uploaded_file=File(handle, name=path.name), force_new=True
+        )
+    seconds = time.perf_counter() - started
+    peak = _rss_bytes() - baseline
+
+    client = APIClient()
+    client.force_authenticate(owner)
+    target = f"C{(dataset.n_rows // 2):07d}"
+    url = f"/api/v1/datasets/{dataset.pk}/customers/"
+    timings = []
+    for _ in range(LOOKUPS):
+        begun = time.perf_counter()
+        response = client.get(url, {"external_id": target})
+        timings.append(time.perf_counter() - begun)
+        assert response.status_code == 200, response.content
+        assert response.json()["count"] == 1, response.content
+    begun = time.perf_counter()
+    dataset_delete(dataset=dataset)
+    delete_seconds = time.perf_counter() - begun
+    return {
+        "seconds": seconds,
+        "peak_bytes": peak,
+        "rows": dataset.n_rows,
+        "lookup_ms": statistics.median(timings) * 1000,
+        "delete_seconds": delete_seconds,
+    }
+
+
+# --- parent ----------------------------------------------------------------------------------
+
+
+def _write_csv(rows: int) -> Path:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from datasets.demo import generate_customers
+
+    path = WORK_DIR / f"customers_{rows}.csv"
+    if not path.exists():
+        table = pa.Table.from_pandas(generate_customers(rows, seed=0), preserve_index=False)
+        table = table.cast(
+            pa.schema(
+                [
+                    pa.field(f.name, pa.string()) if pa.types.is_dictionary(f.type) else f
+                    for f in table.schema
+                ]
+            )
+        )
+        pacsv.write_csv(table, str(path))
+    return path
+
+
+def _postgres_url(given: str) -> str:
+    url = given or os.environ.get("DATABASE_URL", "")
+    return url if url.startswith(("postgres://", "postgresql://")) else ""
+
+
+def _bench_database(url: str) -> str:
+    """`<name>_bench` beside the given database, created if missing, so no real data is touched."""
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    name = name.split("?")[0] or "postgres"
+    bench_name = f"{name}_bench"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [bench_name]
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{bench_name}"')
+    return f"{base}/{bench_name}"
+
+
+def _environment(database: str, postgres: str) -> dict[str, str]:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    env["VAR_DIR"] = str(WORK_DIR / f"var-{database}")
+    env["MEDIA_ROOT"] = str(WORK_DIR / f"media-{database}")
+    env.pop("REDIS_URL", None)
+    if database == "postgresql":
+        env["DATABASE_URL"] = _bench_database(postgres)
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{WORK_DIR / 'bench.sqlite3'}"
+    return env
+
+
+def _run_child(kind: str, path: Path, env: dict[str, str]) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.benchmarks.bench_ingest", "--child", f"{kind}:{path}"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{kind} child failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.child:
+        kind, _, path = args.child.partition(":")
+        result = _child_bare(Path(path)) if kind == "bare" else _child_ready(Path(path))
+        print(json.dumps(result))
+        return 0
+
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    sys.path.insert(0, str(BASE_DIR))
+    postgres = _postgres_url(args.postgres)
+    databases = [d for d in args.databases.split(",") if d] or (
+        ["sqlite", "postgresql"] if postgres else ["sqlite"]
+    )
+    if "postgresql" in databases and not postgres:
+        print("PostgreSQL asked for, but no postgres URL: set DATABASE_URL or --postgres.")
+        return 2
+    environments = {database: _environment(database, postgres) for database in databases}
+    for env in environments.values():
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+            cwd=BASE_DIR,
+            env=env,
+            check=True,
+        )
+
+    results = []
+    header = (
+        f"{'rows':>9} {'database':>10} {'ready s':>8} {'bare s':>7} {'ratio':>6} "
+        f"{'peak MB':>8} {'frame MB':>8} {'mem x':>6} {'lookup ms':>9} {'delete s':>8}"
+    )
+    print(header)
+    for rows in [int(r) for r in args.rows.split(",") if r]:
+        path = _write_csv(rows)
+        for database, env in environments.items():
+            bare = _run_child("bare", path, env)
+            ready = _run_child("ready", path, env)
+            row = {
+                "rows": rows,
+                "database": database,
+                "file_bytes": path.stat().st_size,
+                "ready_seconds": round(ready["seconds"], 3),
+                "bare_seconds": round(bare["seconds"], 3),
+                "time_ratio": round(ready["seconds"] / bare["seconds"], 2),
+                "peak_mb": round(ready["peak_bytes"] / 2**20, 1),
+                "bare_peak_mb": round(bare["peak_bytes"] / 2**20, 1),
+                "frame_mb": round(bare["frame_bytes"] / 2**20, 1),
+                "memory_ratio": round(ready["peak_bytes"] / bare["frame_bytes"], 2),
+                "lookup_ms": round(ready["lookup_ms"], 2),
+                "delete_seconds": round(ready["delete_seconds"], 3),
+            }
+            results.append(row)
+            print(
+                f"{rows:>9} {database:>10} {row['ready_seconds']:>8.2f} "
+                f"{row['bare_seconds']:>7.2f} {row['time_ratio']:>6.2f} {row['peak_mb']:>8.1f} "
+                f"{row['frame_mb']:>8.1f} {row['memory_ratio']:>6.2f} {row['lookup_ms']:>9.2f} "
+                f"{row['delete_seconds']:>8.2f}",
+                flush=True,
+            )
+    for row in results:
+        if row["rows"] == GOAL_ROWS and row["database"] == "postgresql":
+            print(
+                f"Goal on {GOAL_ROWS:,} rows, PostgreSQL: ready {row['time_ratio']}x bare "
+                f"(goal <= {GOAL_TIME_RATIO}x), peak memory {row['memory_ratio']}x the DataFrame "
+                f"(goal <= {GOAL_MEMORY_RATIO}x), look-up {row['lookup_ms']} ms."
+            )
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    (OUT_DIR / "ingest.json").write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
