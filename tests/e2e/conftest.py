@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 
+from profiles.predictor import process_cache_clear
 from tests.factories import DEFAULT_PASSWORD
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse
@@ -32,6 +33,15 @@ PAGE_TIMEOUT_MS = 20_000  # a page or an element; runs wait longer on their own
 LAPTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 WORKER_START_TIMEOUT_S = 60
+
+
+@pytest.fixture(autouse=True)
+def _fresh_predictor_cache() -> Iterator[None]:
+    """Rows roll back between tests (and SQLite reuses ids): the per-process model cache of the
+    prediction service must forget them too."""
+    process_cache_clear()
+    yield
+    process_cache_clear()
 
 
 @pytest.fixture(autouse=True)

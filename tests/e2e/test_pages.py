@@ -5,10 +5,11 @@ import gzip
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from reports.pages.assets import PLOTLY_VERSION
-from tests.e2e.data import dataset_upload, demo_csv, succeeded_run
+from tests.e2e.data import PROFILE_FEATURES, dataset_upload, demo_csv, succeeded_run
 from tests.factories import DEFAULT_PASSWORD, AnalystFactory, CustomerProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -299,3 +300,153 @@ def test_plotly_js_of_another_version_is_404(client):
 
 def _file(content: bytes, name: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+def test_choose_k_page_recommends_a_k_and_links_the_run_form(analyst_browser, analyst):
+    dataset = dataset_upload(analyst, demo_csv(200))
+
+    page = analyst_browser.get(reverse("pages:dataset-choose-k", args=[dataset.pk]))
+
+    assert page.status_code == 200
+    k = page.context["sweep"]["optimal_k"]
+    assert f"Recommended: k = {k}" in page.content.decode()
+    assert f"{reverse('pages:run-create', args=[dataset.pk])}?k={k}" in page.content.decode()
+
+
+def test_run_form_queues_the_run_and_opens_its_page(analyst_browser, analyst):
+    dataset = dataset_upload(analyst, demo_csv(60))
+
+    response = analyst_browser.post(
+        reverse("pages:run-create", args=[dataset.pk]),
+        {
+            "algorithm": "hierarchical",
+            "n_clusters": 3,
+            "linkage": "average",
+            "features": ["age", "annual_income"],
+            "normalize": "on",
+        },
+    )
+
+    run = dataset.runs.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("pages:run-detail", args=[run.pk])
+    assert run.status == "queued"
+    assert run.parameters["linkage"] == "average"
+    assert run.features == ["age", "annual_income"]
+
+
+def test_hierarchical_run_page_shows_its_dendrogram(analyst_browser, analyst):
+    dataset = dataset_upload(analyst, demo_csv(80))
+    run = succeeded_run(dataset, analyst, k=3, algorithm="hierarchical", linkage="ward")
+    url = reverse("pages:run-dendrogram", args=[run.pk])
+
+    page = analyst_browser.get(reverse("pages:run-detail", args=[run.pk])).content.decode()
+    image = analyst_browser.get(url)
+
+    assert url in page
+    assert image.status_code == 200
+    assert image["Content-Type"] == "image/png"
+    assert image.content.startswith(b"\x89PNG")
+
+
+def test_kmeans_run_has_no_dendrogram(analyst_browser, analyst):
+    run = succeeded_run(dataset_upload(analyst, demo_csv(60)), analyst, k=2)
+
+    assert analyst_browser.get(reverse("pages:run-dendrogram", args=[run.pk])).status_code == 404
+
+
+def test_cancel_of_a_finished_run_says_why(analyst_browser, analyst):
+    run = succeeded_run(dataset_upload(analyst, demo_csv(60)), analyst, k=2)
+
+    response = analyst_browser.post(reverse("pages:run-cancel", args=[run.pk]), follow=True)
+
+    assert b"there is nothing to cancel" in response.content
+
+
+def test_export_from_run_page_is_listed_and_downloads(analyst_browser, analyst):
+    run = succeeded_run(dataset_upload(analyst, demo_csv(60)), analyst, k=2)
+
+    listing = analyst_browser.post(
+        reverse("pages:run-export", args=[run.pk]), {"format": "csv"}, follow=True
+    )
+    export = analyst.exports.get()
+    download = analyst_browser.get(reverse("pages:export-download", args=[export.pk]))
+
+    assert reverse("pages:export-download", args=[export.pk]) in listing.content.decode()
+    assert download.status_code == 200
+    body = b"".join(download.streaming_content).decode()
+    assert body.splitlines()[0].startswith("customer_id,")
+    assert len(body.splitlines()) == 61
+
+
+def test_export_of_another_analyst_is_404(analyst_browser):
+    other = AnalystFactory()
+    run = succeeded_run(dataset_upload(other, demo_csv(60)), other, k=2)
+    client_of_other = Client()
+    client_of_other.force_login(other)
+    client_of_other.post(reverse("pages:run-export", args=[run.pk]), {"format": "csv"})
+    export = other.exports.get()
+
+    response = analyst_browser.get(reverse("pages:export-download", args=[export.pk]))
+
+    assert response.status_code == 404
+
+
+def test_customer_lookup_shows_the_customer_segments(user_browser, analyst):
+    dataset = dataset_upload(analyst, demo_csv(120))
+    succeeded_run(dataset, analyst, k=3, publish=True)
+    customer = dataset.customers.order_by("row_number")[7]
+
+    page = user_browser.get(reverse("pages:customer-lookup"), {"customer_id": customer.external_id})
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f"Customer {customer.external_id}" in text
+    assert "Age group" in text
+    assert "Churn risk" in text
+
+
+def test_customer_lookup_of_unknown_id_says_so_next_to_the_form(user_browser, analyst):
+    succeeded_run(dataset_upload(analyst, demo_csv(60)), analyst, k=2, publish=True)
+
+    page = user_browser.get(reverse("pages:customer-lookup"), {"customer_id": "nobody-42"})
+
+    assert page.status_code == 404
+    assert b"is not in the published segmentation" in page.content
+
+
+def test_predict_page_answers_with_confidence_and_records_history(user_browser, user, analyst):
+    dataset = dataset_upload(analyst, demo_csv(200))
+    succeeded_run(dataset, analyst, k=3, publish=True, features=PROFILE_FEATURES)
+    customer = {
+        "sex": "Male",
+        "age": 40,
+        "annual_income": 70,
+        "spending_score": 40,
+        "purchase_frequency": 10,
+    }
+
+    page = user_browser.post(reverse("pages:predict"), customer)
+
+    assert page.status_code == 200
+    prediction = user.predictions.get()
+    assert b"This customer belongs to" in page.content
+    assert f"{prediction.confidence:.0f}%</strong> confidence".encode() in page.content
+    assert prediction.cluster_name.encode() in page.content
+
+
+def test_predict_page_puts_the_service_error_next_to_the_field(user_browser, analyst):
+    dataset = dataset_upload(analyst, demo_csv(200))
+    succeeded_run(dataset, analyst, k=3, publish=True, features=PROFILE_FEATURES)
+    customer = {
+        "sex": "Male",
+        "age": 12,
+        "annual_income": 70,
+        "spending_score": 40,
+        "purchase_frequency": 10,
+    }
+
+    page = user_browser.post(reverse("pages:predict"), customer)
+
+    assert page.status_code == 400
+    assert "between 18 and 100" in " ".join(page.context["form"].errors["age"])
