@@ -54,7 +54,7 @@ class AnalyzeView(APIView):
     required_scope = "clusters:run"
     permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]
 
-    @extend_schema(request=AnalyzeInputSerializer, responses=ANALYSIS)
+    @extend_schema(operation_id="analyze", request=AnalyzeInputSerializer, responses=ANALYSIS)
     def post(self, request: Request) -> Response:
         data = AnalyzeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -80,6 +80,7 @@ class RecommendationsView(APIView):
     permission_classes = [IsAuthenticated, HasRequiredScope]
 
     @extend_schema(
+        operation_id="recommendations",
         request=RecommendationsInputSerializer,
         responses=inline_serializer(
             "Recommendations",

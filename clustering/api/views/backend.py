@@ -44,6 +44,7 @@ class BackendTrainView(APIView):
     permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]
 
     @extend_schema(
+        operation_id="backend_train",
         request=BackendTrainInputSerializer,
         responses=inline_serializer(
             "BackendTrain",
@@ -92,6 +93,7 @@ class BackendClustersView(APIView):
     required_scope = "segments:read"
 
     @extend_schema(
+        operation_id="backend_clusters",
         responses=inline_serializer(
             "BackendClusters",
             {
@@ -100,7 +102,7 @@ class BackendClustersView(APIView):
                 "run_id": serializers.IntegerField(),
                 "clusters": serializers.ListField(child=serializers.DictField()),
             },
-        )
+        ),
     )
     def get(self, request: Request) -> Response:
         run = published_run_required(user=request.user)
@@ -154,6 +156,7 @@ class BackendElbowView(APIView):
     required_scope = "clusters:read"
 
     @extend_schema(
+        operation_id="backend_elbow",
         responses=inline_serializer(
             "BackendElbow",
             {
@@ -165,7 +168,7 @@ class BackendElbowView(APIView):
                 "dataset_id": serializers.IntegerField(),
                 "sample_size": serializers.IntegerField(),
             },
-        )
+        ),
     )
     def get(self, request: Request) -> Response:
         dataset, features = elbow_source(user=request.user)

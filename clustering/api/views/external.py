@@ -88,6 +88,7 @@ class ExternalClustersView(APIView):
     required_scope = "segments:read"
 
     @extend_schema(
+        operation_id="external_clusters",
         parameters=[
             OpenApiParameter("include_metadata", bool, description="Descriptions (default true)"),
             OpenApiParameter(
@@ -122,7 +123,11 @@ class ExternalRunView(APIView):
     permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]
     throttle_classes = [UserRateThrottle, ClusterRunThrottle]
 
-    @extend_schema(request=ExternalRunInputSerializer, responses={202: OpenApiTypes.OBJECT})
+    @extend_schema(
+        operation_id="external_clusters_run",
+        request=ExternalRunInputSerializer,
+        responses={202: OpenApiTypes.OBJECT},
+    )
     def post(self, request: Request) -> Response:
         data = ExternalRunInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -162,7 +167,7 @@ class ExternalJobView(APIView):
     error_style = "envelope"
     required_scope = "clusters:read"
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="external_clusters_job", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, job_id: str) -> Response:
         match = JOB_ID.match(job_id)
         if not match:

@@ -68,7 +68,11 @@ class ClusteringTrainView(APIView):
     required_scope = "clusters:run"
     permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]
 
-    @extend_schema(request=TrainInputSerializer, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(
+        operation_id="v1_clustering_train",
+        request=TrainInputSerializer,
+        responses={201: OpenApiTypes.OBJECT},
+    )
     def post(self, request: Request) -> Response:
         data = TrainInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -105,7 +109,7 @@ class DatasetRunsView(APIView):
 
     required_scope = "clusters:read"
 
-    @extend_schema(responses=RunSerializer(many=True))
+    @extend_schema(operation_id="v1_clustering_runs", responses=RunSerializer(many=True))
     def get(self, request: Request, dataset_id: int) -> Response:
         dataset = dataset_get(user=request.user, pk=dataset_id)
         runs = run_list(user=request.user).filter(dataset=dataset)
@@ -124,6 +128,7 @@ class RunSegmentsView(APIView):
     pagination_class = PageNumberPagination
 
     @extend_schema(
+        operation_id="v1_clustering_segments",
         responses=inline_serializer(
             "RunSegments",
             {
@@ -136,7 +141,7 @@ class RunSegmentsView(APIView):
                 "previous": serializers.URLField(allow_null=True),
                 "segments": AssignmentSerializer(many=True),
             },
-        )
+        ),
     )
     def get(self, request: Request, run_id: int) -> Response:
         run = run_get(user=request.user, pk=run_id)
@@ -170,6 +175,8 @@ class RunDendrogramView(APIView):
     required_scope = "clusters:read"
     renderer_classes = [SafeJSONRenderer, PNGRenderer]
 
-    @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})
+    @extend_schema(
+        operation_id="v1_clustering_dendrogram", responses={(200, "image/png"): OpenApiTypes.BINARY}
+    )
     def get(self, request: Request, run_id: int) -> HttpResponse:
         return dendrogram_response(run=run_get(user=request.user, pk=run_id))

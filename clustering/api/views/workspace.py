@@ -105,6 +105,7 @@ class OptimalClustersView(APIView):
     required_scope = "clusters:read"
 
     @extend_schema(
+        operation_id="workspace_optimal_clusters",
         responses=inline_serializer(
             "WorkspaceOptimalClusters",
             {
@@ -114,7 +115,7 @@ class OptimalClustersView(APIView):
                 "chart_data": serializers.DictField(),
                 "analysis_time": serializers.FloatField(),
             },
-        )
+        ),
     )
     def get(self, request: Request) -> Response:
         clock = time.perf_counter()
@@ -144,7 +145,11 @@ class ClusterView(APIView):
     required_scope = "clusters:run"
     permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]
 
-    @extend_schema(request=WorkspaceClusterInputSerializer, responses=ANALYSIS_SCHEMA)
+    @extend_schema(
+        operation_id="workspace_cluster",
+        request=WorkspaceClusterInputSerializer,
+        responses=ANALYSIS_SCHEMA,
+    )
     def post(self, request: Request) -> Response:
         clock = time.perf_counter()
         data = WorkspaceClusterInputSerializer(data=request.data)
@@ -166,7 +171,7 @@ class ClusterDataView(APIView):
     error_style = "plain"
     required_scope = "clusters:read"
 
-    @extend_schema(responses=ANALYSIS_SCHEMA)
+    @extend_schema(operation_id="workspace_cluster_data", responses=ANALYSIS_SCHEMA)
     def get(self, request: Request) -> Response:
         dataset = current_dataset_required(user=request.user)
         run = latest_succeeded_run_get(user=request.user, dataset_id=dataset.pk)
