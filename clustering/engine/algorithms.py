@@ -30,7 +30,8 @@ MINIBATCH_TOL = 1e-4  # stop once centres settle: k=8 on 1M rows took 476 steps 
 # 20 steps (0.7 s) with, for a 1% higher inertia
 SMALL_DATA_ROWS = 10_000  # below this, 10 k-means++ starts cost nothing and avoid a poor optimum
 HIERARCHICAL_MAX_ROWS = 5_000  # the linkage needs n^2/2 float64 distances: 100 MB at 5,000
-DBSCAN_FIT_ROWS = 50_000  # neighbourhood lists grow with density; past this fit on a sample
+DBSCAN_FIT_ROWS = 10_000  # neighbourhood lists grow with n^2 at worst: 50,000 rows took 58 s
+DBSCAN_EXTEND_CORES = 2_000  # core points searched when extending a sampled fit to every row
 GMM_FIT_ROWS = 100_000  # full-covariance EM on more rows changes little and costs minutes
 EPS_SAMPLE_ROWS = 10_000  # the k-distance curve is estimated on this many rows
 PREDICT_CHUNK_ROWS = 200_000  # distance blocks stay at a few tens of MB
@@ -216,23 +217,24 @@ def fit_dbscan(
     if neighbours < 2:
         raise EngineInputError(f"min_samples must be at least 2; got {neighbours}.")
     notes = []
-    if eps is None:
-        eps = estimate_eps(matrix, min_samples=neighbours, seed=seed)
-        notes.append(
-            f"eps = {eps:.3g}, estimated from the knee of the {neighbours}-distance curve."
-        )
-    eps = float(eps)
-    if eps <= 0:
-        raise EngineInputError(f"eps must be above 0; got {eps}.")
     sample_rows = None
     fitted = matrix
     if len(matrix) > DBSCAN_FIT_ROWS:
         sample_rows = _sample_rows(len(matrix), DBSCAN_FIT_ROWS, seed)
         fitted = matrix[sample_rows]
         notes.append(
-            f"DBSCAN was fitted on a random sample of {DBSCAN_FIT_ROWS:,} of {len(matrix):,} rows; "
-            "the other rows joined the cluster of their nearest core point within eps."
+            f"DBSCAN was fitted on a random sample of {DBSCAN_FIT_ROWS:,} of {len(matrix):,} rows "
+            "(eps and min_samples apply to that sample); every other row joined the cluster of "
+            "the nearest core point within eps, else it is noise."
         )
+    if eps is None:
+        eps = estimate_eps(fitted, min_samples=neighbours, seed=seed)  # the density it will see
+        notes.append(
+            f"eps = {eps:.3g}, estimated from the knee of the {neighbours}-distance curve."
+        )
+    eps = float(eps)
+    if eps <= 0:
+        raise EngineInputError(f"eps must be above 0; got {eps}.")
     model = DBSCAN(eps=eps, min_samples=neighbours).fit(fitted)
     fitted_labels = model.labels_.astype(np.int32)
     n_found = int(fitted_labels.max()) + 1
@@ -242,17 +244,11 @@ def fit_dbscan(
             f"min_samples={neighbours}; lower eps or min_samples to split the data, or pick "
             "another algorithm."
         )
-    if sample_rows is None:
-        labels = fitted_labels
-    else:
-        cores = model.core_sample_indices_
-        index = NearestNeighbors(n_neighbors=1).fit(fitted[cores])
-        labels = np.full(len(matrix), -1, dtype=np.int32)
-        for start in range(0, len(matrix), PREDICT_CHUNK_ROWS):
-            block = matrix[start : start + PREDICT_CHUNK_ROWS]
-            distance, nearest = index.kneighbors(block)
-            near = distance[:, 0] <= eps
-            labels[start : start + len(block)][near] = fitted_labels[cores][nearest[near, 0]]
+    labels = fitted_labels
+    if sample_rows is not None:
+        labels = _extend_dbscan(
+            matrix, fitted, model.core_sample_indices_, fitted_labels, eps, seed
+        )
         labels[sample_rows] = fitted_labels
     centroids = _centroids(matrix, labels, n_found)
     noise = int((labels == -1).sum())
@@ -310,6 +306,29 @@ def fit_gmm(matrix: np.ndarray, *, n_clusters: int, seed: int, max_iter: int = 2
         fitted_rows=len(fitted),
         notes=tuple(notes),
     )
+
+
+def _extend_dbscan(
+    matrix: np.ndarray,
+    fitted: np.ndarray,
+    cores: np.ndarray,
+    fitted_labels: np.ndarray,
+    eps: float,
+    seed: int,
+) -> np.ndarray:
+    """Label of the nearest core point within eps for every row (-1 beyond), using at most
+    DBSCAN_EXTEND_CORES core points so a million look-ups stay in seconds."""
+    if len(cores) > DBSCAN_EXTEND_CORES:
+        cores = cores[_sample_rows(len(cores), DBSCAN_EXTEND_CORES, seed)]
+    index = NearestNeighbors(n_neighbors=1).fit(fitted[cores])
+    core_labels = fitted_labels[cores]
+    labels = np.full(len(matrix), -1, dtype=np.int32)
+    for start in range(0, len(matrix), PREDICT_CHUNK_ROWS):
+        block = matrix[start : start + PREDICT_CHUNK_ROWS]
+        distance, nearest = index.kneighbors(block)
+        near = distance[:, 0] <= eps
+        labels[start : start + len(block)][near] = core_labels[nearest[near, 0]]
+    return labels
 
 
 def estimate_eps(matrix: np.ndarray, *, min_samples: int, seed: int) -> float:

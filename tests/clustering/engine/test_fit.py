@@ -343,3 +343,13 @@ def test_fit_names_the_demo_generators_segments_by_their_profiles():
     assert poorest.name == "Budget Conscious"
     assert youngest.name == "Young Enthusiasts"
     assert "Higher income bracket" in richest.characteristics
+
+
+def test_fit_dbscan_samples_above_its_row_limit_and_extends_to_every_row():
+    frame, truth = make_blobs(n_rows=12_000, centers=3, n_features=2)
+    result = fit(frame, algorithm="dbscan", params={"stability": False})
+    assert result.metrics["fitted_rows"] == 10_000
+    assert any("random sample of 10,000" in note for note in result.notes)
+    clustered = result.labels >= 0
+    assert clustered.mean() > 0.98
+    assert adjusted_rand_score(truth[clustered], result.labels[clustered]) > 0.98
