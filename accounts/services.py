@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
@@ -64,8 +64,18 @@ def user_register(*, username: str, email: str, password: str, full_name: str = 
     user = User(username=username, email=email.strip(), full_name=full_name, role=User.Role.USER)
     _password_check(password=password, user=user)
     user.set_password(password)
-    user.save()
+    _save_identity(user)
     return user
+
+
+def _save_identity(user: User) -> None:
+    """Save, turning a lost race for a username or email (checked above, then taken by a
+    concurrent request) into the same 400 instead of a crash."""
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise BadRequest("This username or email was just taken; choose another.") from exc
 
 
 def user_authenticate(*, request, username: str, password: str) -> User:
@@ -163,7 +173,7 @@ def user_update(
     if password is not None:
         _password_check(password=password, user=user)
         user.set_password(password)
-    user.save()
+    _save_identity(user)
     if password is not None:
         tokens_revoke_all(user=user)
     return user

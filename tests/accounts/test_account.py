@@ -95,3 +95,14 @@ def test_session_user_reads_own_profile(client, user):
 def test_bearer_of_another_user_sees_only_themselves():
     a, b = UserFactory(), UserFactory()
     assert bearer_client(b).get("/auth/me").json()["id"] == b.pk != a.pk
+
+
+def test_a_lost_race_for_a_username_is_a_400_not_a_crash():
+    from accounts.services import _save_identity
+    from config.api.exceptions import BadRequest
+
+    taken = UserFactory()
+    late = User(username=taken.username, email="late@example.com")  # passed the check earlier
+    with pytest.raises(BadRequest, match="just taken"):
+        _save_identity(late)
+    assert User.objects.filter(username=taken.username).count() == 1
