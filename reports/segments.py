@@ -59,6 +59,20 @@ KEY_COLUMNS = {
     "cluster": "cluster_id",
 }
 
+# Roles read for every non-cluster view (document 003's averages: purchase amount, frequency,
+# CLV, income, lifespan) and for the cluster view's detailed record.
+VIEW_ROLES = ("income", "purchase_amount", "purchase_frequency", "tenure")
+CLUSTER_ROLES = (
+    "age",
+    "gender",
+    "region",
+    "income",
+    "spending_score",
+    "purchase_amount",
+    "purchase_frequency",
+    "tenure",
+)
+
 CLUSTER_NOISE_LABEL = -1  # DBSCAN's group of points that belong to no cluster
 
 # Incomes whose median is below this are taken to be in thousands (e.g. "Annual Income (k$)"):
@@ -169,18 +183,10 @@ def columns_needed(*, segment_type: str, schema: list[dict]) -> list[str]:
     so a caller can load only those from the Parquet copy. Raises for a missing role."""
     roles = role_columns(schema)
     _check_type(segment_type, roles)
-    wanted = [
-        "age",
-        "gender",
-        "region",
-        "income",
-        "spending_score",
-        "purchase_amount",
-        "purchase_frequency",
-        "tenure",
-    ]
-    if segment_type != "cluster":
-        wanted = [r for r in wanted if r not in ("gender", "region") or r == segment_type]
+    if segment_type == "cluster":  # the detailed record profiles every role the data has
+        wanted = list(CLUSTER_ROLES)
+    else:  # document 003's averages, plus the type's own column
+        wanted = [*REQUIRED_ROLES[segment_type], *VIEW_ROLES]
     return list(dict.fromkeys(roles[r] for r in wanted if r in roles))
 
 
@@ -283,6 +289,29 @@ def _cut(values: pd.Series, brackets: tuple[Bracket, ...]) -> pd.Series:
     return pd.cut(values, bins=edges, labels=labels, right=True, ordered=True)
 
 
+def _numeric(values: pd.Series) -> pd.Series:
+    """Numbers as they are (no copy); anything else coerced, unreadable values missing."""
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return values
+    return pd.to_numeric(values, errors="coerce")
+
+
+def _clv_tiers(clv: pd.Series, *, thresholds: dict[str, float], rules: SegmentRules) -> pd.Series:
+    """Each CLV's tier as a categorical, best tier first: the highest threshold it reaches (the
+    same rule as `clv_tier_of`), one binary search over the few thresholds."""
+    labels = [label for label, _ in rules.clv_tiers if label in thresholds]
+    categories = [*labels, rules.bottom_clv_tier]
+    # Thresholds rise from the lowest tier's bound to the best one's; ties keep the better tier.
+    bounds = np.array([thresholds[label] for label in reversed(labels)], dtype=float)
+    values = clv.to_numpy(dtype=float)
+    reached = np.searchsorted(bounds, values, side="right")  # 0 = below every bound
+    codes = (len(bounds) - reached).astype(np.int8)  # position in `categories`
+    codes[np.isnan(values)] = -1
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=categories, ordered=True), index=clv.index
+    )
+
+
 @dataclass
 class DerivedCustomers:
     """Per-customer columns a segment type is computed from, with the thresholds used."""
@@ -305,12 +334,12 @@ def derive_customers(
     out = pd.DataFrame(index=frame.index)
     for role in ("age", "income", "spending_score", "purchase_amount", "purchase_frequency"):
         if role in roles and roles[role] in frame:
-            out[role] = pd.to_numeric(frame[roles[role]], errors="coerce")
+            out[role] = _numeric(frame[roles[role]])
     for role in ("gender", "region"):
         if role in roles and roles[role] in frame:
             out[role] = frame[roles[role]].astype("category")
     if "tenure" in roles and roles["tenure"] in frame:
-        tenure = pd.to_numeric(frame[roles["tenure"]], errors="coerce")
+        tenure = _numeric(frame[roles["tenure"]])
         out["lifespan_years"] = lifespan_years(tenure, tenure_column=roles["tenure"])
     if {"purchase_amount", "purchase_frequency", "lifespan_years"} <= set(out):
         out["clv"] = out["purchase_amount"] * out["purchase_frequency"] * out["lifespan_years"]
@@ -347,16 +376,7 @@ def derive_customers(
         }
     elif segment_type == "clv":
         thresholds = clv_thresholds(out["clv"], rules=rules)
-        labels = [rules.bottom_clv_tier] + [label for label, _ in reversed(rules.clv_tiers)]
-        edges = [-np.inf] + [thresholds[label] for label, _ in reversed(rules.clv_tiers)] + [np.inf]
-        # Equal quantiles (many equal CLVs) would give equal edges; keep them rising.
-        edges = list(np.maximum.accumulate(np.array(edges, dtype=float)))
-        for i in range(1, len(edges)):
-            if edges[i] <= edges[i - 1]:
-                edges[i] = np.nextafter(edges[i - 1], np.inf)
-        out[key] = pd.cut(out["clv"], bins=edges, labels=labels, right=False, ordered=True)
-        # Best tier first, as document 003 lists them.
-        out[key] = out[key].cat.reorder_categories(labels[::-1], ordered=True)
+        out[key] = _clv_tiers(out["clv"], thresholds=thresholds, rules=rules)
         threshold_column = "clv"
     else:
         if "cluster_label" not in frame:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -206,7 +207,7 @@ def export_create(
 def export_estimated_size_mb(*, export: Export) -> float:
     """Document 003's `estimated_size_mb`: the real size once built, else an estimate."""
     if export.size_bytes:
-        return round(export.size_bytes / 1e6, 3)
+        return round(export.size_bytes / 1e6, 6)
     rows = export.run.dataset.n_rows or 0
     cells = rows * (export.run.dataset.n_columns + 3)
     return round(cells * BYTES_PER_CELL.get(export.format, 10) / 1e6, 3)
@@ -395,33 +396,56 @@ def export_build(*, export_id: Any) -> None:
     if export is None or export.status != Export.Status.PROCESSING:
         return
     suffix = f".{export.format}"
-    descriptor, temporary = tempfile.mkstemp(suffix=suffix, prefix="export-")
-    os.close(descriptor)
+    # A fresh name per build: two deliveries of one export never write the same file.
+    name = f"exports/{export.owner_id}/{export.pk}-{uuid.uuid4().hex[:8]}{suffix}"
+    saved, path, temporary = _file_target(name, suffix)
     try:
-        _write(export, temporary)
-        name = f"exports/{export.owner_id}/{export.pk}{suffix}"
-        with open(temporary, "rb") as handle:
-            saved = default_storage.save(name, File(handle, name=os.path.basename(name)))
+        _write(export, path)
+        if temporary:  # a storage without local paths: upload the finished file
+            with open(path, "rb") as handle:
+                saved = default_storage.save(name, File(handle, name=os.path.basename(name)))
         size = default_storage.size(saved)
     except (exports.ExportInputError, segments.SegmentInputError, charts.ChartInputError) as exc:
+        _discard(saved, temporary=temporary, path=path)
         Export.objects.filter(pk=export.pk, status=Export.Status.PROCESSING).update(
             status=Export.Status.FAILED, error=str(exc)
         )
         return
-    except Exception:
+    except BaseException:
+        _discard(saved, temporary=temporary, path=path)
         Export.objects.filter(pk=export.pk, status=Export.Status.PROCESSING).update(
             status=Export.Status.FAILED,
             error="The export stopped on an unexpected error, which was logged. Try again.",
         )
         raise
     finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+        if temporary and os.path.exists(path):
+            os.unlink(path)
     updated = Export.objects.filter(pk=export.pk, status=Export.Status.PROCESSING).update(
         status=Export.Status.READY, file=saved, size_bytes=size
     )
     if not updated:  # another delivery finished first: keep its file, drop ours
         default_storage.delete(saved)
+
+
+def _file_target(name: str, suffix: str) -> tuple[str, str, bool]:
+    """(stored name, local path to write, whether the path is a temporary file). On a storage
+    with local paths the file is written in place: copying 100 MB after writing it would add
+    about a second to a 1,000,000-row CSV."""
+    try:
+        saved = default_storage.get_available_name(name)
+        path = default_storage.path(saved)
+    except NotImplementedError:
+        descriptor, temporary = tempfile.mkstemp(suffix=suffix, prefix="export-")
+        os.close(descriptor)
+        return "", temporary, True
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return saved, path, False
+
+
+def _discard(saved: str, *, temporary: bool, path: str) -> None:
+    if not temporary and saved and os.path.exists(path):
+        os.unlink(path)
 
 
 def exports_purge_expired(*, now: Any = None) -> int:
