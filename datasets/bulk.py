@@ -115,7 +115,7 @@ def _bulk_create(frame: pd.DataFrame, *, dataset: Dataset, id_column: str | None
         Customer.objects.bulk_create(
             [
                 Customer(
-                    dataset=dataset,
+                    dataset_id=dataset.pk,  # the id, not the instance: no descriptor per row
                     external_id=external_id,
                     row_number=start + offset,
                     attributes=json.loads(document),

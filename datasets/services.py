@@ -20,8 +20,6 @@ from .ingest import ROLES, IngestError, IngestLimits, IngestResult, ingest
 from .models import CurrentDataset, Dataset
 from .signals import workspace_was_reset
 
-_READ_CHUNK_BYTES = 1 << 20
-
 
 def _limit_text(size_bytes: int) -> str:
     megabytes = size_bytes / (1024 * 1024)
@@ -37,17 +35,16 @@ def upload_too_large(size_bytes: int) -> PayloadTooLarge:
 
 
 def _read_upload(uploaded_file: File) -> bytes:
-    """All bytes of the upload, refusing (413) as soon as they pass MAX_UPLOAD_BYTES."""
+    """All bytes of the upload, refusing (413) any that pass MAX_UPLOAD_BYTES. One read, one
+    copy in memory: a million-row file is ~70 MB."""
     limit = settings.MAX_UPLOAD_BYTES
     if uploaded_file.size is not None and uploaded_file.size > limit:
         raise upload_too_large(uploaded_file.size)
     uploaded_file.seek(0)
-    buffer = io.BytesIO()
-    for chunk in uploaded_file.chunks(_READ_CHUNK_BYTES):
-        buffer.write(chunk)
-        if buffer.tell() > limit:
-            raise upload_too_large(buffer.tell())
-    return buffer.getvalue()
+    data = uploaded_file.read(limit + 1)
+    if len(data) > limit:
+        raise upload_too_large(len(data))
+    return data
 
 
 def _parquet_bytes(result: IngestResult) -> bytes:
