@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from clustering.models import ClusteringRun
 from clustering.services import run_create, run_execute
-from tests.factories import AnalystFactory, ClusteringRunFactory
+from tests.factories import AnalystFactory, ClusteringRunFactory, DatasetFactory
 
 from .conftest import dataset_make
 
@@ -228,3 +228,24 @@ def test_dataset_optimal_k_of_another_analysts_dataset_is_404(analyst_client):
     dataset = dataset_make(owner=AnalystFactory())
     url = reverse("clustering-api:dataset-optimal-k", args=[dataset.pk])
     assert analyst_client.get(url).status_code == 404
+
+
+def test_run_create_hierarchical_above_its_limit_without_sampling_is_400(analyst_client, analyst):
+    dataset = DatasetFactory(
+        owner=analyst,
+        n_rows=6_000,
+        parquet_file="datasets/big.parquet",
+        schema=[{"name": "age", "kind": "numeric", "role": "age"}],
+    )
+    response = analyst_client.post(
+        reverse("clustering-api:run-list"),
+        {
+            "dataset": dataset.pk,
+            "algorithm": "hierarchical",
+            "n_clusters": 3,
+            "allow_sampling": False,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "limited to 5,000 rows" in str(response.json())
