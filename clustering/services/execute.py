@@ -161,7 +161,7 @@ def _run_fit_and_save(*, run: ClusteringRun, progress: _Progress) -> None:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     dataset = run.dataset
-    frame = dataset_frame_load(dataset=dataset, columns=_columns_needed(run=run))
+    frame = dataset_frame_load(dataset=dataset, columns=run.features)  # only what is clustered
     timings["load_s"] = round(time.perf_counter() - clock, 3)
     progress(100, "preparing features", span=LOAD_PROGRESS)
 
@@ -200,14 +200,6 @@ def _run_fit_and_save(*, run: ClusteringRun, progress: _Progress) -> None:
             raise RunAbandoned
         if run.publish_on_success:  # in the same transaction: never seen succeeded-unpublished
             run_publish(run=run)
-
-
-def _columns_needed(*, run: ClusteringRun) -> list[str] | None:
-    """The run's features plus the columns the engine words segments with (roles)."""
-    wanted = set(run.features)
-    wanted.update(column["name"] for column in run.dataset.schema if column.get("role"))
-    names = [column["name"] for column in run.dataset.schema if column["name"] in wanted]
-    return names or None
 
 
 def run_execute_inline(
