@@ -161,7 +161,12 @@ def _run_fit_and_save(*, run: ClusteringRun, progress: _Progress) -> None:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     dataset = run.dataset
-    frame = dataset_frame_load(dataset=dataset, columns=run.features)  # only what is clustered
+    try:
+        frame = dataset_frame_load(dataset=dataset, columns=run.features)  # only what is clustered
+    except FileNotFoundError:
+        raise engine.EngineInputError(
+            f"The data file of dataset {dataset.pk} is missing; upload the file again."
+        ) from None
     timings["load_s"] = round(time.perf_counter() - clock, 3)
     progress(100, "preparing features", span=LOAD_PROGRESS)
 

@@ -359,3 +359,13 @@ def test_run_execute_maps_assignments_to_customers_inserted_out_of_order(analyst
         params=run.parameters,
     )
     assert frame["cluster_label"].tolist() == refit.labels.tolist()
+
+
+def test_run_execute_fails_with_reason_when_data_file_is_missing(analyst):
+    dataset = dataset_make(owner=analyst)
+    run = run_create(dataset=dataset, user=analyst, parameters={"n_clusters": 3}, enqueue=False)
+    dataset.parquet_file.delete(save=False)
+    run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == Status.FAILED
+    assert "data file of dataset" in run.error
