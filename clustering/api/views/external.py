@@ -11,11 +11,12 @@ from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAnalyst
 from accounts.scopes import HasRequiredScope
-from accounts.throttles import ClusterRunThrottle, UserRateThrottle
+from accounts.throttles import ClusterRunThrottle
 from config.api.envelope import envelope
 from datasets.selectors import column_for_role
 
@@ -121,7 +122,7 @@ class ExternalRunView(APIView):
     error_style = "envelope"
     required_scope = "clusters:run"
     permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]
-    throttle_classes = [UserRateThrottle, ClusterRunThrottle]
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, ClusterRunThrottle]
 
     @extend_schema(
         operation_id="external_clusters_run",

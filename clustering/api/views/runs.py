@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsAnalyst
 from accounts.scopes import HasRequiredScope
-from accounts.throttles import ClusterRunThrottle, UserRateThrottle
+from accounts.throttles import ClusterRunThrottle
 from config.api.renderers import SafeJSONRenderer
 from datasets.selectors import dataset_get
 
@@ -51,7 +51,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
     def get_throttles(self) -> list:
         if self.action == "create":
-            return [UserRateThrottle(), ClusterRunThrottle()]
+            return [*super().get_throttles(), ClusterRunThrottle()]
         return super().get_throttles()
 
     def get_queryset(self) -> QuerySet[ClusteringRun]:
