@@ -180,3 +180,25 @@ def test_customers_load_handles_columns_read_in_several_blocks(analyst):
     assert loaded[1] == ("A2", {"customer_id": "A2", "note": 'q"uote', "n": 2})
     assert loaded[2][1]["note"] == "tab\tin"
     assert loaded[3] == ("A\\4", {"customer_id": "A\\4", "note": None, "n": 4})
+
+
+def test_dataset_create_from_upload_stores_dates_and_integer_ids_as_json(analyst):
+    content = (
+        b"CustomerID,joined,score,ratio\n"
+        b"101,2024-01-05,1,0.5\n"
+        b"102,2023-12-31 10:30:00,2,nan\n"
+        b"103,,3,inf\n"
+    )
+    dataset, _ = dataset_create_from_upload(owner=analyst, uploaded_file=csv_file(content))
+    rows = list(dataset.customers.order_by("row_number").values_list("external_id", "attributes"))
+    assert [external_id for external_id, _ in rows] == ["101", "102", "103"]
+    assert rows[0][1] == {
+        "CustomerID": 101,
+        "joined": "2024-01-05T00:00:00",
+        "score": 1,
+        "ratio": 0.5,
+    }
+    assert rows[1][1]["joined"] == "2023-12-31T10:30:00"
+    assert rows[1][1]["ratio"] is None
+    assert rows[2][1]["joined"] is None
+    assert rows[2][1]["ratio"] is None
