@@ -236,6 +236,8 @@ def validate_params(algorithm: str, params: Mapping, *, n_rows: int) -> dict:
     options = {**DEFAULTS, **{k: v for k, v in params.items() if k in DEFAULTS}}
     options["_notes"] = [f"Ignored unknown parameter(s): {', '.join(unknown)}."] if unknown else []
     k = options["n_clusters"]
+    if k is not None and algorithm == "dbscan":
+        options["_notes"].append("n_clusters is not used by DBSCAN: density decides the count.")
     if k is not None:
         k = _whole(k, "n_clusters")
         if not MIN_CLUSTERS <= k <= MAX_CLUSTERS:

@@ -22,6 +22,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from clustering.engine.algorithms import (
     AlgorithmFit,
+    confidence_from_distances,
     nearest_centroids,
     refit_labels,
     threads_for,
@@ -29,8 +30,8 @@ from clustering.engine.algorithms import (
 from clustering.engine.preprocess import Prepared
 
 SILHOUETTE_SAMPLE_ROWS = 10_000  # the exact silhouette is O(n^2); 10,000 rows give +-0.01
-SILHOUETTE_BLOCK_ROWS = 500  # a (500 x 10,000) float32 distance block is 20 MB
-SCORE_SAMPLE_ROWS = 200_000  # Davies-Bouldin and Calinski-Harabasz are O(n) but not free
+SILHOUETTE_BLOCK_ROWS = 250  # a (250 x 10,000) float32 distance block is 10 MB
+SCORE_SAMPLE_ROWS = 100_000  # Davies-Bouldin and Calinski-Harabasz: O(n), float64 copies
 ACCURACY_SAMPLE_ROWS = 20_000  # a 3-fold depth-6 tree on this many rows takes well under 1 s
 SURROGATE_MAX_DEPTH = 6  # shallow enough to stand for "explainable by a few rules"
 STABILITY_SAMPLE_ROWS = 3_000  # re-fits run on this many rows, so stability stays cheap
@@ -148,27 +149,10 @@ def separation_scores(matrix: np.ndarray, labels: np.ndarray, *, rows: np.ndarra
 
 def confidences(matrix: np.ndarray, fit: AlgorithmFit) -> np.ndarray:
     """Per row (1 - d_own / d_nearest_other) * 100 in model space, clipped to 0..100; noise 0."""
-    distances = fit.distances
-    if distances is None:
-        _, distances = nearest_centroids(matrix, fit.centroids)
+    if fit.confidences is not None:
+        return fit.confidences
+    _, distances = nearest_centroids(matrix, fit.centroids)
     return confidence_from_distances(distances, fit.labels)
-
-
-def confidence_from_distances(distances: np.ndarray, own: np.ndarray) -> np.ndarray:
-    """The confidence rule shared by training and prediction; ``own`` -1 gives 0."""
-    if distances.shape[1] < 2:
-        return np.zeros(len(own), dtype=np.float32)
-    rows = np.arange(len(own))
-    safe_own = np.maximum(own, 0)
-    d_own = distances[rows, safe_own].astype(np.float64)
-    others = distances.copy()
-    others[rows, safe_own] = np.inf
-    d_other = others.min(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = (1.0 - d_own / d_other) * 100.0
-    value[~np.isfinite(value) | (own < 0)] = 0.0  # d_other 0: no meaningful answer
-    np.clip(value, 0.0, 100.0, out=value)
-    return value.astype(np.float32)
 
 
 def explain(prepared: Prepared, labels: np.ndarray) -> Explanation:

@@ -22,9 +22,8 @@ from sklearn.neighbors import NearestCentroid
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-from clustering.engine.algorithms import AlgorithmFit
+from clustering.engine.algorithms import AlgorithmFit, confidence_from_distances
 from clustering.engine.errors import EngineInputError
-from clustering.engine.interpret import confidence_from_distances
 from clustering.engine.preprocess import (
     category_string,
     numeric_values,

@@ -248,16 +248,17 @@ def _encode(
     width = len(numeric["columns"]) + sum(len(cats) for cats in categorical["categories"])
     encoded = np.zeros((n_rows, width), dtype=dtype)
     for j, name in enumerate(numeric["columns"]):
-        values = numeric_values(columns(name))
-        filled = np.where(np.isnan(values), numeric["medians"][j], values)
-        encoded[:, j] = (filled - numeric["means"][j]) / numeric["scales"][j]
+        filled = numeric_values(columns(name))
+        filled = np.where(np.isnan(filled), numeric["medians"][j], filled)  # a copy: never a view
+        filled -= numeric["means"][j]  # in place: one float64 column of temporaries at a time
+        filled /= numeric["scales"][j]
+        encoded[:, j] = filled
     offset = len(numeric["columns"])
     codes_list = []
-    rows = np.arange(n_rows)
     for name, cats in zip(categorical["columns"], categorical["categories"], strict=True):
         codes = category_codes(columns(name), cats)
-        known = codes >= 0
-        encoded[rows[known], offset + codes[known]] = 1.0
+        for position in range(len(cats)):  # boolean columns: no (rows,) int64 index arrays
+            encoded[:, offset + position] = codes == position
         codes_list.append(codes)
         offset += len(cats)
     return encoded, codes_list
