@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F
+from django.db.models import Count, F, Max, Min
 
 from clustering import engine
 from datasets.models import Customer
@@ -81,14 +81,18 @@ def run_result_fields(*, result: "engine.EngineResult", timings: dict[str, float
 
 def customer_ids_in_row_order(*, dataset_id: int) -> np.ndarray:
     """The dataset's Customer ids, position i = row_number i. Rows loaded in one COPY or batched
-    insert have consecutive ids in row order; one server-side check confirms it and the ids are
-    then computed, not transferred (a million ids cost ~1 s to fetch). Otherwise they are read as
+    insert have consecutive ids in row order; one aggregate confirms it and the ids are then
+    computed, not transferred (a million ids cost ~1 s to fetch). Otherwise they are read as
     one column, never as model instances."""
-    customers = Customer.objects.filter(dataset_id=dataset_id)
-    first = customers.filter(row_number=0).values_list("id", flat=True).first()
-    count = customers.count()
-    if first is not None and not customers.exclude(id=F("row_number") + first).exists():
-        return np.arange(first, first + count, dtype=np.int64)
+    offset = F("id") - F("row_number")
+    stats = Customer.objects.filter(dataset_id=dataset_id).aggregate(
+        count=Count("id"), last_row=Max("row_number"), low=Min(offset), high=Max(offset)
+    )
+    count = stats["count"]
+    # Row numbers are unique and >= 0, so count == last row + 1 means exactly 0..count-1; one
+    # id - row_number for every row means id = low + row_number.
+    if count and stats["last_row"] == count - 1 and stats["low"] == stats["high"]:
+        return np.arange(stats["low"], stats["low"] + count, dtype=np.int64)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id FROM {Customer._meta.db_table} WHERE dataset_id = %s "  # noqa: S608 - our table
