@@ -98,7 +98,7 @@ def _concentration(table: pd.DataFrame, key: str, value_word: str) -> Insight | 
     return Insight(
         title=f"{name} holds {_pct(value_share)} of total {value_word}",
         description=(
-            f"{name} customers ({_num(top['total_customers'])}) account for {_pct(value_share)} "
+            f"{name} ({_num(top['total_customers'])} customers) account for {_pct(value_share)} "
             f"of total {value_word} while being {_pct(customer_share)} of the customer base."
         ),
         severity=severity,

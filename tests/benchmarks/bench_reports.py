@@ -129,6 +129,7 @@ def _published_run(rows: int, *, reuse: bool):
         ):
             print(f"setup: reusing published run {run.pk} of {rows:,} rows")
             return run.created_by, run
+    User.objects.filter(username="bench").delete()  # what a stale earlier setup left
     user = User.objects.create_user(
         username="bench", email="bench@example.com", password="bench-Only-pass-7", role="analyst"
     )

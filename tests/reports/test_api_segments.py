@@ -166,7 +166,9 @@ def test_segments_type_missing_its_role_is_400_naming_the_role(
 ):
     frame = demo_frame(300)
     with django_capture_on_commit_callbacks(execute=True):
-        published_run_make(owner=analyst, frame=frame, schema=demo_schema(frame, without=("tenure",)))
+        published_run_make(
+            owner=analyst, frame=frame, schema=demo_schema(frame, without=("tenure",))
+        )
     client = APIClient()
     client.force_authenticate(analyst)
     response = _get(client, "/api/segments/clv")
