@@ -159,7 +159,9 @@ def measure_memory(side: str, rows: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    a = parser().parse_args(argv)
+    a, ignored = parser().parse_known_args(argv)  # `make bench -- ...` passes every module's args
+    if ignored:
+        print(f"bench_engine ignores: {' '.join(ignored)}")
     if a.memory_child:
         return memory_child(a.memory_child)
     report: dict = {"cpu_count": os.cpu_count(), "sizes": {}}
