@@ -331,7 +331,9 @@ def derive_customers(
     the frame must carry a `cluster_label` column. Raises `SegmentInputError` for a missing role."""
     roles = role_columns(schema)
     _check_type(segment_type, roles)
-    out = pd.DataFrame(index=frame.index)
+    # Columns gather in a dict and become one frame at the end: inserting them one by one
+    # into a DataFrame copies blocks, measurable on 1,000,000 rows.
+    out: dict[str, Any] = {}
     for role in ("age", "income", "spending_score", "purchase_amount", "purchase_frequency"):
         if role in roles and roles[role] in frame:
             out[role] = _numeric(frame[roles[role]])
@@ -344,7 +346,10 @@ def derive_customers(
     if {"purchase_amount", "purchase_frequency", "lifespan_years"} <= set(out):
         out["clv"] = out["purchase_amount"] * out["purchase_frequency"] * out["lifespan_years"]
 
-    if {"purchase_amount", "purchase_frequency"} <= set(out):
+    # Yearly spend: what purchase tiers bracket, and the value measure when CLV is unknown.
+    if {"purchase_amount", "purchase_frequency"} <= set(out) and (
+        segment_type == "purchase_tier" or "clv" not in out
+    ):
         out["yearly_spend"] = out["purchase_amount"] * out["purchase_frequency"]
     if "clv" in out:
         value_column = "clv"
@@ -383,7 +388,7 @@ def derive_customers(
             raise SegmentInputError("The cluster view needs the run's assignments.")
         out[key] = frame["cluster_label"].to_numpy()
     return DerivedCustomers(
-        frame=out,
+        frame=pd.DataFrame(out, index=frame.index, copy=False),
         key=key,
         value_column=value_column,
         thresholds=thresholds,
@@ -391,7 +396,7 @@ def derive_customers(
     )
 
 
-AGGREGATES = (  # (output name, per-customer column, how)
+AGGREGATES = (  # (output name, per-customer column, how): every one is a mean
     ("avg_purchase_amount", "purchase_amount", "mean"),
     ("avg_frequency", "purchase_frequency", "mean"),
     ("avg_yearly_spend", "yearly_spend", "mean"),
@@ -410,13 +415,14 @@ def segment_table_from(derived: DerivedCustomers) -> pd.DataFrame:
     data = derived.frame
     key = derived.key
     grouped = data.groupby(key, observed=True, sort=True, dropna=True)
-    spec: dict[str, tuple[str, str]] = {"total_customers": (key, "size")}
-    for name, column, how in AGGREGATES:
-        if column in data:
-            spec[name] = (column, how)
+    averaged = [(name, column) for name, column, _ in AGGREGATES if column in data]
+    # One pass for every average (named aggregations would scan once per column).
+    table = grouped[[column for _, column in averaged]].mean()
+    table.columns = [name for name, _ in averaged]
+    table.insert(0, "total_customers", grouped.size())
     if derived.value_column:
-        spec["total_value"] = (derived.value_column, "sum")
-    table = grouped.agg(**spec).reset_index()
+        table["total_value"] = grouped[derived.value_column].sum()
+    table = table.reset_index()
     total = len(data)
     table.insert(2, "customer_percentage", table["total_customers"] * 100.0 / max(total, 1))
     if key in ("gender", "region"):
