@@ -353,3 +353,20 @@ def test_fit_dbscan_samples_above_its_row_limit_and_extends_to_every_row():
     clustered = result.labels >= 0
     assert clustered.mean() > 0.98
     assert adjusted_rand_score(truth[clustered], result.labels[clustered]) > 0.98
+
+
+def test_fit_dbscan_says_n_clusters_is_not_used(blobs):
+    frame, _ = blobs
+    result = fit(frame, algorithm="dbscan", params={"n_clusters": 3, "stability": False})
+    assert "n_clusters is not used by DBSCAN: density decides the count." in result.notes
+    assert result.metrics["n_clusters"] == 4
+
+
+def test_fit_clusters_categorical_features_alone(customers):
+    frame, _ = customers
+    result = fit(frame, schema=CUSTOMER_SCHEMA, features=["region"], params={"n_clusters": 4})
+    assert adjusted_rand_score(frame["region"], result.labels) == 1.0
+    for cluster in result.clusters:
+        region = frame["region"][result.labels == cluster.label].iloc[0]
+        assert cluster.profile["mean_values"] == {}
+        assert f"Primarily from {region} region" in cluster.characteristics
