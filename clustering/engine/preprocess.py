@@ -114,6 +114,13 @@ def prepare(
         raise EngineInputError(
             f"Clustering needs at least {MIN_ROWS} rows; this data has {len(frame)}."
         )
+    if not all(isinstance(name, str) for name in frame.columns):
+        frame = frame.rename(columns=str)  # column names are matched as text everywhere
+    repeated = sorted(set(frame.columns[frame.columns.duplicated()]))
+    if repeated:
+        raise EngineInputError(
+            f"Column names must be unique; repeated: {', '.join(repeated)}. Rename them and retry."
+        )
     numeric, categorical, roles, notes = _select_features(frame, schema=schema, features=features)
     columns = _frame_columns(frame)
 
@@ -232,7 +239,7 @@ def category_codes(values: Any, categories: Sequence[str]) -> np.ndarray:
     """Index of each value in ``categories``; -1 for missing or unknown values. O(n) hashing."""
     index = {category: position for position, category in enumerate(categories)}
     if isinstance(values, pd.Series):
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        codes, uniques = _factorize(values)
         mapped = np.array(
             [index.get(category_string(unique), -1) for unique in uniques] + [-1], dtype=np.int32
         )
@@ -264,12 +271,19 @@ def _encode(
     return encoded, codes_list
 
 
+def _factorize(values: pd.Series) -> tuple[np.ndarray, Any]:
+    try:
+        return pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable values (lists, dicts from JSON): compare their text
+        return pd.factorize(values.map(category_string, na_action="ignore"), use_na_sentinel=True)
+
+
 def _frame_columns(frame: pd.DataFrame) -> Columns:
     return lambda name: frame[name]
 
 
 def _fit_categories(values: pd.Series) -> tuple[list[str], int]:
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = _factorize(values)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     totals: dict[str, int] = {}
     for unique, count in zip(uniques, counts, strict=True):

@@ -132,3 +132,21 @@ def test_infer_schema_guesses_kinds_and_roles_from_names():
 )
 def test_category_string_makes_equal_values_equal(value, expected):
     assert category_string(value) == expected
+
+
+def test_prepare_accepts_column_names_that_are_not_text():
+    frame = pd.DataFrame({0: [1.0, 2.0, 3.0, 4.0, 5.0], 1: [5.0, 4.0, 3.0, 2.0, 1.0]})
+    assert prepare(frame, schema=None, features=["0"]).features == ("0",)
+
+
+def test_prepare_rejects_repeated_column_names():
+    frame = pd.DataFrame([[1, 2], [3, 4], [5, 6], [7, 8], [9, 0]], columns=["a", "a"])
+    with pytest.raises(EngineInputError, match="Column names must be unique; repeated: a"):
+        prepare(frame, schema=None, features=None)
+
+
+def test_prepare_encodes_unhashable_values_by_their_text():
+    frame = pd.DataFrame({"tags": [["a"], ["b"], ["a"], None, ["b"]], "x": [1, 2, 3, 4, 5]})
+    prepared = prepare(frame, schema=None, features=["tags"])
+    assert prepared.encoded_names == ("tags=['a']", "tags=['b']")
+    assert prepared.matrix.sum(axis=1).tolist() == [1, 1, 1, 0, 1]
