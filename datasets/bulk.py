@@ -1,11 +1,14 @@
 """Bulk loading and deleting of a dataset's customers: never row by row.
 
 PostgreSQL gets one `COPY ... FROM STDIN` fed in chunks of CHUNK_ROWS rows, built column-wise by
-Arrow (`ingest.records`) and sent by psycopg's queued writer, so the next chunk is built while the
-server parses the last one. Other databases get batched `bulk_create`. Callers wrap these in a
-transaction: a failure leaves no row behind."""
+Arrow (`ingest.records`) in a helper thread at most PREFETCH_CHUNKS ahead, so the next chunk is
+built while the server parses the last one and memory stays bounded (psycopg's own queued writer
+would buffer the whole table when the server is the slower side). Other databases get batched
+`bulk_create`. Callers wrap these in a transaction: a failure leaves no row behind."""
 
 import json
+import queue
+import threading
 from collections.abc import Iterator
 
 import numpy as np
@@ -16,14 +19,14 @@ from django.db import connection, transaction
 
 try:  # PostgreSQL only; SQLite runs need no driver
     import psycopg
-    from psycopg.copy import QueuedLibpqWriter
 except ImportError:  # pragma: no cover
     psycopg = None
 
 from .ingest.records import json_objects
 from .models import Customer, Dataset
 
-CHUNK_ROWS = 100_000  # ~15 MB of COPY text a chunk: bounded memory, few round trips
+CHUNK_ROWS = 50_000  # ~10 MB of COPY text a chunk: bounded memory, few round trips
+PREFETCH_CHUNKS = 2
 BULK_CREATE_BATCH_ROWS = 2_000
 MAX_EXTERNAL_ID_CHARS = 128  # Customer.external_id max_length
 _COPY_SPECIAL = r"[\\\t\n\r]"
@@ -79,6 +82,43 @@ def _copy_chunks(
         yield memoryview(lines.buffers()[2])[first:last]
 
 
+def _prefetch(chunks: Iterator[memoryview], *, depth: int) -> Iterator[memoryview]:
+    """Run `chunks` in a helper thread, at most `depth` items ahead of the consumer. Arrow
+    releases the GIL, so building overlaps with sending. Errors reach the consumer."""
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        buffer.put(chunk, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put(done)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            buffer.put(exc)
+
+    worker = threading.Thread(target=produce, name="customers-copy-chunks", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)
+
+
 def _copy_postgresql(frame: pd.DataFrame, *, dataset: Dataset, id_column: str | None) -> None:
     table = connection.ops.quote_name(Customer._meta.db_table)
     statement = f"COPY {table} (dataset_id, external_id, row_number, attributes) FROM STDIN"
@@ -86,8 +126,9 @@ def _copy_postgresql(frame: pd.DataFrame, *, dataset: Dataset, id_column: str | 
         raw = cursor.cursor
         skip_triggers = _replica_role_on(raw)
         # On failure the caller's transaction (or savepoint) rolls back, the setting with it.
-        with raw.copy(statement, writer=QueuedLibpqWriter(raw)) as copy:
-            for chunk in _copy_chunks(frame, dataset_id=dataset.pk, id_column=id_column):
+        chunks = _copy_chunks(frame, dataset_id=dataset.pk, id_column=id_column)
+        with raw.copy(statement) as copy:
+            for chunk in _prefetch(chunks, depth=PREFETCH_CHUNKS):
                 copy.write(chunk)
         if skip_triggers:
             raw.execute("SET LOCAL session_replication_role = origin")

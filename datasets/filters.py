@@ -2,6 +2,8 @@
 
 import django_filters
 
+from config.api.filters import IntegerFilter
+
 from .models import Customer, Dataset
 
 
@@ -11,9 +13,9 @@ class DatasetFilter(django_filters.FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
-    min_rows = django_filters.NumberFilter(field_name="n_rows", lookup_expr="gte")
-    max_rows = django_filters.NumberFilter(field_name="n_rows", lookup_expr="lte")
-    owner = django_filters.NumberFilter(field_name="owner_id")
+    min_rows = IntegerFilter(field_name="n_rows", lookup_expr="gte")
+    max_rows = IntegerFilter(field_name="n_rows", lookup_expr="lte")
+    owner = IntegerFilter(field_name="owner_id")
 
     class Meta:
         model = Dataset

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
-from .dialect import sniff
+from .dialect import Dialect, sniff
 from .encoding import decode
 from .errors import IngestError
 from .kinds import ColumnKind, type_columns
@@ -92,6 +93,25 @@ def _schema(
     ]
 
 
+def _read_checked(
+    data: bytes, *, dialect: Dialect, names: list[str], limits: IngestLimits, clock: _Clock
+) -> pa.Table:
+    table = read_table(data, dialect=dialect, names=names)
+    clock.check()
+    if table.num_rows == 0:
+        raise IngestError("The file has a header but no data rows; add at least two customers.")
+    if table.num_rows < MIN_ROWS:
+        raise IngestError(
+            f"The file has only {table.num_rows} data row; segmentation needs at least {MIN_ROWS}."
+        )
+    if table.num_rows > limits.max_rows:
+        raise IngestError(
+            f"The file has {table.num_rows:,} rows; the limit is {limits.max_rows:,}. "
+            "Upload a sample or split the file."
+        )
+    return table
+
+
 def ingest(data: bytes, *, limits: IngestLimits = IngestLimits()) -> IngestResult:
     """Read one uploaded table; raise IngestError, with a sentence for the user, if unusable."""
     clock = _Clock(limits.time_limit_s)
@@ -105,21 +125,11 @@ def ingest(data: bytes, *, limits: IngestLimits = IngestLimits()) -> IngestResul
     names, notes = clean_names(dialect.header)
     if decoded.nul_removed:
         notes.append(f"{decoded.nul_removed} NUL characters were removed from the file.")
-    table = read_table(decoded.data, dialect=dialect, names=names)
-    clock.check()
-    if table.num_rows == 0:
-        raise IngestError("The file has a header but no data rows; add at least two customers.")
-    if table.num_rows < MIN_ROWS:
-        raise IngestError(
-            f"The file has only {table.num_rows} data row; segmentation needs at least {MIN_ROWS}."
-        )
-    if table.num_rows > limits.max_rows:
-        raise IngestError(
-            f"The file has {table.num_rows:,} rows; the limit is {limits.max_rows:,}. "
-            "Upload a sample or split the file."
-        )
-    frame, kinds = type_columns(table, decimal_comma=dialect.delimiter != ",")
-    del table
+    # The table goes straight into type_columns, which frees each column once converted.
+    frame, kinds = type_columns(
+        _read_checked(decoded.data, dialect=dialect, names=names, limits=limits, clock=clock),
+        decimal_comma=dialect.delimiter != ",",
+    )
     clock.check()
     if not any(kind.kind == "numeric" for kind in kinds):
         raise IngestError(
