@@ -2,13 +2,15 @@
 
 import django_filters
 
+from config.api.filters import IntegerFilter
+
 from .models import Assignment, ClusteringRun
 
 
 class RunFilter(django_filters.FilterSet):
     """`/api/v1/runs/?dataset=&status=&algorithm=&is_published=`."""
 
-    dataset = django_filters.NumberFilter(field_name="dataset_id")
+    dataset = IntegerFilter(field_name="dataset_id")
 
     class Meta:
         model = ClusteringRun
@@ -18,7 +20,7 @@ class RunFilter(django_filters.FilterSet):
 class AssignmentFilter(django_filters.FilterSet):
     """`.../assignments/?cluster=<label>`."""
 
-    cluster = django_filters.NumberFilter(field_name="cluster_label")
+    cluster = IntegerFilter(field_name="cluster_label")
 
     class Meta:
         model = Assignment

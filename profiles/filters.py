@@ -2,6 +2,8 @@
 
 import django_filters
 
+from config.api.filters import IntegerFilter
+
 from .models import CustomerProfile, Prediction
 
 
@@ -10,9 +12,9 @@ class PredictionFilter(django_filters.FilterSet):
 
     created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
-    cluster = django_filters.NumberFilter(field_name="cluster")
-    run = django_filters.NumberFilter(field_name="run_id")
-    profile = django_filters.NumberFilter(field_name="profile_id")
+    cluster = IntegerFilter(field_name="cluster")
+    run = IntegerFilter(field_name="run_id")
+    profile = IntegerFilter(field_name="profile_id")
 
     class Meta:
         model = Prediction

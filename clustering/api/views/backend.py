@@ -21,7 +21,12 @@ from ...features import profile_features
 from ...selectors import cluster_list, dataset_k_sweep, published_run_get
 from ...services import run_execute_inline
 from ..serializers import RunParametersInputSerializer, parameters_from
-from .common import current_dataset_required, dataset_for_input, published_run_required
+from .common import (
+    NOTHING_PUBLISHED,
+    current_dataset_required,
+    dataset_for_input,
+    published_run_required,
+)
 
 CLUSTER_AVERAGES = {
     "avg_age": "age",
@@ -94,15 +99,18 @@ class BackendClustersView(APIView):
 
     @extend_schema(
         operation_id="backend_clusters",
-        responses=inline_serializer(
-            "BackendClusters",
-            {
-                "total_customers": serializers.IntegerField(),
-                "n_clusters": serializers.IntegerField(),
-                "run_id": serializers.IntegerField(),
-                "clusters": serializers.ListField(child=serializers.DictField()),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                "BackendClusters",
+                {
+                    "total_customers": serializers.IntegerField(),
+                    "n_clusters": serializers.IntegerField(),
+                    "run_id": serializers.IntegerField(),
+                    "clusters": serializers.ListField(child=serializers.DictField()),
+                },
+            ),
+            409: NOTHING_PUBLISHED,
+        },
     )
     def get(self, request: Request) -> Response:
         run = published_run_required(user=request.user)
@@ -157,18 +165,21 @@ class BackendElbowView(APIView):
 
     @extend_schema(
         operation_id="backend_elbow",
-        responses=inline_serializer(
-            "BackendElbow",
-            {
-                "optimal_k": serializers.IntegerField(),
-                "k_range": serializers.ListField(child=serializers.IntegerField()),
-                "inertias": serializers.ListField(child=serializers.FloatField()),
-                "silhouette_scores": serializers.ListField(child=serializers.FloatField()),
-                "elbow_k": serializers.IntegerField(allow_null=True),
-                "dataset_id": serializers.IntegerField(),
-                "sample_size": serializers.IntegerField(),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                "BackendElbow",
+                {
+                    "optimal_k": serializers.IntegerField(),
+                    "k_range": serializers.ListField(child=serializers.IntegerField()),
+                    "inertias": serializers.ListField(child=serializers.FloatField()),
+                    "silhouette_scores": serializers.ListField(child=serializers.FloatField()),
+                    "elbow_k": serializers.IntegerField(allow_null=True),
+                    "dataset_id": serializers.IntegerField(),
+                    "sample_size": serializers.IntegerField(),
+                },
+            ),
+            409: NOTHING_PUBLISHED,
+        },
     )
     def get(self, request: Request) -> Response:
         dataset, features = elbow_source(user=request.user)

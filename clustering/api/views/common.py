@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework.renderers import BaseRenderer
 
 from accounts.models import User
@@ -67,6 +68,11 @@ def dendrogram_response(*, run: ClusteringRun) -> HttpResponse:
     response = HttpResponse(png, content_type="image/png")
     response["Content-Disposition"] = f'inline; filename="run-{run.pk}-dendrogram.png"'
     return response
+
+
+NOTHING_PUBLISHED = OpenApiResponse(
+    description="No segmentation is published yet (or, for /elbow, no dataset is loaded)."
+)
 
 
 def published_run_required(*, user: User) -> ClusteringRun:

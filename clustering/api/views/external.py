@@ -24,7 +24,12 @@ from ...models import Cluster, ClusteringRun
 from ...selectors import cluster_list, run_get
 from ...services import run_create
 from ..serializers import RunParametersInputSerializer, parameters_from
-from .common import current_dataset_required, dataset_for_input, published_run_required
+from .common import (
+    NOTHING_PUBLISHED,
+    current_dataset_required,
+    dataset_for_input,
+    published_run_required,
+)
 
 JOB_ID = re.compile(r"^job_clust_\d{8}_(\d{1,18})$")
 JOB_STATES = {
@@ -96,7 +101,7 @@ class ExternalClustersView(APIView):
                 "include_stats", bool, description="Counts and averages (default true)"
             ),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT, 409: NOTHING_PUBLISHED},
     )
     def get(self, request: Request) -> Response:
         stats, metadata = _truthy(request, "include_stats"), _truthy(request, "include_metadata")
