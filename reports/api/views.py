@@ -28,6 +28,7 @@ from clustering.selectors import run_get
 from config.api.envelope import envelope
 from config.api.exceptions import Conflict
 from reports import charts, segments
+from reports.filters import ExportFilter
 from reports.models import Export
 from reports.selectors import (
     chart_get,
@@ -401,7 +402,7 @@ class ExportViewSet(
     serializer_class = ExportSerializer
     required_scope = "exports:write"
     permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]
-    filterset_fields = ("status", "format", "run")
+    filterset_class = ExportFilter
     ordering_fields = ("created_at", "expires_at")
     lookup_value_regex = "[0-9a-fA-F-]{32,36}"
 

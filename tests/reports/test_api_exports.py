@@ -341,3 +341,25 @@ def test_export_create_large_run_waits_for_the_worker(
     client = APIClient()
     client.force_authenticate(shared_owner)
     assert client.get(f"/api/exports/{export.pk}/download").status_code == 409
+
+
+def test_v1_export_list_filters_by_status(owner_client, shared_owner, shared_run):
+    ready = ExportFactory(owner=shared_owner, run=shared_run, status="ready")
+    ExportFactory(owner=shared_owner, run=shared_run)
+    response = owner_client.get("/api/v1/exports/", {"status": "ready"})
+    assert [e["id"] for e in response.json()["results"]] == [str(ready.pk)]
+
+
+def test_admin_action_purges_expired_exports(client, admin_user, shared_owner, shared_run):
+    expired = ExportFactory(
+        owner=shared_owner, run=shared_run, expires_at=timezone.now() - timedelta(minutes=5)
+    )
+    fresh = ExportFactory(owner=shared_owner, run=shared_run)
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/reports/export/",
+        {"action": "purge_expired", "_selected_action": [str(fresh.pk)]},
+    )
+    assert response.status_code == 302
+    assert not Export.objects.filter(pk=expired.pk).exists()
+    assert Export.objects.filter(pk=fresh.pk).exists()
