@@ -12,7 +12,6 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
-from kneed import KneeLocator
 from scipy.cluster.hierarchy import cut_tree, linkage
 from sklearn.cluster import DBSCAN, KMeans, MiniBatchKMeans
 from sklearn.mixture import GaussianMixture
@@ -348,6 +347,8 @@ def estimate_eps(matrix: np.ndarray, *, min_samples: int, seed: int) -> float:
     neighbours = min(min_samples, len(sample) - 1)
     distances, _ = NearestNeighbors(n_neighbors=neighbours + 1).fit(sample).kneighbors(sample)
     curve = np.sort(distances[:, -1].astype(np.float64))
+    from kneed import KneeLocator  # imports scipy.signal (~1 s): only when used
+
     knee = KneeLocator(np.arange(len(curve)), curve, curve="convex", direction="increasing").knee
     eps = float(curve[int(knee)]) if knee is not None else float(np.quantile(curve, 0.9))
     return eps if eps > 0 else float(curve[curve > 0].min(initial=1e-3))

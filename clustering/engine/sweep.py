@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from kneed import KneeLocator
 
 from clustering.engine import interpret
 from clustering.engine.algorithms import fit_kmeans
@@ -87,6 +86,8 @@ def elbow(k_values: Sequence[int], inertias: Sequence[float]) -> int | None:
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # kneed warns when a short curve has no knee
+        from kneed import KneeLocator  # imports scipy.signal (~1 s): only when used
+
         knee = KneeLocator(
             list(k_values), list(inertias), curve="convex", direction="decreasing"
         ).knee
