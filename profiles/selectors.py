@@ -190,7 +190,7 @@ def customer_segment_get(*, user: User, external_id: str, include_insights: bool
     )
     amount, frequency = _number(attr("purchase_amount")), _number(attr("purchase_frequency"))
     if "purchase_amount" in roles:
-        segments["purchase_tier"] = purchase_tier_of(amount, rules=rules)
+        segments["purchase_tier"] = purchase_tier_of(amount, rules=rules, frequency=frequency)
     value = None
     tenure = _number(attr("tenure"))
     if None not in (amount, frequency, tenure) and "tenure" in roles:

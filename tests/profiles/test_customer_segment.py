@@ -102,3 +102,22 @@ def test_customer_segment_bad_include_insights_is_400_in_envelope(published_run,
 
     assert response.status_code == 400
     assert response.json()["success"] is False
+
+
+@pytest.mark.django_db
+def test_customer_segment_tiers_agree_with_the_segment_tables(published_run, user_client):
+    from datasets.selectors import dataset_frame_load
+    from reports.segments import SegmentRules, derive_customers
+
+    dataset = published_run.dataset
+    frame = dataset_frame_load(dataset=dataset)
+    rules = SegmentRules.from_overrides(None)
+    tables = {
+        kind: derive_customers(frame, segment_type=kind, schema=dataset.schema, rules=rules).frame
+        for kind in ("purchase_tier", "clv")
+    }
+    for customer in Customer.objects.filter(dataset=dataset).order_by("row_number")[:25]:
+        segments = user_client.get(_url(customer.external_id)).json()["data"]["segments"]
+        row = customer.row_number
+        assert segments["purchase_tier"] == tables["purchase_tier"].iloc[row]["purchase_tier"]
+        assert segments["clv_tier"] == tables["clv"].iloc[row]["clv_tier"]
