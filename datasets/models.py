@@ -50,7 +50,14 @@ class Customer(models.Model):
                 fields=["dataset", "row_number"], name="customer_unique_row_per_dataset"
             )
         ]
-        indexes = [models.Index(fields=["dataset", "external_id"], name="customer_ext_id_idx")]
+        # Look-ups by id come back in file order: with row_number in the index, the filter and
+        # the order are one index range on SQLite and PostgreSQL alike (without it SQLite walked
+        # the row-number index instead: 160 ms on a million rows, tests/benchmarks).
+        indexes = [
+            models.Index(
+                fields=["dataset", "external_id", "row_number"], name="customer_ext_id_row_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.external_id
