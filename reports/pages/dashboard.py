@@ -1,11 +1,11 @@
 """The first page after logging in: datasets, recent runs, the published segmentation."""
 
-from datasets.selectors import dataset_list
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from clustering.selectors import cluster_list, published_run_get, run_list
+from datasets.selectors import dataset_list
 
 DASHBOARD_ITEMS = 5  # a glance, not a list: the full lists are one click away
 
