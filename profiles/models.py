@@ -41,7 +41,11 @@ class Prediction(models.Model):
     """One recorded prediction: who asked, against which run, with what input and answer."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="predictions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="predictions",
+        # prediction_user_time_idx starts with user_id: its own index would only slow inserts.
+        db_index=False,
     )
     run = models.ForeignKey(
         "clustering.ClusteringRun", on_delete=models.SET_NULL, null=True, related_name="+"

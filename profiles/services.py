@@ -1,12 +1,14 @@
 """Writes of the profiles app: predictions (every one recorded) and saved customer profiles."""
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import User
@@ -14,7 +16,12 @@ from clustering.models import ClusteringRun
 from config.api.exceptions import Conflict, Unprocessable
 
 from .models import CustomerProfile, Prediction
-from .predictor import ArtifactError, PredictionInputError, published_model_get, run_model_get
+from .predictor import (
+    ArtifactError,
+    PredictionBatchError,
+    published_model_get,
+    run_model_get,
+)
 
 NOTHING_PUBLISHED = (
     "No segmentation is published yet: a segmentation must be published first (an analyst "
@@ -46,8 +53,8 @@ def predict(
     profile: CustomerProfile | None = None,
 ) -> list[PredictionResult]:
     """Segment customers with the published run (or `run`) and record every prediction in one
-    insert (one statement for a single customer, one bulk_create for a batch). All records are
-    checked first: one bad record records nothing.
+    INSERT statement, atomic on its own. All records are checked first: one bad record records
+    nothing (422 naming every bad record's fields).
 
     Raises Conflict when nothing is published, ValidationError above PREDICT_BATCH_MAX_ROWS,
     Unprocessable naming each bad field."""
@@ -70,50 +77,118 @@ def predict(
     if model is None:
         raise Conflict(NOTHING_PUBLISHED)
 
-    cleaned: list[dict[str, Any]] = []
-    echoes: list[dict[str, Any]] = []
-    errors: dict[str, Any] = {}
-    for index, record in enumerate(records):
-        try:
-            values, echo = model.clean(record)
-        except PredictionInputError as exc:
-            errors[str(index)] = {key: [message] for key, message in exc.errors.items()}
-            continue
-        cleaned.append(values)
-        echoes.append(echo)
-    if errors:
-        raise Unprocessable(errors["0"] if len(records) == 1 else {"records": errors})
+    try:
+        batch = model.clean_batch(records)
+    except PredictionBatchError as exc:
+        errors = {
+            str(index): {key: [message] for key, message in fields.items()}
+            for index, fields in exc.errors.items()
+        }
+        raise Unprocessable(errors["0"] if len(records) == 1 else {"records": errors}) from exc
 
-    predicted = model.predict_rows(cleaned)
-    rows = [
-        Prediction(  # ids, not instances: the FK descriptors cost ~10 us a row on a batch
+    labels, names, confidences = model.predict_batch(batch)
+    echoes = batch.echoes
+    profile_id = profile.pk if profile is not None else None
+    if len(echoes) == 1:  # one INSERT in autocommit: a batch statement costs more for one row
+        saved = Prediction(  # ids, not instances: no FK descriptor work
             user_id=user.pk,
             run_id=model.run_id,
-            profile_id=profile.pk if profile is not None else None,
-            input=echo,
-            cluster=row.label,
-            cluster_name=row.name,
-            confidence=round(row.confidence, 2),
+            profile_id=profile_id,
+            input=echoes[0],
+            cluster=labels[0],
+            cluster_name=names[0],
+            confidence=confidences[0],
         )
-        for row, echo in zip(predicted, echoes, strict=True)
-    ]
-    if len(rows) == 1:  # one INSERT in autocommit: bulk_create would add BEGIN and COMMIT
-        rows[0].save(force_insert=True)
+        saved.save(force_insert=True)
+        ids, created_at = [saved.pk], saved.created_at
     else:
-        Prediction.objects.bulk_create(rows)
+        created_at = timezone.now()
+        ids = _predictions_insert(
+            user_id=user.pk,
+            run_id=model.run_id,
+            profile_id=profile_id,
+            created_at=created_at,
+            rows=list(zip(echoes, labels, names, confidences, strict=True)),
+        )
+    run_id = model.run_id
     return [
         PredictionResult(
-            id=row.pk,
-            run_id=row.run_id,
-            profile_id=row.profile_id,
-            cluster=row.cluster,
-            cluster_name=row.cluster_name,
-            confidence=row.confidence,
-            customer_data=row.input,
-            created_at=row.created_at,
+            id=pk,
+            run_id=run_id,
+            profile_id=profile_id,
+            cluster=label,
+            cluster_name=name,
+            confidence=confidence,
+            customer_data=echo,
+            created_at=created_at,
         )
-        for row in rows
+        for pk, label, name, confidence, echo in zip(
+            ids, labels, names, confidences, echoes, strict=True
+        )
     ]
+
+
+# One statement for a whole batch: the rows travel as one JSON parameter that the database
+# unpacks (PostgreSQL jsonb_array_elements, SQLite json_each), in order, and the new ids come
+# back. bulk_create of 1,000 rows spent ~12 ms adapting 8,000 values one by one on PostgreSQL
+# (and SQLite's 999-parameter cap split it into 9 statements); json.dumps of the rows is ~1 ms.
+_INSERT_COLUMNS = '"user_id", "run_id", "profile_id", "created_at", "input", "cluster", ' + (
+    '"cluster_name", "confidence"'
+)
+_INSERT_FROM_JSON = {
+    "postgresql": (
+        "INSERT INTO {table} (" + _INSERT_COLUMNS + ") "
+        "SELECT %s, %s, %s, %s, r.value -> 0, (r.value ->> 1)::integer, r.value ->> 2, "
+        "(r.value ->> 3)::double precision "
+        "FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS r(value, position) "
+        "ORDER BY r.position RETURNING id"
+    ),
+    "sqlite": (
+        "INSERT INTO {table} (" + _INSERT_COLUMNS + ") "
+        "SELECT %s, %s, %s, %s, json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'), "
+        "json_extract(r.value, '$[2]'), json_extract(r.value, '$[3]') "
+        "FROM json_each(%s) AS r ORDER BY r.key RETURNING id"
+    ),
+}
+
+
+def _predictions_insert(
+    *,
+    user_id: int,
+    run_id: int | None,
+    profile_id: int | None,
+    created_at: datetime,
+    rows: Sequence[tuple[dict[str, Any], int, str, float]],
+) -> list[int]:
+    """Insert (input, cluster, cluster_name, confidence) rows as Prediction rows in one INSERT
+    statement, atomic on its own; returns their ids in the order of `rows`. Other databases
+    fall back to bulk_create."""
+    template = _INSERT_FROM_JSON.get(connection.vendor)
+    if template is None:
+        saved = Prediction.objects.bulk_create(
+            [
+                Prediction(
+                    user_id=user_id,
+                    run_id=run_id,
+                    profile_id=profile_id,
+                    created_at=created_at,
+                    input=echo,
+                    cluster=cluster,
+                    cluster_name=name,
+                    confidence=confidence,
+                )
+                for echo, cluster, name, confidence in rows
+            ]
+        )
+        return [row.pk for row in saved]
+    sql = template.format(table=connection.ops.quote_name(Prediction._meta.db_table))
+    stamp = connection.ops.adapt_datetimefield_value(created_at)
+    payload = json.dumps(rows, allow_nan=False, separators=(",", ":"))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, run_id, profile_id, stamp, payload])
+        # One statement numbers its rows in the order it inserts them (PostgreSQL's sequence,
+        # SQLite's rowid under the write lock), but SQLite returns them in no promised order.
+        return sorted(pk for (pk,) in cursor.fetchall())
 
 
 def profile_record(*, profile: CustomerProfile) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Shapes of the profiles API: document 004's predict, history and profile bodies, and the
 canonical `/api/v1/` resources."""
 
+from datetime import datetime
 from typing import Any
 
 from rest_framework import serializers
@@ -88,8 +89,11 @@ def predict_answer(result: PredictionResult) -> dict[str, Any]:
     }
 
 
-def prediction_resource(result: PredictionResult) -> dict[str, Any]:
-    """The canonical `/api/v1/predictions/` shape of a prediction just made."""
+def prediction_resource(
+    result: PredictionResult, *, created_at: str | None = None
+) -> dict[str, Any]:
+    """The canonical `/api/v1/predictions/` shape of a prediction just made (`created_at`: its
+    time already formatted, when the caller formats one time for a whole batch)."""
     return {
         "id": result.id,
         "run": result.run_id,
@@ -98,8 +102,26 @@ def prediction_resource(result: PredictionResult) -> dict[str, Any]:
         "cluster_name": result.cluster_name,
         "confidence": result.confidence,
         "input": result.customer_data,
-        "created_at": result.created_at.isoformat().replace("+00:00", "Z"),
+        "created_at": created_at or _timestamp(result.created_at),
     }
+
+
+def prediction_resources(results: list[PredictionResult]) -> list[dict[str, Any]]:
+    """`prediction_resource` of each result; a batch recorded together shares one time, which
+    is formatted once."""
+    formatted: dict[datetime, str] = {}
+    return [
+        prediction_resource(
+            result,
+            created_at=formatted.get(result.created_at)
+            or formatted.setdefault(result.created_at, _timestamp(result.created_at)),
+        )
+        for result in results
+    ]
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 class SkipLimitInputSerializer(serializers.Serializer):

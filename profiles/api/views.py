@@ -18,15 +18,18 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from config.api.envelope import envelope
+from config.api.renderers import SafeJSONRenderer
 from config.api.schema import ERROR_SCHEMA
 
 from ..filters import CustomerProfileFilter, PredictionFilter
 from ..models import CustomerProfile, Prediction
 from ..selectors import customer_segment_get, prediction_list, profile_get, profile_list
 from ..services import predict, profile_create, profile_delete, profile_predict, profile_update
+from .renderers import PredictionJSONRenderer
 from .serializers import (
     CUSTOMER_SCHEMA,
     PREDICT_RESPONSE_SCHEMA,
@@ -42,6 +45,7 @@ from .serializers import (
     SkipLimitInputSerializer,
     predict_answer,
     prediction_resource,
+    prediction_resources,
 )
 
 DOC004_EXAMPLE = {
@@ -173,6 +177,10 @@ class PredictionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     serializer_class = PredictionSerializer
     filterset_class = PredictionFilter
+    renderer_classes = [
+        PredictionJSONRenderer,
+        *(r for r in api_settings.DEFAULT_RENDERER_CLASSES if r is not SafeJSONRenderer),
+    ]
     ordering_fields = ["created_at", "cluster", "confidence"]
     required_scope = "predict"
 
@@ -196,7 +204,7 @@ class PredictionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
                 raise ParseError("`records` must be a list of customers (JSON objects).")
             results = predict(user=request.user, records=records)
             return Response(
-                {"count": len(results), "results": [prediction_resource(r) for r in results]},
+                {"count": len(results), "results": prediction_resources(results)},
                 status=status.HTTP_201_CREATED,
             )
         result = predict(user=request.user, records=[_json_object(body)])[0]
