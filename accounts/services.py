@@ -142,14 +142,17 @@ def tokens_revoke(*, raw_refresh: str) -> None:
 
 @transaction.atomic
 def tokens_revoke_all(*, user: User) -> None:
-    """Refuse every token issued so far: blacklist all outstanding refresh tokens and bump
-    `token_version`, which access tokens carry."""
+    """Refuse every token issued so far: blacklist all outstanding refresh tokens, bump
+    `token_version` (which access tokens carry) and end the user's OAuth tokens."""
+    from .oauth.services import oauth_tokens_revoke_all  # the OAuth package imports this module
+
     outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
     )
     User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
     user.refresh_from_db(fields=["token_version"])
+    oauth_tokens_revoke_all(user=user)
 
 
 @transaction.atomic

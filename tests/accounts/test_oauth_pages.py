@@ -183,3 +183,20 @@ def test_all_oauth_tokens_of_a_user_can_be_ended_at_once(user):
         assert Client().get("/auth/me", **bearer(pair["access_token"])).status_code == 401
     assert RefreshToken.objects.filter(user=user, revoked__isnull=True).count() == 0
     assert Client().get("/auth/me", **bearer(bystander["access_token"])).status_code == 200
+
+
+def test_password_change_ends_the_users_oauth_tokens(user):
+    from tests.accounts.test_oauth_support import logged_in_client
+
+    app = register_app(name="A")[0]
+    pair = obtain_tokens(user, app)
+    assert Client().get("/auth/me", **bearer(pair["access_token"])).status_code == 200
+
+    client = logged_in_client(user)
+    response = client.put(
+        "/users/me", {"password": "Brand-New-Secret-77"}, content_type="application/json"
+    )
+
+    assert response.status_code == 200
+    assert Client().get("/auth/me", **bearer(pair["access_token"])).status_code == 401
+    assert RefreshToken.objects.filter(user=user, revoked__isnull=True).count() == 0
