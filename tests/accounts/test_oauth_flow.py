@@ -21,13 +21,17 @@ from tests.accounts.test_oauth_support import (
     register_app,
     token_request,
 )
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import DEFAULT_PASSWORD, AnalystFactory, UserFactory
+from tests.reports.conftest import published_run_make
 
 API_ENDPOINT = "/auth/me"  # needs the `account` scope
+SEGMENTS_ENDPOINT = "/api/segments/clv"  # document 003's example call; needs `segments:read`
 
 
 @pytest.mark.django_db
-def test_authorization_code_flow_with_pkce_works_end_to_end():
+def test_authorization_code_flow_with_pkce_works_end_to_end(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        published_run_make(owner=AnalystFactory())
     app, _ = register_app()
     user = UserFactory()
     browser = Client()
@@ -65,6 +69,9 @@ def test_authorization_code_flow_with_pkce_works_end_to_end():
     me = app_client.get(API_ENDPOINT, **bearer(tokens["access_token"]))
     assert me.status_code == 200, me.content
     assert user.username in me.content.decode()
+    segments = app_client.get(SEGMENTS_ENDPOINT, **bearer(tokens["access_token"]))
+    assert segments.status_code == 200, segments.content
+    assert segments.json()["data"]["segmentation_type"] == "clv"
 
     refreshed = token_request(
         app_client,
