@@ -23,8 +23,7 @@ from ...services import run_execute_inline
 from ..serializers import RunParametersInputSerializer, parameters_from
 from .common import (
     NOTHING_PUBLISHED,
-    current_dataset_required,
-    dataset_for_input,
+    dataset_named_or_current,
     published_run_required,
 )
 
@@ -67,10 +66,7 @@ class BackendTrainView(APIView):
         data = BackendTrainInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        if values.get("dataset_id"):
-            dataset = dataset_for_input(user=request.user, pk=values["dataset_id"])
-        else:
-            dataset = current_dataset_required(user=request.user)
+        dataset = dataset_named_or_current(user=request.user, dataset_id=values.get("dataset_id"))
         run = run_execute_inline(
             dataset=dataset,
             user=request.user,

@@ -56,6 +56,13 @@ def current_dataset_required(*, user: User) -> Dataset:
     return dataset
 
 
+def dataset_named_or_current(*, user: User, dataset_id: int | None) -> Dataset:
+    """The dataset a body names with `dataset_id`, else the caller's current dataset."""
+    if dataset_id:
+        return dataset_for_input(user=user, pk=dataset_id)
+    return current_dataset_required(user=user)
+
+
 def dendrogram_response(*, run: ClusteringRun) -> HttpResponse:
     """The run's dendrogram as a PNG; Conflict when the run has none (yet)."""
     if run.algorithm != ClusteringRun.Algorithm.HIERARCHICAL:
