@@ -61,14 +61,6 @@ def prediction_get(*, user: User, pk: int) -> Prediction:
     return get_object_or_404(prediction_list(user=user), pk=pk)
 
 
-def user_totals(*, user: User) -> dict[str, int]:
-    """Document 004's `/users/me/profile` figures: the user's predictions and saved profiles."""
-    return {
-        "total_predictions": prediction_list(user=user).count(),
-        "total_saved_profiles": profile_list(user=user).count(),
-    }
-
-
 # --- Document 003: one customer of the published segmentation --------------------------------
 POPULATION_CACHE_S = 3600  # a dataset never changes after upload; rules change only on restart
 
