@@ -44,6 +44,21 @@ METRIC_EXPLANATIONS = {
 }
 
 
+METRIC_LABELS = {
+    "silhouette": "Silhouette",
+    "davies_bouldin": "Davies-Bouldin index",
+    "calinski_harabasz": "Calinski-Harabasz index",
+    "n_clusters": "Segments",
+    "n_noise": "Noise customers",
+    "noise_fraction": "Noise share",
+    "bic": "BIC",
+    "aic": "AIC",
+    "cophenetic": "Cophenetic correlation",
+}
+# Noise exists only for DBSCAN; a zero there says nothing about other algorithms' runs.
+HIDDEN_WHEN_ZERO = {"n_noise", "noise_fraction"}
+
+
 def _metric_key(name: str) -> str:
     return name.lower().removesuffix("_score").removesuffix("_index")
 
@@ -56,9 +71,12 @@ def metric_rows(metrics: dict) -> tuple[list[dict], list[dict]]:
     for name, value in (metrics or {}).items():
         if isinstance(value, dict | list) or value is None:
             continue
-        shown = f"{value:,.4g}" if isinstance(value, float) else str(value)
-        row = {"name": name.replace("_", " ").capitalize(), "value": shown}
         key = _metric_key(name)
+        if key in HIDDEN_WHEN_ZERO and not value:
+            continue
+        shown = f"{value:,.4g}" if isinstance(value, float) else str(value)
+        label = METRIC_LABELS.get(key) or name.replace("_", " ").capitalize()
+        row = {"name": label, "value": shown}
         if key in METRIC_EXPLANATIONS:
             explained.setdefault(key, {**row, "explanation": METRIC_EXPLANATIONS[key]})
         else:

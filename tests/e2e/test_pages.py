@@ -450,3 +450,14 @@ def test_predict_page_puts_the_service_error_next_to_the_field(user_browser, ana
 
     assert page.status_code == 400
     assert "between 18 and 100" in " ".join(page.context["form"].errors["age"])
+
+
+def test_run_metrics_are_named_properly_and_noise_hidden_without_noise():
+    from reports.pages.runs import metric_rows
+
+    explained, _ = metric_rows({"silhouette_score": 0.41, "davies_bouldin": 1.1, "n_noise": 0})
+    assert [row["name"] for row in explained] == ["Silhouette", "Davies-Bouldin index"]
+    explained, _ = metric_rows({"silhouette": 0.3, "n_noise": 12})
+    assert {"name": "Noise customers", "value": "12"} in [
+        {"name": r["name"], "value": r["value"]} for r in explained
+    ]
