@@ -249,3 +249,12 @@ def test_run_create_hierarchical_above_its_limit_without_sampling_is_400(analyst
     )
     assert response.status_code == 400
     assert "limited to 5,000 rows" in str(response.json())
+
+
+def test_run_dendrogram_error_asked_as_png_is_labelled_json(analyst_client, analyst):
+    run = ClusteringRunFactory(dataset__owner=analyst, status=Status.SUCCEEDED)
+    url = reverse("clustering-api:run-dendrogram", args=[run.pk])
+    response = analyst_client.get(url, {"format": "png"})
+    assert response.status_code == 409
+    assert response["Content-Type"] == "application/json"
+    assert "only hierarchical runs" in response.json()["detail"]

@@ -35,6 +35,9 @@ class PNGRenderer(BaseRenderer):
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context=None):
         if isinstance(data, bytes):
             return data
+        response = (renderer_context or {}).get("response")
+        if response is not None:  # an error body: say it is JSON, not an image
+            response["Content-Type"] = "application/json"
         return SafeJSONRenderer().render(data)
 
 
