@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Uploads parse inside the request: give them the parse limit (PARSE_TIME_LIMIT_S) and a margin.
+REQUEST_TIMEOUT_S ?= 360
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
 .PHONY: run test lint bench venv migrate demo clean
@@ -34,6 +36,7 @@ run: demo
 	  $(VENV)/bin/celery -A config worker --beat --concurrency 2 --loglevel INFO \
 	    --schedule var/celerybeat-schedule & \
 	  $(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
+	    --timeout $(REQUEST_TIMEOUT_S) \
 	    --access-logfile - & \
 	  wait
 
