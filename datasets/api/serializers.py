@@ -6,33 +6,6 @@ from ..ingest import ROLES
 from ..models import Customer, Dataset
 
 
-class DatasetSerializer(serializers.ModelSerializer):
-    """A dataset as the API shows it: its columns (schema) and quality headline, no raw data."""
-
-    owner = serializers.CharField(source="owner.username", read_only=True)
-    warnings = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Dataset
-        fields = [
-            "id",
-            "name",
-            "original_filename",
-            "owner",
-            "n_rows",
-            "n_columns",
-            "size_bytes",
-            "sha256",
-            "schema",
-            "warnings",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-    def get_warnings(self, dataset: Dataset) -> list[str]:
-        return list((dataset.quality_report or {}).get("warnings", []))
-
-
 class DatasetListItemSerializer(serializers.ModelSerializer):
     """A dataset in a list: its headline figures only."""
 
@@ -51,6 +24,19 @@ class DatasetListItemSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class DatasetSerializer(DatasetListItemSerializer):
+    """A dataset as the API shows it: its columns (schema) and quality headline, no raw data."""
+
+    warnings = serializers.SerializerMethodField()
+
+    class Meta(DatasetListItemSerializer.Meta):
+        fields = [*DatasetListItemSerializer.Meta.fields, "sha256", "schema", "warnings"]
+        read_only_fields = fields
+
+    def get_warnings(self, dataset: Dataset) -> list[str]:
+        return list((dataset.quality_report or {}).get("warnings", []))
 
 
 class DatasetUploadInputSerializer(serializers.Serializer):
