@@ -6,17 +6,16 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from clustering import engine
+from clustering.engine import LINKAGES, MAX_CLUSTERS, MIN_CLUSTERS
 from clustering.engine.algorithms import HIERARCHICAL_MAX_ROWS
 from clustering.engine.fitting import DEFAULTS as ENGINE_DEFAULTS
+from clustering.engine.fitting import NEEDS_K
 from datasets.models import Dataset
 
 from ..features import features_clean
 from ..models import ClusteringRun
 
 Algorithm = ClusteringRun.Algorithm
-MIN_CLUSTERS, MAX_CLUSTERS = 2, 15  # document 002: n_clusters 2-15
-NEEDS_K = {Algorithm.KMEANS, Algorithm.MINIBATCH_KMEANS, Algorithm.HIERARCHICAL, Algorithm.GMM}
-LINKAGES = ("ward", "complete", "average", "single")
 PARAMETER_NAMES = set(ENGINE_DEFAULTS)  # the engine's own list: they never drift apart
 
 
