@@ -3,12 +3,13 @@ customer dataset so there is something to look at, and a first published segment
 predictions and segment pages work at once."""
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 
 from clustering.features import profile_features
 from clustering.models import ClusteringRun
-from clustering.services import run_create, run_execute
+from clustering.services import run_execute_inline
 from datasets.demo import generate_customers
 from datasets.models import Dataset
 from datasets.services import dataset_create_from_upload
@@ -66,17 +67,15 @@ class Command(BaseCommand):
         when nothing is published yet."""
         if ClusteringRun.objects.filter(is_published=True).exists():
             return None
-        run = run_create(
-            dataset=dataset,
-            user=dataset.owner,
-            parameters={"n_clusters": DEMO_SEGMENTS},
-            features=profile_features(schema=dataset.schema),
-            publish_on_success=True,
-            enqueue=False,
-        )
-        run_execute(run_id=run.pk)
-        run.refresh_from_db()
-        if run.status != ClusteringRun.Status.SUCCEEDED:
-            self.stderr.write(f"The demo segmentation failed: {run.error}")
+        try:
+            return run_execute_inline(
+                dataset=dataset,
+                user=dataset.owner,
+                algorithm=ClusteringRun.Algorithm.KMEANS,
+                parameters={"n_clusters": DEMO_SEGMENTS},
+                features=profile_features(schema=dataset.schema),
+                publish_on_success=True,
+            )
+        except ValidationError as exc:
+            self.stderr.write(f"The demo segmentation failed: {' '.join(exc.messages)}")
             return None
-        return run
