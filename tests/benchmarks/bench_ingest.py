@@ -131,23 +131,11 @@ def _child_ready(path: Path) -> dict:
 
 
 def _write_csv(rows: int) -> Path:
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    from datasets.demo import generate_customers
+    from datasets.demo import customers_csv_write, generate_customers
 
     path = WORK_DIR / f"customers_{rows}.csv"
     if not path.exists():
-        table = pa.Table.from_pandas(generate_customers(rows, seed=0), preserve_index=False)
-        table = table.cast(
-            pa.schema(
-                [
-                    pa.field(f.name, pa.string()) if pa.types.is_dictionary(f.type) else f
-                    for f in table.schema
-                ]
-            )
-        )
-        pacsv.write_csv(table, str(path))
+        customers_csv_write(generate_customers(rows, seed=0), path)
     return path
 
 

@@ -86,3 +86,14 @@ def test_seed_demo_leaves_an_existing_database_alone():
     UserFactory()
     call_command("seed_demo", stdout=io.StringIO())
     assert not Dataset.objects.exists()
+
+
+def test_generate_customers_command_without_out_writes_the_same_csv_to_stdout(
+    tmp_path, capsysbinary
+):
+    out = tmp_path / "customers.csv"
+    call_command("generate_customers", rows=50, out=out, seed=5, stderr=io.StringIO())
+    call_command("generate_customers", rows=50, seed=5)
+    written = capsysbinary.readouterr().out
+    assert written == out.read_bytes()
+    assert written.startswith(b'"customer_id","age","gender","region"')

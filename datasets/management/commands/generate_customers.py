@@ -4,10 +4,9 @@ import sys
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from datasets.demo import generate_customers
+from datasets.demo import customers_csv_write, generate_customers
 
 MAX_ROWS = 10_000_000  # ~700 MB of CSV: beyond that, generate several files
 
@@ -27,20 +26,11 @@ class Command(BaseCommand):
         if not 1 <= rows <= MAX_ROWS:
             raise CommandError(f"--rows must be between 1 and {MAX_ROWS:,}; got {rows}.")
         frame = generate_customers(rows, seed=seed)
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        table = table.cast(
-            pa.schema(
-                [
-                    pa.field(f.name, pa.string()) if pa.types.is_dictionary(f.type) else f
-                    for f in table.schema
-                ]
-            )
-        )
         if out is None:
             sink = pa.BufferOutputStream()
-            pacsv.write_csv(table, sink)
+            customers_csv_write(frame, sink)
             sys.stdout.buffer.write(sink.getvalue().to_pybytes())
             return
         out.parent.mkdir(parents=True, exist_ok=True)
-        pacsv.write_csv(table, str(out))
+        customers_csv_write(frame, out)
         self.stderr.write(f"Wrote {rows:,} customers ({out.stat().st_size:,} bytes) to {out}")
