@@ -69,23 +69,22 @@ def dataset_list_page(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/dataset_list.html", {"form": form, "page": page}, status=status)
 
 
-def statistics_table(statistics: dict) -> dict[str, Any]:
-    """{"headers": [...], "rows": [(column, [values...])]} from per-column statistics."""
-    per_column = statistics.get("columns", statistics) if isinstance(statistics, dict) else {}
-    if isinstance(per_column, list):
-        per_column = {item.get("name", str(i)): item for i, item in enumerate(per_column)}
-    rows, headers = [], []
-    for name, values in list(per_column.items())[:STATISTICS_COLUMNS]:
-        if not isinstance(values, dict):
-            continue
-        for key, value in values.items():
-            if key != "name" and key not in headers and not isinstance(value, dict | list):
-                headers.append(key)
-        rows.append((name, values))
+def statistics_table(statistics: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """{"headers": [...], "rows": [(column, [values...])], "more": n} from `Dataset.statistics`
+    (ingest's `{column name: {figure: value}}`); nested figures (top values) are left out."""
+    statistics = statistics or {}
+    rows = list(statistics.items())[:STATISTICS_COLUMNS]
+    headers: list[str] = []
+    for _, values in rows:
+        headers.extend(
+            key
+            for key, value in values.items()
+            if key not in headers and not isinstance(value, dict | list)
+        )
     return {
         "headers": headers,
         "rows": [(name, [_shown(values.get(key)) for key in headers]) for name, values in rows],
-        "more": max(0, len(per_column) - STATISTICS_COLUMNS),
+        "more": max(0, len(statistics) - STATISTICS_COLUMNS),
     }
 
 

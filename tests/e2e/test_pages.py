@@ -145,6 +145,19 @@ def test_dataset_detail_shows_column_named_script_as_text(analyst_browser, analy
     assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
+def test_dataset_detail_lists_statistics_of_a_column_named_columns(analyst_browser, analyst):
+    content = b"customer_id,columns,age\n" + b"".join(
+        f"{i},{i % 7},{20 + i}\n".encode() for i in range(30)
+    )
+    dataset = dataset_upload(analyst, content)
+
+    page = analyst_browser.get(reverse("pages:dataset-detail", args=[dataset.pk]))
+
+    names = sorted(name for name, _ in page.context["statistics"]["rows"])  # jsonb sorts keys
+    assert names == sorted(column["name"] for column in dataset.schema)
+    assert "mean" in page.context["statistics"]["headers"]
+
+
 def test_column_roles_form_saves_the_roles(analyst_browser, analyst):
     dataset = dataset_upload(analyst, demo_csv(40))
     names = [column["name"] for column in dataset.schema]
