@@ -82,16 +82,18 @@ def _bare_sklearn(frame, *, numeric: list[str], categorical: list[str]) -> float
 
 
 def _dataset_create(*, owner, rows: int):
-    """A dataset as the upload service leaves it, built directly (setup is not measured)."""
+    """A dataset as the upload service leaves it, built directly (setup is not measured): the
+    customer rows are loaded by the upload's own `customers_load` (COPY)."""
     import hashlib
     import io
 
     from django.core.files.base import ContentFile
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from clustering import engine
+    from datasets.bulk import customers_load
     from datasets.demo import generate_customers
-    from datasets.models import Customer, Dataset
+    from datasets.models import Dataset
 
     frame = generate_customers(rows, seed=rows)
     buffer = io.BytesIO()
@@ -108,18 +110,7 @@ def _dataset_create(*, owner, rows: int):
             size_bytes=len(content),
         )
         dataset.parquet_file.save(f"bench-{rows}.parquet", ContentFile(content), save=True)
-        lines = "".join(
-            f"{dataset.pk}\t{external}\t{i}\t{{}}\n"
-            for i, external in enumerate(frame["customer_id"].tolist())
-        )
-        table = Customer._meta.db_table
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(
-                f"COPY {table} (dataset_id, external_id, row_number, attributes) FROM STDIN"
-            ) as copy,
-        ):
-            copy.write(lines)
+        customers_load(dataset=dataset, frame=frame, id_column="customer_id")
     return dataset
 
 
