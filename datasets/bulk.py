@@ -28,13 +28,20 @@ from .models import Customer, Dataset
 CHUNK_ROWS = 50_000  # ~10 MB of COPY text a chunk: bounded memory, few round trips
 PREFETCH_CHUNKS = 2
 BULK_CREATE_BATCH_ROWS = 2_000
-MAX_EXTERNAL_ID_CHARS = 128  # Customer.external_id max_length
+MAX_EXTERNAL_ID_CHARS = Customer._meta.get_field("external_id").max_length
 _COPY_SPECIAL = r"[\\\t\n\r]"
 
 
-def _external_ids(frame: pd.DataFrame, *, id_column: str | None, start: int, stop: int) -> pa.Array:
-    """The id column's values as text (the row number where there is none), at most 128 chars."""
-    row_numbers = pc.cast(pa.array(np.arange(start, stop)), pa.string())
+def _row_numbers(start: int, stop: int) -> pa.Array:
+    return pc.cast(pa.array(np.arange(start, stop)), pa.string())
+
+
+def _external_ids(
+    frame: pd.DataFrame, *, id_column: str | None, start: int, row_numbers: pa.Array
+) -> pa.Array:
+    """The id column's values as text (the row number where there is none), cut to the model's
+    length; `row_numbers` are those of the rows from `start` on, as text."""
+    stop = start + len(row_numbers)
     if id_column is None:
         return row_numbers
     values = frame[id_column].iloc[start:stop]
@@ -67,10 +74,10 @@ def _copy_chunks(
 ) -> Iterator[memoryview]:
     for start in range(0, len(frame), CHUNK_ROWS):
         stop = min(start + CHUNK_ROWS, len(frame))
+        row_numbers = _row_numbers(start, stop)
         external_ids = _copy_escape(
-            _external_ids(frame, id_column=id_column, start=start, stop=stop)
+            _external_ids(frame, id_column=id_column, start=start, row_numbers=row_numbers)
         )
-        row_numbers = pc.cast(pa.array(np.arange(start, stop)), pa.string())
         attributes = _copy_escape(json_objects(frame.iloc[start:stop]))
         lines = pc.binary_join_element_wise(
             f"{dataset_id}\t", external_ids, "\t", row_numbers, "\t", attributes, "\n", ""
@@ -151,7 +158,9 @@ def _replica_role_on(cursor: "psycopg.Cursor") -> bool:
 def _bulk_create(frame: pd.DataFrame, *, dataset: Dataset, id_column: str | None) -> None:
     for start in range(0, len(frame), BULK_CREATE_BATCH_ROWS):
         stop = min(start + BULK_CREATE_BATCH_ROWS, len(frame))
-        external_ids = _external_ids(frame, id_column=id_column, start=start, stop=stop)
+        external_ids = _external_ids(
+            frame, id_column=id_column, start=start, row_numbers=_row_numbers(start, stop)
+        )
         attributes = json_objects(frame.iloc[start:stop])
         Customer.objects.bulk_create(
             [

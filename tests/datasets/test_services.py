@@ -202,3 +202,21 @@ def test_dataset_create_from_upload_stores_dates_and_integer_ids_as_json(analyst
     assert rows[1][1]["ratio"] is None
     assert rows[2][1]["joined"] is None
     assert rows[2][1]["ratio"] is None
+
+
+def test_customers_load_cuts_long_ids_and_writes_whole_float_ids_as_integers(analyst):
+    import pandas as pd
+
+    from datasets.bulk import customers_load
+
+    long_id = "x" * 200
+    frames = {
+        "text": pd.DataFrame({"id": [long_id, None], "n": [1, 2]}),
+        "float": pd.DataFrame({"id": [101.0, 2.5, float("nan")], "n": [1, 2, 3]}),
+    }
+    expected = {"text": ["x" * 128, "1"], "float": ["101", "2.5", "2"]}
+    for name, frame in frames.items():
+        dataset = Dataset.objects.create(owner=analyst, name=name, sha256=name[0] * 64)
+        customers_load(dataset=dataset, frame=frame, id_column="id")
+        loaded = dataset.customers.order_by("row_number").values_list("external_id", flat=True)
+        assert list(loaded) == expected[name]
