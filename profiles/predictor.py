@@ -127,13 +127,6 @@ def _number_column(values: list[Any]) -> np.ndarray | None:
     return array if np.isfinite(array).all() else None
 
 
-@dataclass(frozen=True)
-class PredictedRow:
-    label: int
-    name: str
-    confidence: float  # 0-100
-
-
 @dataclass
 class CompiledModel:
     """Arrays of one run's artifact, ready for vectorised prediction of any number of rows."""
@@ -320,7 +313,8 @@ class CompiledModel:
 
     # --- model ------------------------------------------------------------------------------
     def encode_columns(self, columns: Mapping[str, Sequence[Any]], *, n: int) -> np.ndarray:
-        """`encode` of rows given by column (categorical values already category strings)."""
+        """The engine's transform (scale numerics, one-hot categoricals, PCA) of rows given by
+        column (categorical values already category strings; an unknown one encodes as zeros)."""
         x = np.zeros((n, self.n_encoded), dtype=np.float64)
         n_num = len(self.numeric_columns)
         if n_num:
@@ -347,26 +341,6 @@ class CompiledModel:
         names = list(map(self.names_by_label.__getitem__, labels))
         # Python's round, as one prediction is rounded (np.round scales and may differ by an ulp).
         return labels, names, [round(value, 2) for value in confidences.tolist()]
-
-    def encode(self, rows: list[dict[str, Any]]) -> np.ndarray:
-        """The engine's transform (scale numerics, one-hot categoricals, PCA) of cleaned rows."""
-        n = len(rows)
-        x = np.zeros((n, self.n_encoded), dtype=np.float64)
-        n_num = len(self.numeric_columns)
-        if n_num:
-            num = np.array(
-                [[row[column] for column in self.numeric_columns] for row in rows],
-                dtype=np.float64,
-            ).reshape(n, n_num)
-            x[:, :n_num] = (num - self.means) / self.scales
-        for column, index in zip(self.categorical_columns, self.category_index, strict=True):
-            for i, row in enumerate(rows):
-                position = index.get(category_string(row[column]))
-                if position is not None:  # an unknown category encodes as all zeros
-                    x[i, position] = 1.0
-        if self.components_t is not None:
-            x = x @ self.components_t - self.pca_offset
-        return x
 
     def predict_encoded(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(labels, confidences 0-100) for rows already in model space."""
@@ -400,17 +374,6 @@ class CompiledModel:
         diff = x[:, None, :] - self.centroids[None, :, :]
         distances = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
         return self.labels[own], _confidence(distances, own)
-
-    def predict_rows(self, rows: list[dict[str, Any]]) -> list[PredictedRow]:
-        """Cluster label, name and confidence of each cleaned row, in order."""
-        if not rows:
-            return []
-        labels, confidences = self.predict_encoded(self.encode(rows))
-        names = self.names_by_label
-        return [
-            PredictedRow(label=int(label), name=names[int(label)], confidence=float(conf))
-            for label, conf in zip(labels.tolist(), confidences.tolist(), strict=True)
-        ]
 
 
 def _confidence(distances: np.ndarray, own: np.ndarray) -> np.ndarray:
