@@ -19,10 +19,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "published": published,
         "clusters": cluster_list(run=published) if published else [],
         "datasets": dataset_list(user=user)[:DASHBOARD_ITEMS] if user.is_analyst else [],
-        "runs": (
-            run_list(user=user).select_related("dataset")[:DASHBOARD_ITEMS]
-            if user.is_analyst
-            else []
-        ),
+        "runs": run_list(user=user)[:DASHBOARD_ITEMS] if user.is_analyst else [],
     }
     return render(request, "reports/dashboard.html", context)

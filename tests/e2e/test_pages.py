@@ -97,6 +97,23 @@ def test_navigation_shows_only_what_the_role_may_do(client, user, analyst):
     assert reverse("pages:export-list") in analyst_page
 
 
+def test_dashboard_queries_do_not_grow_with_recent_runs(analyst_browser, analyst):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    dataset = dataset_upload(analyst, demo_csv(60))
+    succeeded_run(dataset, analyst, k=2)
+    with CaptureQueriesContext(connection) as one_run:
+        assert analyst_browser.get("/").status_code == 200
+    for _ in range(3):
+        succeeded_run(dataset, analyst, k=2)
+    with CaptureQueriesContext(connection) as four_runs:
+        page = analyst_browser.get("/")
+
+    assert page.content.decode().count(dataset.name) >= 4
+    assert len(four_runs) == len(one_run)
+
+
 def test_dataset_of_another_analyst_is_404(analyst_browser):
     other = dataset_upload(AnalystFactory(), demo_csv(40))
 
