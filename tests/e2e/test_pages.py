@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from reports.pages.assets import PLOTLY_VERSION
 from tests.e2e.data import PROFILE_FEATURES, dataset_upload, demo_csv, succeeded_run
@@ -268,7 +269,9 @@ def test_segment_explorer_tab_the_data_cannot_give_says_why(user_browser, analys
     page = user_browser.get(reverse("pages:segments") + "?type=region")
 
     assert page.status_code == 200
-    assert b"region" in page.content
+    reason = page.context["unavailable"]
+    assert "region" in reason.lower()
+    assert escape(reason) in page.content.decode()
     assert b"segment-table" not in page.content
 
 
