@@ -91,11 +91,10 @@ def decode(data: bytes) -> DecodedText:
     if nul_count:
         data = data.replace(b"\x00", b"")
     sample = data[:_SNIFF_BYTES]
-    if sample and sum(sample.count(c) for c in _CONTROL_BYTES) / len(sample) > _MAX_CONTROL_SHARE:
-        raise IngestError(
-            "The file is binary, not CSV text; upload a comma, semicolon or tab separated file."
-        )
-    if nul_count and nul_count > len(data) * _MAX_CONTROL_SHARE:
+    controls = sum(sample.count(c) for c in _CONTROL_BYTES)
+    if (sample and controls / len(sample) > _MAX_CONTROL_SHARE) or (
+        nul_count > len(data) * _MAX_CONTROL_SHARE
+    ):
         raise IngestError(
             "The file is binary, not CSV text; upload a comma, semicolon or tab separated file."
         )

@@ -47,6 +47,12 @@ class ColumnKind:
     unique: int | None = None  # distinct values of a text column (counted once, reused)
 
 
+def _no_values(name: str) -> IngestError:
+    return IngestError(
+        f"Column '{name}' has no values at all; remove it or fill it in, then upload again."
+    )
+
+
 def _spread_sample(series: pd.Series, size: int = _SAMPLE) -> pd.Series:
     """Values from the whole column, not just its head: mixed columns change type late."""
     step = max(1, len(series) // size)
@@ -154,9 +160,7 @@ def _resolve(
 ) -> tuple[pd.Series, ColumnKind]:
     kind = column.type
     if pa.types.is_null(kind):
-        raise IngestError(
-            f"Column '{name}' has no values at all; remove it or fill it in, then upload again."
-        )
+        raise _no_values(name)
     if pa.types.is_integer(kind) or pa.types.is_floating(kind):
         series = column.to_pandas()
         if pa.types.is_floating(kind):
@@ -180,9 +184,7 @@ def _resolve(
     if blank.any():
         values = values.mask(blank)
     if values.isna().all():
-        raise IngestError(
-            f"Column '{name}' has no values at all; remove it or fill it in, then upload again."
-        )
+        raise _no_values(name)
     numeric = _as_numeric(name, values, decimal_comma=decimal_comma)
     if numeric:
         return _finish_numeric(name, numeric[0], numeric[1].coerced, numeric[1].examples)
@@ -196,9 +198,7 @@ def _finish_numeric(
     name: str, series: pd.Series, coerced: int, examples: tuple[str, ...]
 ) -> tuple[pd.Series, ColumnKind]:
     if series.isna().all():
-        raise IngestError(
-            f"Column '{name}' has no values at all; remove it or fill it in, then upload again."
-        )
+        raise _no_values(name)
     kind = "numeric"
     if (
         looks_like_id_name(name)
@@ -211,9 +211,7 @@ def _finish_numeric(
 
 def _finish_other(name: str, series: pd.Series, kind: ColumnKind) -> tuple[pd.Series, ColumnKind]:
     if series.isna().all():
-        raise IngestError(
-            f"Column '{name}' has no values at all; remove it or fill it in, then upload again."
-        )
+        raise _no_values(name)
     return series, kind
 
 
