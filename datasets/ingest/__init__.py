@@ -50,10 +50,6 @@ class IngestResult:
     delimiter: str
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def numeric_columns(self) -> list[str]:
-        return [column["name"] for column in self.schema if column["kind"] == "numeric"]
-
 
 class _Clock:
     def __init__(self, limit_s: float) -> None:
