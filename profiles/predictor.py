@@ -20,8 +20,7 @@ from django.core.cache import cache
 from clustering.engine.preprocess import category_string
 from clustering.models import ClusteringRun
 from clustering.selectors import published_run_get
-
-PUBLISHED_VERSION_KEY = "published-run-version"
+from clustering.services import PUBLISHED_VERSION_KEY
 
 # Document 004's request names for the dataset columns that carry these semantic roles.
 ROLE_ALIASES = {

@@ -29,6 +29,7 @@ from clustering.selectors import (
     latest_succeeded_run_get,
     published_run_get,
 )
+from clustering.services import PUBLISHED_VERSION_KEY
 from config.api.exceptions import Conflict
 from datasets.models import Customer
 from datasets.selectors import current_dataset_get, dataset_frame_load
@@ -37,7 +38,6 @@ from . import charts, segments
 from .insights import insights_for
 from .models import Export
 
-PUBLISHED_VERSION_KEY = "published-run-version"  # bumped by clustering.services on publish
 REPORT_CACHE_TTL_S = 24 * 3600  # default; results of a run never change, the key carries the run
 
 
