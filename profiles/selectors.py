@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import Http404
@@ -32,6 +31,7 @@ from reports.segments import (
     purchase_tier_of,
     role_columns,
 )
+from reports.selectors import segment_rules
 
 from .models import CustomerProfile, Prediction
 
@@ -153,7 +153,7 @@ def customer_segment_get(*, user: User, external_id: str, include_insights: bool
         )
     attributes = customer.attributes or {}
     roles = role_columns(run.dataset.schema or [])
-    rules = SegmentRules.from_overrides(getattr(settings, "REPORT_SEGMENT_RULES", None))
+    rules = segment_rules()
     population = _population(dataset=run.dataset, roles=roles, rules=rules)
 
     def attr(role: str) -> Any:
