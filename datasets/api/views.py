@@ -46,6 +46,8 @@ READ_WRITE_SCOPES = {
     "PUT": "datasets:write",
     "DELETE": "datasets:write",
 }
+# The large JSON columns, which a list of datasets does not show.
+REPORT_FIELDS = ("schema", "statistics", "quality_report", "correlation")
 # A multipart body carries a little more than the file (boundaries, field headers): a body past
 # the limit by more than this is refused before it is read at all.
 MULTIPART_SLACK_BYTES = 64 * 1024
@@ -109,7 +111,7 @@ class DatasetViewSet(
     def get_queryset(self) -> QuerySet[Dataset]:
         datasets = dataset_list(user=self.request.user)
         if self.action == "list":
-            return datasets.defer("schema", "statistics", "quality_report", "correlation")
+            return datasets.defer(*REPORT_FIELDS)
         if self.action == "customers":  # a look-up by id needs the row count, not the reports
             return datasets.select_related(None).only("id", "owner_id", "n_rows")
         return datasets
@@ -225,7 +227,5 @@ class DatasetPlainListView(APIView):
         operation_id="datasets_v1_plain_list", responses={200: DatasetListItemSerializer(many=True)}
     )
     def get(self, request: Request) -> Response:
-        datasets = dataset_list(user=request.user).defer(
-            "schema", "statistics", "quality_report", "correlation"
-        )
+        datasets = dataset_list(user=request.user).defer(*REPORT_FIELDS)
         return Response(DatasetListItemSerializer(datasets, many=True).data)
