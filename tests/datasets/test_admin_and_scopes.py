@@ -54,7 +54,9 @@ def test_dataset_admin_delete_action_removes_customers(staff_client, stored_data
 
 def test_customer_admin_lists_and_shows_read_only(staff_client, stored_dataset):
     customer = stored_dataset.customers.get(row_number=1)
-    assert staff_client.get("/admin/datasets/customer/", {"q": "1"}).status_code == 200
+    found = staff_client.get("/admin/datasets/customer/", {"q": "1"})
+    assert found.status_code == 200
+    assert list(found.context["cl"].result_list) == [customer]
     page = staff_client.get(f"/admin/datasets/customer/{customer.pk}/change/")
     assert page.status_code == 200
     assert 'name="external_id"' not in page.content.decode()  # read-only, no input
