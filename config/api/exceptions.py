@@ -47,6 +47,14 @@ class Unprocessable(exceptions.APIException):
     default_code = "unprocessable"
 
 
+class Gone(exceptions.APIException):
+    """The resource existed but is gone for good (e.g. an expired export)."""
+
+    status_code = status.HTTP_410_GONE
+    default_detail = "This resource has expired."
+    default_code = "gone"
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The uploaded file is too large."

@@ -6,7 +6,6 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -26,8 +25,8 @@ from accounts.scopes import HasRequiredScope
 from accounts.throttles import ExportThrottle, UserRateThrottle
 from clustering.selectors import run_get
 from config.api.envelope import envelope
-from config.api.exceptions import Conflict
 from reports import charts, segments
+from reports.downloads import export_file_response
 from reports.filters import ExportFilter
 from reports.models import Export
 from reports.selectors import (
@@ -56,12 +55,6 @@ from .serializers import (
 )
 
 
-class ExportGone(exceptions.APIException):
-    status_code = status.HTTP_410_GONE
-    default_detail = "This export has expired and its file was deleted; create a new export."
-    default_code = "gone"
-
-
 def _segment_type(raw: str) -> str:
     """The segment type of the path (case-insensitive); 400 naming the valid ones otherwise."""
     segment_type = raw.lower()
@@ -82,25 +75,6 @@ def _input_error(exc: ValueError) -> exceptions.ValidationError:
 def _service_error(exc: DjangoValidationError) -> exceptions.ValidationError:
     detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
     return exceptions.ValidationError(detail)
-
-
-def _file_response(export: Export) -> FileResponse:
-    """The export's file, streamed; 410 once expired, 409 while building or after a failure."""
-    if export.expires_at <= timezone.now():
-        raise ExportGone()
-    if export.status == Export.Status.FAILED:
-        raise Conflict(f"This export failed: {export.error or 'no reason was recorded.'}")
-    if export.status != Export.Status.READY or not export.file:
-        raise Conflict("This export is still being built; try again in a few seconds.")
-    what = export.what.replace(":", "-")
-    response = FileResponse(
-        export.file.open("rb"),
-        as_attachment=True,
-        filename=f"run-{export.run_id}-{what}.{export.format}",
-        content_type=CONTENT_TYPES[export.format],
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 BAD_TYPE = OpenApiResponse(description="Unknown segmentation type, or one the data lacks.")
@@ -293,7 +267,7 @@ class ExportDownloadView(APIView):
         },
     )
     def get(self, request: Request, export_id: str) -> FileResponse:
-        return _file_response(export_get(user=request.user, pk=export_id))
+        return export_file_response(export_get(user=request.user, pk=export_id))
 
 
 class VisualizationsView(APIView):
@@ -453,4 +427,4 @@ class ExportViewSet(
     )
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str) -> FileResponse:
-        return _file_response(self.get_object())
+        return export_file_response(self.get_object())

@@ -3,17 +3,17 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.exceptions import APIException
 
 from clustering.selectors import run_get
+from reports.downloads import export_file_response
 from reports.forms import ExportForm
 from reports.models import Export
 from reports.selectors import export_get, export_list
-from reports.services import CONTENT_TYPES, export_create
+from reports.services import export_create
 
 from .access import analyst_required
 from .errors import user_errors
@@ -55,20 +55,10 @@ def export_list_page(request: HttpRequest) -> HttpResponse:
 def export_download(request: HttpRequest, pk: str) -> HttpResponse:
     """The export's file; 409 while it is being built or after a failure, 410 once expired."""
     export = export_get(user=request.user, pk=pk)
-    if export.expires_at <= timezone.now():
-        return _refusal(request, 410, "This export has expired; create a new one from the run.")
-    if export.status == Export.Status.FAILED:
-        return _refusal(request, 409, f"This export failed: {export.error or 'no reason given.'}")
-    if export.status != Export.Status.READY or not export.file:
-        return _refusal(request, 409, "This export is still being built; try again in a moment.")
-    response = FileResponse(
-        export.file.open("rb"),
-        as_attachment=True,
-        filename=f"run-{export.run_id}-{export.what.replace(':', '-')}.{export.format}",
-        content_type=CONTENT_TYPES[export.format],
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    try:
+        return export_file_response(export)
+    except APIException as exc:
+        return _refusal(request, exc.status_code, str(exc.detail))
 
 
 def _refusal(request: HttpRequest, status: int, message: str) -> HttpResponse:

@@ -494,3 +494,26 @@ def test_run_metrics_are_named_properly_and_noise_hidden_without_noise():
     assert {"name": "Noise customers", "value": "12"} in [
         {"name": r["name"], "value": r["value"]} for r in explained
     ]
+
+
+def test_export_download_page_refuses_building_and_expired_exports(analyst_browser, analyst):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import ExportFactory
+
+    building = ExportFactory(owner=analyst, run__dataset__owner=analyst)
+    response = analyst_browser.get(reverse("pages:export-download", args=[building.pk]))
+    assert response.status_code == 409
+    assert "still being built" in response.content.decode()
+
+    expired = ExportFactory(
+        owner=analyst,
+        run=building.run,
+        status="ready",
+        expires_at=timezone.now() - timedelta(minutes=1),
+    )
+    response = analyst_browser.get(reverse("pages:export-download", args=[expired.pk]))
+    assert response.status_code == 410
+    assert "expired" in response.content.decode()
