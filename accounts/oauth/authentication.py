@@ -12,7 +12,6 @@ from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from oauth2_provider.models import AbstractAccessToken
 from rest_framework import exceptions
 
-from accounts.oauth import audit  # noqa: F401  (connects the audit receivers)
 from accounts.scopes import ALL_SCOPES, scopes_for_role
 
 
@@ -21,10 +20,6 @@ class OAuthTokenCredential:
     """What `request.auth` holds for an OAuth request: the token and the scopes it grants."""
 
     access_token: AbstractAccessToken
-
-    @property
-    def application(self):
-        return self.access_token.application
 
     def granted_scopes(self) -> set[str]:
         """The token's scopes, capped by what its user's role allows today: a scope never raises

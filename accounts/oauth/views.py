@@ -12,7 +12,6 @@ from oauth2_provider.models import get_access_token_model
 
 from accounts.scopes import ALL_SCOPES
 
-from . import audit  # noqa: F401  (connects the token-issued audit line)
 from .audit import audit_event
 
 
