@@ -103,24 +103,31 @@ def application_delete(*, application: Application) -> None:
     application.delete()
 
 
+def _user_tokens_end(*, user: User, **scope: object) -> int:
+    """End `user`'s access and refresh tokens and drop their pending codes, narrowed by `scope`
+    (e.g. `application=...`). Returns how many access tokens were ended."""
+    access_tokens = list(AccessToken.objects.filter(user=user, **scope))
+    for access_token in access_tokens:
+        revoke_access_token(access_token)  # also revokes the bound refresh token
+    RefreshToken.objects.filter(user=user, revoked__isnull=True, **scope).update(
+        revoked=timezone.now()
+    )
+    Grant.objects.filter(user=user, **scope).delete()
+    return len(access_tokens)
+
+
 @transaction.atomic
 def authorization_revoke(*, user: User, application: Application) -> int:
     """End everything `user` granted `application`: its access and refresh tokens and pending
     codes stop at once. Returns how many access tokens were ended."""
-    access_tokens = list(AccessToken.objects.filter(user=user, application=application))
-    for access_token in access_tokens:
-        revoke_access_token(access_token)  # also revokes the bound refresh token
-    RefreshToken.objects.filter(user=user, application=application, revoked__isnull=True).update(
-        revoked=timezone.now()
-    )
-    Grant.objects.filter(user=user, application=application).delete()
+    ended = _user_tokens_end(user=user, application=application)
     audit_event(
         "oauth.authorization_revoked",
         client_id=application.client_id,
         user_id=user.pk,
-        access_tokens=len(access_tokens),
+        access_tokens=ended,
     )
-    return len(access_tokens)
+    return ended
 
 
 @transaction.atomic
@@ -128,10 +135,6 @@ def oauth_tokens_revoke_all(*, user: User) -> int:
     """End every OAuth access and refresh token of `user` and drop their pending codes, for all
     applications (a password change, or an admin's deactivation). Returns the access tokens
     ended."""
-    access_tokens = list(AccessToken.objects.filter(user=user))
-    for access_token in access_tokens:
-        revoke_access_token(access_token)
-    RefreshToken.objects.filter(user=user, revoked__isnull=True).update(revoked=timezone.now())
-    Grant.objects.filter(user=user).delete()
-    audit_event("oauth.user_tokens_revoked", user_id=user.pk, access_tokens=len(access_tokens))
-    return len(access_tokens)
+    ended = _user_tokens_end(user=user)
+    audit_event("oauth.user_tokens_revoked", user_id=user.pk, access_tokens=ended)
+    return ended
