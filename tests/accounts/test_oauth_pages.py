@@ -6,7 +6,9 @@ import re
 
 import pytest
 from django.contrib.auth.hashers import check_password
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from oauth2_provider.models import AccessToken, Application, RefreshToken
 
@@ -137,6 +139,26 @@ def test_connected_apps_lists_authorized_apps_with_scopes_in_words(user):
     assert "Look up customers" not in html
     other = _browser(UserFactory()).get(reverse("accounts-pages:connected-apps"))
     assert "Partner CRM" not in other.content.decode()
+
+
+def test_connected_apps_are_listed_in_a_fixed_number_of_queries(user):
+    from accounts.oauth.selectors import connected_app_list
+
+    obtain_tokens(user, register_app(name="A")[0], scope="segments:read")
+    with CaptureQueriesContext(connection) as one:
+        assert len(connected_app_list(user=user)) == 1
+    for name in ("C", "B"):
+        obtain_tokens(user, register_app(name=name)[0], scope="account")
+    with CaptureQueriesContext(connection) as three:
+        listed = connected_app_list(user=user)
+    assert [item.application.name for item in listed] == ["A", "B", "C"]
+    assert [[scope for scope, _ in item.scopes] for item in listed] == [
+        ["segments:read"],
+        ["account"],
+        ["account"],
+    ]
+    assert all(item.authorized_at is not None for item in listed)
+    assert len(three.captured_queries) == len(one.captured_queries)
 
 
 def test_revoking_a_connected_app_ends_its_access_and_refresh_tokens(user):
