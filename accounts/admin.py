@@ -79,6 +79,13 @@ class UserAdmin(DjangoUserAdmin):
             return False  # never one's own account (bulk deletes including it are refused too)
         return super().has_delete_permission(request, obj)
 
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        services.user_delete_by_admin(actor=request.user, user=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            services.user_delete_by_admin(actor=request.user, user=user)
+
     def _apply(self, request: HttpRequest, queryset: QuerySet[User], change, done: str) -> None:
         changed, refused = 0, []
         for user in queryset:

@@ -20,6 +20,7 @@ from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from config.api.exceptions import BadRequest
+from datasets.services import datasets_delete_owned
 
 from .models import ApiKey, User, generate_api_key, hash_api_key
 from .scopes import ALL_SCOPES, READ_SCOPES, scopes_for_role
@@ -189,6 +190,7 @@ def user_delete(*, user: User) -> None:
     other_admins = User.objects.filter(role=User.Role.ADMIN, is_active=True).exclude(pk=user.pk)
     if user.is_admin_role and not other_admins.exists():
         raise BadRequest("You are the only active admin; make someone else admin first.")
+    datasets_delete_owned(owner=user)  # their tables and files, in bulk (not the ORM cascade)
     user.delete()
 
 
@@ -234,6 +236,7 @@ def user_active_toggle(*, actor: User, user: User) -> User:
 def user_delete_by_admin(*, actor: User, user: User) -> None:
     """An admin deletes someone else's account; never their own through this path."""
     _not_on_self(actor=actor, user=user, action="delete")
+    datasets_delete_owned(owner=user)
     user.delete()
 
 

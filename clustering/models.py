@@ -98,8 +98,14 @@ class Assignment(models.Model):
     run = models.ForeignKey(
         ClusteringRun, on_delete=models.CASCADE, related_name="assignments", db_index=False
     )
+    # No database constraint: on PostgreSQL customers live in per-dataset partitions, which a
+    # foreign key cannot point into by id alone. Rows are written for the run's own dataset
+    # (services/results.py) and deleted with the run or the dataset (datasets.bulk).
     customer = models.ForeignKey(
-        "datasets.Customer", on_delete=models.CASCADE, related_name="assignments"
+        "datasets.Customer",
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        db_constraint=False,
     )
     cluster_label = models.IntegerField()
     confidence = models.FloatField()

@@ -1,12 +1,15 @@
 """Back office for datasets (read-mostly: name editable, deletion through the service) and their
 customers (read-only: they are the uploaded file's rows)."""
 
+import json
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from .models import CurrentDataset, Customer, Dataset
+from .selectors import customer_attributes
 from .services import dataset_delete
 
 
@@ -126,6 +129,12 @@ class CustomerAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Customer | None = None) -> bool:
         return False
+
+    @admin.display(description="attributes")
+    def attributes(self, obj: Customer) -> str:
+        """The row's values from the dataset's Parquet copy, as JSON text (escaped by the admin)."""
+        values = customer_attributes(dataset=obj.dataset, row_numbers=[obj.row_number])
+        return json.dumps(values.get(obj.row_number, {}), ensure_ascii=False, indent=2)
 
 
 @admin.register(CurrentDataset)

@@ -1,14 +1,19 @@
 """Bulk loading and deleting of a dataset's customers: never row by row.
 
-PostgreSQL gets one `COPY ... FROM STDIN` fed in chunks of CHUNK_ROWS rows, built column-wise by
-Arrow (`ingest.records`) in a helper thread at most PREFETCH_CHUNKS ahead, so the next chunk is
-built while the server parses the last one and memory stays bounded (psycopg's own queued writer
-would buffer the whole table when the server is the slower side). Other databases get batched
-`bulk_create`. Callers wrap these in a transaction: a failure leaves no row behind."""
+A Customer row is (id, dataset, external id, row number); the row's values stay in the Parquet
+copy. The rows of one upload are written in one go:
 
-import json
-import queue
-import threading
+- PostgreSQL: `datasets_customer` is partitioned by dataset (migration 0006). An upload creates
+  a plain table for its dataset, fills it with one `COPY ... FROM STDIN` (text built column-wise
+  by Arrow, no Python loop per row), builds its primary key and look-up index in one sorted pass
+  each, and attaches it as the dataset's partition. Loading into an unindexed table and indexing
+  once is several times faster than maintaining the indexes of a shared table row by row
+  (tests/benchmarks/bench_ingest.py), and deleting the dataset drops its table.
+- Other databases (SQLite): batched `executemany` of plain INSERTs.
+
+Callers wrap these in a transaction with the dataset row: a failure leaves no row and no table
+behind."""
+
 from collections.abc import Iterator
 
 import numpy as np
@@ -17,19 +22,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.db import connection, transaction
 
-try:  # PostgreSQL only; SQLite runs need no driver
-    import psycopg
-except ImportError:  # pragma: no cover
-    psycopg = None
+from .models import ROWS_PER_DATASET, Customer, Dataset, customer_pk
 
-from .ingest.records import json_objects
-from .models import Customer, Dataset
-
-CHUNK_ROWS = 50_000  # ~10 MB of COPY text a chunk: bounded memory, few round trips
-PREFETCH_CHUNKS = 2
-BULK_CREATE_BATCH_ROWS = 2_000
+CHUNK_ROWS = 100_000  # ~3 MB of COPY text a chunk: bounded memory, few round trips
 MAX_EXTERNAL_ID_CHARS = Customer._meta.get_field("external_id").max_length
 _COPY_SPECIAL = r"[\\\t\n\r]"
+
+
+def partition_name(dataset_id: int) -> str:
+    """The PostgreSQL table holding one dataset's customers."""
+    return f"{Customer._meta.db_table}_p{int(dataset_id)}"
 
 
 def _row_numbers(start: int, stop: int) -> pa.Array:
@@ -72,15 +74,16 @@ def _copy_escape(values: pa.Array) -> pa.Array:
 def _copy_chunks(
     frame: pd.DataFrame, *, dataset_id: int, id_column: str | None
 ) -> Iterator[memoryview]:
+    """COPY text lines `id<TAB>dataset_id<TAB>external_id<TAB>row_number`, CHUNK_ROWS a chunk."""
     for start in range(0, len(frame), CHUNK_ROWS):
         stop = min(start + CHUNK_ROWS, len(frame))
         row_numbers = _row_numbers(start, stop)
+        ids = pc.cast(pa.array(customer_pk(dataset_id, np.arange(start, stop))), pa.string())
         external_ids = _copy_escape(
             _external_ids(frame, id_column=id_column, start=start, row_numbers=row_numbers)
         )
-        attributes = _copy_escape(json_objects(frame.iloc[start:stop]))
         lines = pc.binary_join_element_wise(
-            f"{dataset_id}\t", external_ids, "\t", row_numbers, "\t", attributes, "\n", ""
+            ids, f"\t{dataset_id}\t", external_ids, "\t", row_numbers, "\n", ""
         )
         if isinstance(lines, pa.ChunkedArray):
             lines = lines.combine_chunks()
@@ -89,121 +92,103 @@ def _copy_chunks(
         yield memoryview(lines.buffers()[2])[first:last]
 
 
-def _prefetch(chunks: Iterator[memoryview], *, depth: int) -> Iterator[memoryview]:
-    """Run `chunks` in a helper thread, at most `depth` items ahead of the consumer. Arrow
-    releases the GIL, so building overlaps with sending. Errors reach the consumer."""
-    buffer: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def produce() -> None:
-        try:
-            for chunk in chunks:
-                while not stop.is_set():
-                    try:
-                        buffer.put(chunk, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            buffer.put(done)
-        except BaseException as exc:  # handed to the consumer, which raises it
-            buffer.put(exc)
-
-    worker = threading.Thread(target=produce, name="customers-copy-chunks", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = buffer.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join(timeout=5)
-
-
 def _copy_postgresql(frame: pd.DataFrame, *, dataset: Dataset, id_column: str | None) -> None:
-    table = connection.ops.quote_name(Customer._meta.db_table)
-    statement = f"COPY {table} (dataset_id, external_id, row_number, attributes) FROM STDIN"
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        raw = cursor.cursor
-        skip_triggers = _replica_role_on(raw)
-        # On failure the caller's transaction (or savepoint) rolls back, the setting with it.
-        chunks = _copy_chunks(frame, dataset_id=dataset.pk, id_column=id_column)
-        with raw.copy(statement) as copy:
-            for chunk in _prefetch(chunks, depth=PREFETCH_CHUNKS):
+    quote = connection.ops.quote_name
+    parent = quote(Customer._meta.db_table)
+    name = partition_name(dataset.pk)
+    table = quote(name)
+    dataset_id = int(dataset.pk)
+    # Atomic on its own (a savepoint inside the caller's transaction): COPY FREEZE needs the
+    # table created in the same (sub)transaction, and a failure leaves no table behind.
+    with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
+        # A table of this name can only be left over from a dataset whose row was removed
+        # without the service (a truncated test database, a manual delete): it is stale.
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(
+            f"CREATE TABLE {table} (LIKE {parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+        )
+        # Proves the partition bound, so ATTACH need not scan the rows to check it.
+        cursor.execute(
+            f"ALTER TABLE {table} ADD CONSTRAINT {quote(name + '_bound')} "
+            f"CHECK (dataset_id IS NOT NULL AND dataset_id = {dataset_id})"
+        )
+        columns = "id, dataset_id, external_id, row_number"
+        # FREEZE: the table was created in this transaction, so the rows are written frozen
+        # and nothing rewrites them later.
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FREEZE)") as copy:
+            for chunk in _copy_chunks(frame, dataset_id=dataset_id, id_column=id_column):
                 copy.write(chunk)
-        if skip_triggers:
-            raw.execute("SET LOCAL session_replication_role = origin")
-
-
-def _replica_role_on(cursor: "psycopg.Cursor") -> bool:
-    """Skip the per-row foreign-key trigger during COPY where the role may (superuser, or
-    PostgreSQL 15+ with SET granted). The only foreign key of these rows is to the dataset row
-    inserted just before in the same transaction, so it holds by construction; the trigger alone
-    cost 3.4 s per million rows at commit (tests/benchmarks/bench_ingest.py)."""
-    with transaction.atomic():  # a savepoint: a refusal must not abort the upload's transaction
-        try:
-            cursor.execute("SET LOCAL session_replication_role = replica")
-        except psycopg.Error:  # not allowed for this role: keep the trigger
-            transaction.set_rollback(True)
-            return False
-    return True
-
-
-def _bulk_create(frame: pd.DataFrame, *, dataset: Dataset, id_column: str | None) -> None:
-    for start in range(0, len(frame), BULK_CREATE_BATCH_ROWS):
-        stop = min(start + BULK_CREATE_BATCH_ROWS, len(frame))
-        external_ids = _external_ids(
-            frame, id_column=id_column, start=start, row_numbers=_row_numbers(start, stop)
+        cursor.execute(
+            f"ALTER TABLE {table} ADD CONSTRAINT {quote(name + '_pkey')} PRIMARY KEY (id)"
         )
-        attributes = json_objects(frame.iloc[start:stop])
-        Customer.objects.bulk_create(
-            [
-                Customer(
-                    dataset_id=dataset.pk,  # the id, not the instance: no descriptor per row
-                    external_id=external_id,
-                    row_number=start + offset,
-                    attributes=json.loads(document),
-                )
-                for offset, (external_id, document) in enumerate(
-                    zip(external_ids.to_pylist(), attributes.to_pylist(), strict=True)
-                )
-            ],
-            batch_size=BULK_CREATE_BATCH_ROWS,
+        cursor.execute(
+            f"CREATE INDEX {quote(name + '_ext_id_row_idx')} ON {table} "
+            "(dataset_id, external_id, row_number)"
         )
+        # Takes the parent's index above as its own, adds and checks the foreign key to the
+        # dataset; SHARE UPDATE EXCLUSIVE on the parent: reads and writes of others go on.
+        cursor.execute(
+            f"ALTER TABLE {parent} ATTACH PARTITION {table} FOR VALUES IN ({dataset_id})"
+        )
+
+
+_INSERT_BATCH_ROWS = 50_000
+
+
+def _insert_batches(frame: pd.DataFrame, *, dataset: Dataset, id_column: str | None) -> None:
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(Customer._meta.db_table)} "  # noqa: S608 - our own table name
+        "(id, dataset_id, external_id, row_number) VALUES (%s, %s, %s, %s)"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(frame), _INSERT_BATCH_ROWS):
+            stop = min(start + _INSERT_BATCH_ROWS, len(frame))
+            rows = np.arange(start, stop)
+            external_ids = _external_ids(
+                frame, id_column=id_column, start=start, row_numbers=_row_numbers(start, stop)
+            )
+            cursor.executemany(
+                sql,
+                list(
+                    zip(
+                        customer_pk(dataset.pk, rows).tolist(),
+                        [dataset.pk] * len(rows),
+                        external_ids.to_pylist(),
+                        rows.tolist(),
+                        strict=True,
+                    )
+                ),
+            )
 
 
 def customers_load(*, dataset: Dataset, frame: pd.DataFrame, id_column: str | None) -> int:
     """Insert one Customer per row of `frame` (row_number = position); return the count."""
+    if len(frame) >= ROWS_PER_DATASET:
+        raise ValueError(f"A dataset holds fewer than {ROWS_PER_DATASET:,} rows.")
     if connection.vendor == "postgresql":
         _copy_postgresql(frame, dataset=dataset, id_column=id_column)
     else:
-        _bulk_create(frame, dataset=dataset, id_column=id_column)
+        _insert_batches(frame, dataset=dataset, id_column=id_column)
     return len(frame)
 
 
 def customers_delete(*, dataset: Dataset) -> None:
     """Delete the dataset's customers, and every row that points at them (e.g. clustering
-    assignments), one statement a table instead of Django's row-by-row cascade collection."""
-    customers = Customer.objects.filter(dataset=dataset)
+    assignments), one statement a table (ids of one dataset are one range, see `customer_pk`)
+    instead of Django's row-by-row cascade collection. On PostgreSQL the dataset's partition is
+    dropped; rows in the default partition are deleted."""
+    first, after = customer_pk(dataset.pk, 0), customer_pk(dataset.pk + 1, 0)
     for relation in Customer._meta.related_objects:
         field = relation.field
         referencing = relation.related_model._base_manager.filter(
-            **{f"{field.name}__dataset": dataset}
+            **{f"{field.attname}__gte": first, f"{field.attname}__lt": after}
         )
         referencing._raw_delete(referencing.db)
-    if connection.vendor != "postgresql":
-        customers._raw_delete(customers.db)
-        return
-    with connection.cursor() as cursor:
-        # Nothing points at these rows any more (deleted just above, in this transaction), so
-        # the per-row check that nothing does is skipped where allowed: 1M rows, ~15 s -> ~2 s.
-        skip_triggers = _replica_role_on(cursor.cursor)
-        customers._raw_delete(customers.db)
-        if skip_triggers:
-            cursor.execute("SET LOCAL session_replication_role = origin")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # ACCESS EXCLUSIVE on the parent until the commit: callers drop it last.
+            table = connection.ops.quote_name(partition_name(dataset.pk))
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    customers = Customer.objects.filter(dataset=dataset)
+    customers._raw_delete(customers.db)

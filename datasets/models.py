@@ -31,23 +31,51 @@ class Dataset(models.Model):
         return self.name
 
 
-class Customer(models.Model):
-    """One row of a dataset: its external id (the id column, or the row number) and attributes."""
+ROWS_PER_DATASET = 2**32  # row numbers of one dataset: 0 .. ROWS_PER_DATASET - 1
 
-    # No index of its own: the (dataset, row_number) unique index serves look-ups by dataset, and
-    # one index less makes bulk loads of a million rows faster.
+
+def customer_pk(dataset_id: int, row_number: int) -> int:
+    """The id of a dataset's row: dataset id and row number packed into one bigint, so that an id
+    is known without asking the database (clustering writes a million assignments by it) and ids
+    of one dataset are its rows in file order."""
+    return dataset_id * ROWS_PER_DATASET + row_number
+
+
+class CustomerQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for customer in objs:
+            customer.fill_pk()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class Customer(models.Model):
+    """One row of a dataset: its external id (the id column, or the row number) and its place in
+    the file. The row's values (attributes) live once, in the dataset's Parquet copy, and are
+    read from there by row number (`selectors.customer_attributes`).
+
+    On PostgreSQL the table is partitioned by dataset: each upload loads its rows into a table of
+    its own, indexes it in one pass and attaches it (datasets/bulk.py), and deleting a dataset
+    drops that table. Rows written any other way land in the default partition."""
+
+    id = models.BigIntegerField(primary_key=True, editable=False)  # customer_pk(dataset, row)
+    # No index of its own: the (dataset, external_id, row_number) index serves look-ups by dataset.
     dataset = models.ForeignKey(
         Dataset, on_delete=models.CASCADE, related_name="customers", db_index=False
     )
     external_id = models.CharField(max_length=128)
     row_number = models.PositiveIntegerField()
-    attributes = models.JSONField(default=dict)
+
+    objects = CustomerQuerySet.as_manager()
 
     class Meta:
-        ordering = ["dataset_id", "row_number"]
+        ordering = ["id"]  # dataset, then file order
         constraints = [
-            models.UniqueConstraint(
-                fields=["dataset", "row_number"], name="customer_unique_row_per_dataset"
+            models.CheckConstraint(
+                condition=models.Q(
+                    id=models.F("dataset_id") * ROWS_PER_DATASET + models.F("row_number")
+                ),
+                name="customer_id_packs_dataset_and_row",
             )
         ]
         # Look-ups by id come back in file order: with row_number in the index, the filter and
@@ -61,6 +89,14 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.external_id
+
+    def save(self, *args, **kwargs) -> None:
+        self.fill_pk()
+        super().save(*args, **kwargs)
+
+    def fill_pk(self) -> None:
+        if self.pk is None:
+            self.pk = customer_pk(self.dataset_id, self.row_number)
 
 
 class CurrentDataset(models.Model):

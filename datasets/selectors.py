@@ -1,13 +1,23 @@
 """Reads of datasets and customers. Every look-up is scoped to the caller: another owner's dataset
 does not exist for them (404), except for admins, who see every dataset."""
 
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
 
+from .ingest.records import json_rows
 from .models import CurrentDataset, Customer, Dataset
+
+_PANDAS_INDEX_PREFIX = "__index_level_"
 
 
 def _can_see(*, user: User, dataset: Dataset) -> bool:
@@ -55,5 +65,33 @@ def column_for_role(*, dataset: Dataset, role: str) -> str | None:
 
 
 def customer_list(*, dataset: Dataset) -> QuerySet[Customer]:
-    """The dataset's customers in file order (by row number)."""
-    return Customer.objects.filter(dataset=dataset).order_by("row_number")
+    """The dataset's customers in file order (ids follow row numbers, see `customer_pk`)."""
+    return Customer.objects.filter(dataset=dataset).order_by("id")
+
+
+def customer_attributes(
+    *, dataset: Dataset, row_numbers: Iterable[int]
+) -> dict[int, dict[str, Any]]:
+    """Row number -> that row's values (column -> JSON-safe value: numbers, text, ISO dates,
+    None where missing), read from the Parquet copy. Only the row groups holding the rows are
+    read (services.PARQUET_ROW_GROUP_ROWS rows each: ~2 ms for one customer of a million);
+    row numbers outside the table are left out."""
+    wanted = sorted({int(row) for row in row_numbers})
+    if not wanted or not dataset.parquet_file:
+        return {}
+    found: dict[int, dict[str, Any]] = {}
+    with dataset.parquet_file.open("rb") as handle:
+        parquet = pq.ParquetFile(handle)
+        columns = [n for n in parquet.schema_arrow.names if not n.startswith(_PANDAS_INDEX_PREFIX)]
+        starts = [0]
+        for group in range(parquet.num_row_groups):
+            starts.append(starts[-1] + parquet.metadata.row_group(group).num_rows)
+        by_group: dict[int, list[int]] = defaultdict(list)
+        for row in wanted:
+            if 0 <= row < starts[-1]:
+                by_group[bisect.bisect_right(starts, row) - 1].append(row)
+        for group, rows in by_group.items():
+            table = parquet.read_row_group(group, columns=columns)
+            taken = table.take(pa.array([row - starts[group] for row in rows]))
+            found.update(zip(rows, json_rows(taken), strict=True))
+    return found

@@ -18,7 +18,7 @@ from clustering.models import Assignment, Cluster
 from clustering.selectors import published_run_get
 from config.api.exceptions import Conflict
 from datasets.models import Customer, Dataset
-from datasets.selectors import dataset_frame_load
+from datasets.selectors import customer_attributes, dataset_frame_load
 from reports.segments import (
     SegmentRules,
     age_group_of,
@@ -151,7 +151,9 @@ def customer_segment_get(*, user: User, external_id: str, include_insights: bool
             f"Customer '{external_id}' is not in the published segmentation's dataset; "
             "check the id (the dataset's customer id column)."
         )
-    attributes = customer.attributes or {}
+    attributes = customer_attributes(dataset=run.dataset, row_numbers=[customer.row_number]).get(
+        customer.row_number, {}
+    )
     roles = role_columns(run.dataset.schema or [])
     rules = segment_rules()
     population = _population(dataset=run.dataset, roles=roles, rules=rules)

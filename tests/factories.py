@@ -44,7 +44,6 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     dataset = factory.SubFactory(DatasetFactory)
     row_number = factory.Sequence(lambda n: n)
     external_id = factory.LazyAttribute(lambda o: f"C{o.row_number:07d}")
-    attributes = factory.LazyFunction(dict)
 
 
 class ClusteringRunFactory(factory.django.DjangoModelFactory):

@@ -9,10 +9,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Count, F, Max, Min
+from django.db.models import Count, Max, Min
 
 from clustering import engine
-from datasets.models import Customer
+from datasets.models import Customer, customer_pk
 
 from ..models import Assignment, Cluster, ClusteringRun
 
@@ -80,26 +80,20 @@ def run_result_fields(*, result: "engine.EngineResult", timings: dict[str, float
 
 
 def customer_ids_in_row_order(*, dataset_id: int) -> np.ndarray:
-    """The dataset's Customer ids, position i = row_number i. Rows loaded in one COPY or batched
-    insert have consecutive ids in row order; one aggregate confirms it and the ids are then
-    computed, not transferred (a million ids cost ~1 s to fetch). Otherwise they are read as
-    one column, never as model instances."""
-    offset = F("id") - F("row_number")
+    """The dataset's Customer ids, position i = row_number i. Ids pack the dataset and the row
+    number (`datasets.models.customer_pk`, held by a check constraint), so they are computed, not
+    transferred (a million ids cost ~1 s to fetch); one aggregate confirms that the rows are
+    exactly 0..n-1. Otherwise (rows missing) EngineInputError."""
     stats = Customer.objects.filter(dataset_id=dataset_id).aggregate(
-        count=Count("id"), last_row=Max("row_number"), low=Min(offset), high=Max(offset)
+        count=Count("id"), first_row=Min("row_number"), last_row=Max("row_number")
     )
     count = stats["count"]
-    # Row numbers are unique and >= 0, so count == last row + 1 means exactly 0..count-1; one
-    # id - row_number for every row means id = low + row_number.
-    if count and stats["last_row"] == count - 1 and stats["low"] == stats["high"]:
-        return np.arange(stats["low"], stats["low"] + count, dtype=np.int64)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {Customer._meta.db_table} WHERE dataset_id = %s "  # noqa: S608 - our table
-            "ORDER BY row_number",
-            [dataset_id],
+    # Row numbers are unique per dataset (they are in the id), so these bounds mean 0..count-1.
+    if count and (stats["first_row"], stats["last_row"]) != (0, count - 1):
+        raise engine.EngineInputError(
+            "The dataset's customer rows have gaps; upload the file again to use it."
         )
-        return np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
+    return customer_pk(dataset_id, np.arange(count, dtype=np.int64))
 
 
 def assignments_insert(*, run: ClusteringRun, labels: np.ndarray, confidences: np.ndarray) -> int:
@@ -155,11 +149,11 @@ def _copy_assignments(
 
 
 def _foreign_key_triggers_off(cursor: Any, *, run_id: int) -> bool:
-    """Skip the per-row foreign-key triggers of the COPY where the database role may (the same
-    measure as the customer load, datasets/bulk.py): deferred to the commit, they cost ~2 s per
-    100,000 assignments. The keys hold by construction: the customer ids were just read from the
-    run's own dataset, and the run row is locked FOR KEY SHARE until the commit, so neither the
-    run nor (through its cascade) its dataset can be deleted before these rows are committed."""
+    """Skip the per-row foreign-key trigger (to the run) of the COPY where the database role may:
+    deferred to the commit, such triggers cost ~1 s per 100,000 rows. The key holds by
+    construction: the run row is locked FOR KEY SHARE until the commit, so the run cannot be
+    deleted before these rows are committed. (The customer ids have no database foreign key: they
+    are computed for the run's own dataset, see customer_ids_in_row_order.)"""
     cursor.execute(
         f"SELECT 1 FROM {ClusteringRun._meta.db_table} WHERE id = %s FOR KEY SHARE",  # noqa: S608
         [run_id],

@@ -1,5 +1,7 @@
 """Shapes of the datasets API: inputs are checked here, rules live in services."""
 
+from typing import Any
+
 from rest_framework import serializers
 
 from ..ingest import ROLES
@@ -61,10 +63,18 @@ class DatasetColumnsUpdateInputSerializer(serializers.Serializer):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
+    """A customer with its row's values. The view reads the values of a whole page at once
+    (`selectors.customer_attributes`) and passes them as context["attributes"]."""
+
+    attributes = serializers.SerializerMethodField()
+
     class Meta:
         model = Customer
         fields = ["id", "external_id", "row_number", "attributes"]
         read_only_fields = fields
+
+    def get_attributes(self, customer: Customer) -> dict[str, Any]:
+        return self.context["attributes"].get(customer.row_number, {})
 
 
 class CorrelationSerializer(serializers.Serializer):

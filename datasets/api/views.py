@@ -21,7 +21,7 @@ from config.api.parsers import SafeJSONParser
 
 from ..filters import CustomerFilter, DatasetFilter
 from ..models import Dataset
-from ..selectors import customer_list, dataset_list
+from ..selectors import customer_attributes, customer_list, dataset_list
 from ..services import (
     dataset_columns_update,
     dataset_create_from_upload,
@@ -180,7 +180,11 @@ class DatasetViewSet(
         if not request.query_params.get("external_id"):
             paginator.known_count = dataset.n_rows
         page = paginator.paginate_queryset(filters.qs, request, view=self)
-        return paginator.get_paginated_response(CustomerSerializer(page, many=True).data)
+        attributes = customer_attributes(
+            dataset=dataset, row_numbers=[customer.row_number for customer in page]
+        )
+        data = CustomerSerializer(page, many=True, context={"attributes": attributes}).data
+        return paginator.get_paginated_response(data)
 
     @extend_schema(
         request=DatasetColumnsUpdateInputSerializer,

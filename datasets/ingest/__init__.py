@@ -6,6 +6,9 @@ Pure: imports pandas, numpy and pyarrow only, never Django or our apps, and read
     result = ingest(data, limits=IngestLimits(max_rows=2_000_000, max_columns=500))
     result.frame, result.schema, result.quality, result.statistics, result.correlation
 
+`ingest` is `profile(read_typed(data))`: callers that store the frame may run the two halves
+apart, `profile` beside the storing (datasets.services).
+
 Steps (one module each): encoding.py (refuse binary, detect the encoding), dialect.py (delimiter,
 header), parse.py (pyarrow's reader, fallbacks), kinds.py (column kinds, per column), roles.py
 (semantic roles), quality.py (report, statistics, correlations)."""
@@ -25,7 +28,17 @@ from .parse import clean_names, read_table
 from .quality import column_statistics, correlation_matrix, json_clean, quality_report
 from .roles import ROLES, detect_roles
 
-__all__ = ["ROLES", "IngestError", "IngestLimits", "IngestResult", "ingest", "json_clean"]
+__all__ = [
+    "ROLES",
+    "IngestError",
+    "IngestLimits",
+    "IngestResult",
+    "TypedTable",
+    "ingest",
+    "json_clean",
+    "profile",
+    "read_typed",
+]
 
 MIN_ROWS = 2  # one customer cannot be segmented
 MAX_EXTERNAL_ID_CHARS = 128  # Customer.external_id's length
@@ -108,8 +121,23 @@ def _read_checked(
     return table
 
 
-def ingest(data: bytes, *, limits: IngestLimits = IngestLimits()) -> IngestResult:
-    """Read one uploaded table; raise IngestError, with a sentence for the user, if unusable."""
+@dataclass(frozen=True)
+class TypedTable:
+    """The first half of `ingest`: the typed frame and what was learnt reading it."""
+
+    frame: pd.DataFrame
+    kinds: list[ColumnKind]
+    roles: dict[str, str]
+    id_column: str | None
+    encoding: str
+    dialect: Dialect
+    notes: list[str]
+    clock: _Clock
+
+
+def read_typed(data: bytes, *, limits: IngestLimits = IngestLimits()) -> TypedTable:
+    """Decode, parse and type the table, detect roles and the id column; IngestError if the file
+    is unusable. Enough to store the customers while `profile` runs."""
     clock = _Clock(limits.time_limit_s)
     decoded = decode(data)
     dialect = sniff(decoded.data)
@@ -133,21 +161,43 @@ def ingest(data: bytes, *, limits: IngestLimits = IngestLimits()) -> IngestResul
             "such as age, income or spending score."
         )
     roles = detect_roles(frame, {kind.name: kind.kind for kind in kinds})
-    id_column = _external_id_column(frame, roles)
+    return TypedTable(
+        frame=frame,
+        kinds=kinds,
+        roles=roles,
+        id_column=_external_id_column(frame, roles),
+        encoding=decoded.encoding,
+        dialect=dialect,
+        notes=notes,
+        clock=clock,
+    )
+
+
+def profile(typed: TypedTable) -> IngestResult:
+    """The second half of `ingest`: schema, statistics, quality report and correlations. Reads
+    the frame only, so it may run while the frame is being stored."""
+    frame, kinds = typed.frame, typed.kinds
     statistics = column_statistics(frame, kinds)
-    quality = quality_report(frame, kinds, statistics=statistics, id_column=id_column, notes=notes)
-    quality["encoding"] = decoded.encoding
-    quality["delimiter"] = dialect.delimiter_name
+    quality = quality_report(
+        frame, kinds, statistics=statistics, id_column=typed.id_column, notes=typed.notes
+    )
+    quality["encoding"] = typed.encoding
+    quality["delimiter"] = typed.dialect.delimiter_name
     correlation = correlation_matrix(frame, kinds)
-    clock.check()
+    typed.clock.check()
     return IngestResult(
         frame=frame,
-        schema=_schema(frame, kinds, roles),
+        schema=_schema(frame, kinds, typed.roles),
         statistics=statistics,
         quality=quality,
         correlation=correlation,
-        id_column=id_column,
-        encoding=decoded.encoding,
-        delimiter=dialect.delimiter,
-        notes=notes,
+        id_column=typed.id_column,
+        encoding=typed.encoding,
+        delimiter=typed.dialect.delimiter,
+        notes=typed.notes,
     )
+
+
+def ingest(data: bytes, *, limits: IngestLimits = IngestLimits()) -> IngestResult:
+    """Read one uploaded table; raise IngestError, with a sentence for the user, if unusable."""
+    return profile(read_typed(data, limits=limits))

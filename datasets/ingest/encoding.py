@@ -30,6 +30,7 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"SQLite format 3\x00", "an SQLite database, not a CSV"),
 )
 _SNIFF_BYTES = 8192
+_CHECK_SLICE_BYTES = 1 << 20  # UTF-8 validity is checked a megabyte at a time
 # Share of control characters (other than tab, newline, carriage return, form feed) above which a
 # file is binary: real CSV text has none; a few stray ones are cleaned, not refused.
 _MAX_CONTROL_SHARE = 0.05
@@ -60,6 +61,16 @@ def _looks_like_utf16(head: bytes) -> str | None:
     if even_nul > 0.9 and odd_nul < 0.1:
         return "utf-16-be"
     return None
+
+
+def _check_utf8(data: bytes) -> None:
+    """UnicodeDecodeError unless `data` is UTF-8; checked in slices, so the text of a large file
+    is never held as one Python string next to its bytes."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    for start in range(0, len(view), _CHECK_SLICE_BYTES):
+        decoder.decode(view[start : start + _CHECK_SLICE_BYTES])
+    decoder.decode(b"", final=True)
 
 
 def decode(data: bytes) -> DecodedText:
@@ -101,7 +112,7 @@ def decode(data: bytes) -> DecodedText:
 
     if encoding == "utf-8":
         try:
-            data.decode("utf-8")
+            _check_utf8(data)
         except UnicodeDecodeError:
             try:
                 data, encoding = data.decode("cp1252").encode("utf-8"), "cp1252"

@@ -7,6 +7,7 @@ missing_percentage, memory_usage_mb) and more: constant and high-cardinality col
 counts, values that were not numbers, duplicate ids, and warnings in plain words."""
 
 import math
+import warnings
 from datetime import date, datetime
 from typing import Any
 
@@ -97,13 +98,56 @@ def column_statistics(frame: pd.DataFrame, kinds: list[ColumnKind]) -> dict[str,
     return json_clean(statistics)
 
 
+_CORRELATION_BLOCK_ROWS = 65_536
+
+
+def _numbers(series: pd.Series) -> np.ndarray:
+    """The column's numbers without a copy where its storage already is a numpy number array."""
+    values = series.to_numpy()
+    if values.dtype.kind in "fiu":
+        return values
+    return series.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def pairwise_pearson(columns: list[np.ndarray]) -> np.ndarray:
+    """Pearson correlation of every pair of columns over the rows where both have a value (what
+    `DataFrame.corr` gives; NaN where undefined), summed a block of rows at a time: memory stays
+    at one block instead of a float copy of every column, and it is several times faster."""
+    k = len(columns)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the mean of a column with no value
+        means = np.array([np.nanmean(np.asarray(c, dtype="float64")) for c in columns])
+        count = np.zeros((k, k))  # [i, j]: rows where both i and j have a value
+        sums = np.zeros((k, k))  # [i, j]: sum of x_i over the rows where j has a value
+        squares = np.zeros((k, k))  # [i, j]: sum of x_i ** 2 over the rows where j has a value
+        products = np.zeros((k, k))  # [i, j]: sum of x_i * x_j over the rows where both have one
+        n_rows = len(columns[0]) if k else 0
+        for start in range(0, n_rows, _CORRELATION_BLOCK_ROWS):
+            stop = min(start + _CORRELATION_BLOCK_ROWS, n_rows)
+            block = np.empty((stop - start, k))
+            for j, column in enumerate(columns):  # centred: the sums below stay accurate
+                block[:, j] = np.asarray(column[start:stop], dtype="float64") - means[j]
+            present = ~np.isnan(block)
+            block[~present] = 0.0
+            weights = present.astype("float64")
+            count += weights.T @ weights
+            sums += block.T @ weights
+            squares += (block * block).T @ weights
+            products += block.T @ block
+        covariance = products - sums * sums.T / count
+        variance_x = squares - sums**2 / count
+        variance_y = variance_x.T
+        matrix = covariance / np.sqrt(variance_x * variance_y)
+    matrix[(count < 2) | (variance_x <= 0) | (variance_y <= 0)] = np.nan
+    return np.clip(matrix, -1.0, 1.0)
+
+
 def correlation_matrix(frame: pd.DataFrame, kinds: list[ColumnKind]) -> dict[str, Any]:
     """Pearson correlations of the numeric columns (ids excluded); undefined pairs are None."""
     features = [kind.name for kind in kinds if kind.kind == "numeric"]
     if not features:
         return {"features": [], "matrix": []}
-    with np.errstate(all="ignore"):
-        matrix = frame[features].corr(method="pearson").to_numpy()
+    matrix = pairwise_pearson([_numbers(frame[name]) for name in features])
     return json_clean({"features": features, "matrix": matrix.round(6)})
 
 

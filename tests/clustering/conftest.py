@@ -55,7 +55,7 @@ def dataset_make(
     ids = frame["customer_id"] if "customer_id" in frame else pd.Series(range(len(frame)))
     Customer.objects.bulk_create(
         (
-            Customer(dataset=dataset, row_number=i, external_id=str(external), attributes={})
+            Customer(dataset=dataset, row_number=i, external_id=str(external))
             for i, external in enumerate(ids.tolist())
         ),
         batch_size=5_000,

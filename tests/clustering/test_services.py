@@ -344,7 +344,7 @@ def test_run_execute_maps_assignments_to_customers_inserted_out_of_order(analyst
     customers = list(Customer.objects.filter(dataset=dataset).values("row_number", "external_id"))
     Customer.objects.filter(dataset=dataset).delete()
     Customer.objects.bulk_create(
-        Customer(dataset=dataset, attributes={}, **fields) for fields in reversed(customers)
+        Customer(dataset=dataset, **fields) for fields in reversed(customers)
     )
     run = run_create(dataset=dataset, user=analyst, parameters={"n_clusters": 3}, enqueue=False)
     run_execute(run_id=run.pk)

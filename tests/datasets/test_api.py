@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from datasets.models import Customer, Dataset
+from datasets.selectors import customer_attributes
 from tests.datasets.conftest import media_files
 from tests.factories import AnalystFactory, DatasetFactory, UserFactory
 
@@ -35,8 +36,11 @@ def test_dataset_upload_creates_dataset_customers_and_parquet(
     assert dataset.customers.count() == 5
     customer = dataset.customers.get(external_id="C002")
     assert customer.row_number == 1
-    assert customer.attributes["region"] == "NA"  # a region called NA, not a missing value
-    assert dataset.customers.get(external_id="C004").attributes["annual_income"] is None
+    c004 = dataset.customers.get(external_id="C004")
+    rows = [customer.row_number, c004.row_number]
+    values = customer_attributes(dataset=dataset, row_numbers=rows)
+    assert values[customer.row_number]["region"] == "NA"  # a region called NA, not missing
+    assert values[c004.row_number]["annual_income"] is None
     assert len(media_files(settings.MEDIA_ROOT)) == 1
 
 

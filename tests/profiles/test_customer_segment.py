@@ -5,6 +5,7 @@ import pytest
 
 from clustering.models import Assignment
 from datasets.models import Customer
+from datasets.selectors import customer_attributes
 
 from .conftest import train, upload_customers
 
@@ -16,7 +17,9 @@ def _url(customer_id) -> str:
 @pytest.mark.django_db
 def test_customer_segment_answers_segments_and_cluster_in_envelope(published_run, user_client):
     customer = Customer.objects.filter(dataset=published_run.dataset).order_by("row_number")[7]
-    attributes = customer.attributes
+    attributes = customer_attributes(
+        dataset=published_run.dataset, row_numbers=[customer.row_number]
+    )[customer.row_number]
 
     response = user_client.get(_url(customer.external_id))
 

@@ -8,6 +8,7 @@ import pytest
 
 from clustering.engine.model import load_model
 from clustering.engine.preprocess import category_string
+from datasets.selectors import customer_attributes
 from profiles.predictor import ArtifactError, compile_artifact
 
 from .conftest import train, upload_customers
@@ -93,7 +94,10 @@ def test_fast_path_matches_engine_on_training_rows(published_run):
         published_run.model_artifact, roles=_roles(published_run), run_id=published_run.pk
     )
     assignments = Assignment.objects.filter(run=published_run).select_related("customer")[:100]
-    rows = [a.customer.attributes for a in assignments]
+    values = customer_attributes(
+        dataset=published_run.dataset, row_numbers=[a.customer.row_number for a in assignments]
+    )
+    rows = [values[a.customer.row_number] for a in assignments]
 
     predicted, _ = _predict(model, rows)
 

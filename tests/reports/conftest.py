@@ -39,10 +39,7 @@ def dataset_with_rows(*, owner, frame: pd.DataFrame, schema: list[dict] | None =
     dataset.parquet_file.save(f"{dataset.pk}.parquet", ContentFile(content), save=True)
     ids = frame["customer_id"].astype(str) if "customer_id" in frame else range(len(frame))
     Customer.objects.bulk_create(
-        (
-            Customer(dataset=dataset, row_number=i, external_id=str(e), attributes={})
-            for i, e in enumerate(ids)
-        ),
+        (Customer(dataset=dataset, row_number=i, external_id=str(e)) for i, e in enumerate(ids)),
         batch_size=5_000,
     )
     return dataset
