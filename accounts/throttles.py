@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from rest_framework import throttling
 from rest_framework.settings import api_settings
@@ -45,7 +45,13 @@ def rate_counter_hit(*, key: str, expires_at: int) -> int:
             cache.add(key, 1, timeout=timeout)
             return 1
     expires = datetime.fromtimestamp(expires_at, tz=UTC)
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            # A count lost in a server crash is harmless; waiting for the disk on every
+            # throttled request is not (~1-3 ms a request). Only this counter's transaction.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
         if not RateCounter.objects.filter(key=key).update(count=F("count") + 1):
             _, created = RateCounter.objects.get_or_create(
                 key=key, defaults={"count": 1, "expires_at": expires}

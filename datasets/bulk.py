@@ -22,16 +22,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.db import connection, transaction
 
-from .models import ROWS_PER_DATASET, Customer, Dataset, customer_pk
+from .models import (
+    CUSTOMER_DATASET_FOREIGN_KEY,
+    ROWS_PER_DATASET,
+    Customer,
+    Dataset,
+    customer_pk,
+    partition_name,
+)
 
 CHUNK_ROWS = 100_000  # ~3 MB of COPY text a chunk: bounded memory, few round trips
 MAX_EXTERNAL_ID_CHARS = Customer._meta.get_field("external_id").max_length
 _COPY_SPECIAL = r"[\\\t\n\r]"
-
-
-def partition_name(dataset_id: int) -> str:
-    """The PostgreSQL table holding one dataset's customers."""
-    return f"{Customer._meta.db_table}_p{int(dataset_id)}"
 
 
 def _row_numbers(start: int, stop: int) -> pa.Array:
@@ -177,7 +179,7 @@ def customers_delete(*, dataset: Dataset) -> None:
     """Delete the dataset's customers, and every row that points at them (e.g. clustering
     assignments), one statement a table (ids of one dataset are one range, see `customer_pk`)
     instead of Django's row-by-row cascade collection. On PostgreSQL the dataset's partition is
-    dropped; rows in the default partition are deleted."""
+    dropped."""
     first, after = customer_pk(dataset.pk, 0), customer_pk(dataset.pk + 1, 0)
     for relation in Customer._meta.related_objects:
         field = relation.field
@@ -186,9 +188,13 @@ def customers_delete(*, dataset: Dataset) -> None:
         )
         referencing._raw_delete(referencing.db)
     if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
         with connection.cursor() as cursor:
+            # Rows inserted through the ORM in this transaction have their foreign-key checks
+            # pending, and PostgreSQL drops no table with pending checks: run them now.
+            cursor.execute(f"SET CONSTRAINTS {quote(CUSTOMER_DATASET_FOREIGN_KEY)} IMMEDIATE")
+            cursor.execute(f"SET CONSTRAINTS {quote(CUSTOMER_DATASET_FOREIGN_KEY)} DEFERRED")
             # ACCESS EXCLUSIVE on the parent until the commit: callers drop it last.
-            table = connection.ops.quote_name(partition_name(dataset.pk))
-            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(f"DROP TABLE IF EXISTS {quote(partition_name(dataset.pk))}")
     customers = Customer.objects.filter(dataset=dataset)
     customers._raw_delete(customers.db)

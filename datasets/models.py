@@ -1,7 +1,9 @@
 """Uploaded customer tables and their rows."""
 
+from collections.abc import Iterable
+
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 
 
 class Dataset(models.Model):
@@ -41,11 +43,37 @@ def customer_pk(dataset_id: int, row_number: int) -> int:
     return dataset_id * ROWS_PER_DATASET + row_number
 
 
+CUSTOMER_TABLE = "datasets_customer"
+# The name migration 0006 gives the customers' foreign key to their dataset on PostgreSQL.
+CUSTOMER_DATASET_FOREIGN_KEY = "datasets_customer_dataset_id_fk_datasets_dataset_id"
+
+
+def partition_name(dataset_id: int) -> str:
+    """The PostgreSQL table holding one dataset's customers (a partition of CUSTOMER_TABLE)."""
+    return f"{CUSTOMER_TABLE}_p{int(dataset_id)}"
+
+
+def partitions_ensure(dataset_ids: Iterable[int], *, using: str = "default") -> None:
+    """Create the (empty, indexed) partition of each dataset that has none yet, on PostgreSQL;
+    nothing elsewhere. For rows written through the ORM: uploads bring their own partition."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for dataset_id in sorted({int(d) for d in dataset_ids}):
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {quote(partition_name(dataset_id))} "
+                f"PARTITION OF {quote(CUSTOMER_TABLE)} FOR VALUES IN ({dataset_id})"
+            )
+
+
 class CustomerQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
         for customer in objs:
             customer.fill_pk()
+        partitions_ensure([customer.dataset_id for customer in objs], using=self.db)
         return super().bulk_create(objs, *args, **kwargs)
 
 
@@ -54,9 +82,10 @@ class Customer(models.Model):
     the file. The row's values (attributes) live once, in the dataset's Parquet copy, and are
     read from there by row number (`selectors.customer_attributes`).
 
-    On PostgreSQL the table is partitioned by dataset: each upload loads its rows into a table of
-    its own, indexes it in one pass and attaches it (datasets/bulk.py), and deleting a dataset
-    drops that table. Rows written any other way land in the default partition."""
+    On PostgreSQL the table is partitioned by dataset (one partition a dataset, no default one):
+    each upload loads its rows into a table of its own, indexes it in one pass and attaches it
+    (datasets/bulk.py), and deleting a dataset drops that table. `save` and `bulk_create`
+    create the partition when a dataset has none yet."""
 
     id = models.BigIntegerField(primary_key=True, editable=False)  # customer_pk(dataset, row)
     # No index of its own: the (dataset, external_id, row_number) index serves look-ups by dataset.
@@ -69,6 +98,7 @@ class Customer(models.Model):
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
+        db_table = CUSTOMER_TABLE
         ordering = ["id"]  # dataset, then file order
         constraints = [
             models.CheckConstraint(
@@ -92,6 +122,7 @@ class Customer(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.fill_pk()
+        partitions_ensure([self.dataset_id], using=kwargs.get("using") or "default")
         super().save(*args, **kwargs)
 
     def fill_pk(self) -> None:

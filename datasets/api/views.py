@@ -112,8 +112,8 @@ class DatasetViewSet(
         datasets = dataset_list(user=self.request.user)
         if self.action == "list":
             return datasets.defer(*REPORT_FIELDS)
-        if self.action == "customers":  # a look-up by id needs the row count, not the reports
-            return datasets.select_related(None).only("id", "owner_id", "n_rows")
+        if self.action == "customers":  # the row count and the Parquet copy, not the reports
+            return datasets.select_related(None).only("id", "owner_id", "n_rows", "parquet_file")
         return datasets
 
     def get_serializer_class(self) -> type:

@@ -143,9 +143,28 @@ def _narrow(numbers: pd.Series) -> pd.Series:
     return numbers
 
 
+def _distinct_count(present: pd.Series) -> int:
+    """Distinct values of a text column without missing values. A column sorted strictly
+    ascending (ids usually are) is all distinct, found without hashing a million strings."""
+    if len(present) > 1:
+        values = pa.array(present.array)  # zero-copy for Arrow-backed text
+        if isinstance(values, pa.Array):
+            values = pa.chunked_array([values])
+        later, earlier = values.slice(1), values.slice(0, len(values) - 1)
+        if pc.all(pc.greater(later, earlier)).as_py():
+            return len(present)
+    return int(present.nunique())
+
+
+def _needs_strip(column: pa.ChunkedArray) -> bool:
+    """Whether any value starts or ends with whitespace (what `Series.str.strip` removes)."""
+    trimmed = pc.utf8_trim_whitespace(column)
+    return pc.any(pc.not_equal(pc.binary_length(trimmed), pc.binary_length(column))).as_py()
+
+
 def _text_kind(name: str, values: pd.Series) -> ColumnKind:
     present = values.dropna()
-    unique = int(present.nunique())
+    unique = _distinct_count(present)
     if looks_like_id_name(name) and unique == len(present):
         kind = "id"
     elif unique > TEXT_MIN_UNIQUE and unique > TEXT_UNIQUE_RATIO * len(present):
@@ -178,7 +197,7 @@ def _resolve(
         column = column.cast(pa.string())
     values = column.to_pandas()
     # Strip and blank out only when needed: each pass copies the column (16 MB per million ids).
-    if pc.any(pc.match_substring_regex(column, r"^\s|\s$")).as_py():
+    if _needs_strip(column):
         values = values.str.strip()
     blank = values == ""
     if blank.any():

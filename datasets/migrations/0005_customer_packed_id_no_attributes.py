@@ -11,6 +11,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterModelTable(name='customer', table='datasets_customer'),
         migrations.AlterModelOptions(
             name='customer',
             options={'ordering': ['id']},

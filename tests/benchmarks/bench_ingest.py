@@ -9,6 +9,7 @@ columns) one CSV is written, then every measurement runs in a fresh subprocess:
   SQLite), then the look-up `GET /api/v1/datasets/{id}/customers/?external_id=X` through the API
   (the row found by the index, its values read from the Parquet copy) and the indexed query
   alone (medians of 20), then the dataset is deleted again (timed too).
+Each side runs --repeats times (3), alternated, and every figure is the median of its runs.
 Peak memory is the subprocess's peak RSS (`resource.getrusage`; tracemalloc misses Arrow's
 buffers) minus its RSS after imports, over the DataFrame's own size (`memory_usage(deep=True)`).
 
@@ -48,6 +49,7 @@ def parser() -> argparse.ArgumentParser:
         help="sqlite,postgresql (default: sqlite, plus postgresql when a postgres URL is known)",
     )
     p.add_argument("--postgres", default="", help="postgres://... (default: DATABASE_URL)")
+    p.add_argument("--repeats", type=int, default=3, help="runs of each side; medians are reported")
     p.add_argument("--child", default="", help=argparse.SUPPRESS)  # bare:PATH or ready:PATH
     return p
 
@@ -187,6 +189,11 @@ def _run_child(kind: str, path: Path, env: dict[str, str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _median_of(runs: list[dict]) -> dict:
+    """Each figure's median over the runs (the machine is shared: single runs are noisy)."""
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.child:
@@ -223,8 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     for rows in [int(r) for r in args.rows.split(",") if r]:
         path = _write_csv(rows)
         for database, env in environments.items():
-            bare = _run_child("bare", path, env)
-            ready = _run_child("ready", path, env)
+            bares, readies = [], []
+            for _ in range(args.repeats):  # alternated, so both sides see the same machine
+                bares.append(_run_child("bare", path, env))
+                readies.append(_run_child("ready", path, env))
+            bare, ready = _median_of(bares), _median_of(readies)
             row = {
                 "rows": rows,
                 "database": database,

@@ -1,6 +1,6 @@
 """The customer storage migrations keep what a database already holds: ids are re-packed with
 their assignments (0004), attributes stay in the Parquet copies (0005), and on PostgreSQL the
-existing table becomes the default partition (0006) and back again when reversed."""
+existing table becomes the partition of the datasets it holds (0006), and back again."""
 
 import pandas as pd
 import pytest
@@ -68,6 +68,9 @@ def test_customer_migrations_keep_rows_and_assignments_both_ways():
         }
         if connection.vendor == "postgresql":
             assert _is_partitioned()
+            with connection.cursor() as cursor:  # the rows stayed in the table they were in
+                cursor.execute("SELECT count(*) FROM datasets_customer_legacy")
+                assert cursor.fetchone()[0] == 3
         uploaded = Dataset.objects.create(owner_id=user.pk, name="new", sha256="f")
         frame = pd.DataFrame({"id": ["N0", "N1"], "n": [1, 2]})
         customers_load(dataset=uploaded, frame=frame, id_column="id")  # a partition of its own
