@@ -2,7 +2,7 @@
 
 In: a pyarrow Table (a slice of the Parquet copy). Out: one dict per row, column -> value, in
 column order: numbers as numbers, text with NUL removed, dates as ISO text, and missing values,
-NaN and infinities as None, so that strict JSON (and PostgreSQL) accepts every value."""
+NaN and infinities as None, so that strict JSON accepts every value."""
 
 from typing import Any
 

@@ -59,7 +59,12 @@ def test_customer_admin_lists_and_shows_read_only(staff_client, stored_dataset):
     assert list(found.context["cl"].result_list) == [customer]
     page = staff_client.get(f"/admin/datasets/customer/{customer.pk}/change/")
     assert page.status_code == 200
-    assert 'name="external_id"' not in page.content.decode()  # read-only, no input
+    html = page.content.decode()
+    assert 'name="external_id"' not in html  # read-only, no input
+    # The row's values, read from the Parquet copy, shown as escaped text.
+    assert "&quot;&lt;b&gt;name&lt;/b&gt;&quot;: &quot;plain&quot;" in html
+    assert "&quot;age&quot;: 40" in html
+    assert "<b>name</b>" not in html
 
 
 def test_api_key_with_read_scope_lists_but_cannot_upload(api_client, analyst, small_csv):
