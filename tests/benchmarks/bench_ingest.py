@@ -54,6 +54,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--postgres", default="", help="postgres://... (default: DATABASE_URL)")
     p.add_argument("--repeats", type=int, default=3, help="runs of each side; medians are reported")
     p.add_argument(
+        "--shuffled",
+        action="store_true",
+        help="rows in random order (generated ids are otherwise ascending, as in most exports)",
+    )
+    p.add_argument(
         "--warmups",
         type=int,
         default=1,
@@ -152,12 +157,15 @@ def _child_ready(path: Path, *, warmups: int) -> dict:
 # --- parent ----------------------------------------------------------------------------------
 
 
-def _write_csv(rows: int) -> Path:
+def _write_csv(rows: int, *, shuffled: bool) -> Path:
     from datasets.demo import customers_csv_write, generate_customers
 
-    path = WORK_DIR / f"customers_{rows}.csv"
+    path = WORK_DIR / f"customers_{rows}{'_shuffled' if shuffled else ''}.csv"
     if not path.exists():
-        customers_csv_write(generate_customers(rows, seed=0), path)
+        frame = generate_customers(rows, seed=0)
+        if shuffled:  # ids no longer in file order: sorting them is the database's work
+            frame = frame.sample(frac=1.0, random_state=0)
+        customers_csv_write(frame, path)
     return path
 
 
@@ -256,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(header)
     for rows in [int(r) for r in args.rows.split(",") if r]:
-        path = _write_csv(rows)
+        path = _write_csv(rows, shuffled=args.shuffled)
         for database, env in environments.items():
             bares, readies = [], []
             for _ in range(args.repeats):  # alternated, so both sides see the same machine
@@ -265,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
             bare, ready = _median_of(bares), _median_of(readies)
             row = {
                 "rows": rows,
+                "shuffled": args.shuffled,
                 "database": database,
                 "file_bytes": path.stat().st_size,
                 "ready_seconds": round(ready["seconds"], 3),
