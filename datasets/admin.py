@@ -8,6 +8,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
+from config.api.exceptions import Gone
+
 from .models import CurrentDataset, Customer, Dataset
 from .selectors import customer_attributes
 from .services import dataset_delete
@@ -133,7 +135,10 @@ class CustomerAdmin(admin.ModelAdmin):
     @admin.display(description="attributes")
     def attributes(self, obj: Customer) -> str:
         """The row's values from the dataset's Parquet copy, as JSON text (escaped by the admin)."""
-        values = customer_attributes(dataset=obj.dataset, row_numbers=[obj.row_number])
+        try:
+            values = customer_attributes(dataset=obj.dataset, row_numbers=[obj.row_number])
+        except Gone as exc:
+            return str(exc.detail)
         return json.dumps(values.get(obj.row_number, {}), ensure_ascii=False, indent=2)
 
 

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
+from config.api.exceptions import Gone
 
 from .ingest.records import json_rows
 from .models import CurrentDataset, Customer, Dataset
@@ -75,12 +76,18 @@ def customer_attributes(
     """Row number -> that row's values (column -> JSON-safe value: numbers, text, ISO dates,
     None where missing), read from the Parquet copy. Only the row groups holding the rows are
     read (services.PARQUET_ROW_GROUP_ROWS rows each: ~2 ms for one customer of a million);
-    row numbers outside the table are left out."""
+    row numbers outside the table are left out. Gone (410) if the Parquet file is missing."""
     wanted = sorted({int(row) for row in row_numbers})
     if not wanted or not dataset.parquet_file:
         return {}
     found: dict[int, dict[str, Any]] = {}
-    with dataset.parquet_file.open("rb") as handle:
+    try:
+        handle = dataset.parquet_file.open("rb")
+    except FileNotFoundError:
+        raise Gone(
+            f"The data file of dataset {dataset.pk} is missing; upload the file again."
+        ) from None
+    with handle:
         parquet = pq.ParquetFile(handle)
         columns = [n for n in parquet.schema_arrow.names if not n.startswith(_PANDAS_INDEX_PREFIX)]
         starts = [0]

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -161,7 +161,10 @@ class DatasetViewSet(
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
-        responses={200: CustomerSerializer(many=True)},
+        responses={
+            200: CustomerSerializer(many=True),
+            410: OpenApiResponse(description="The dataset's data file is missing."),
+        },
         filters=False,
     )
     @action(

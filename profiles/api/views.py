@@ -255,7 +255,13 @@ class CustomerSegmentView(APIView):
 
     @extend_schema(
         parameters=[CustomerSegmentQuerySerializer],
-        responses={200: CustomerSegmentSerializer, 409: ERROR_RESPONSE_409},
+        responses={
+            200: CustomerSegmentSerializer,
+            409: ERROR_RESPONSE_409,
+            410: OpenApiResponse(
+                response=ERROR_SCHEMA, description="The dataset's data file is missing."
+            ),
+        },
         description="Answers in document 003's envelope; an unknown customer is 404 in it.",
     )
     def get(self, request: Request, customer_id: str) -> Response:

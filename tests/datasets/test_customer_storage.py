@@ -161,3 +161,16 @@ def test_deleting_an_account_deletes_its_datasets_tables_and_files(
     assert not Customer.objects.exists()
     assert not table_exists(table)
     assert media_files(settings.MEDIA_ROOT) == []
+
+
+def test_customers_of_a_dataset_whose_file_is_missing_are_410_with_a_reason(
+    analyst_client, analyst, small_csv
+):
+    dataset, _ = dataset_create_from_upload(owner=analyst, uploaded_file=csv_file(small_csv))
+    dataset.parquet_file.storage.delete(dataset.parquet_file.name)
+
+    response = analyst_client.get(f"/api/v1/datasets/{dataset.pk}/customers/")
+
+    assert response.status_code == 410
+    assert "data file" in response.json()["detail"]
+    assert "upload the file again" in response.json()["detail"]
