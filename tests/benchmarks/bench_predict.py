@@ -34,6 +34,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from tests.benchmarks._postgres import recreate_database
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_BENCH_DIR = BASE_DIR.parent / "shared" / "bench"
 FEATURES = ["age", "gender", "annual_income", "spending_score", "purchase_frequency"]
@@ -100,19 +102,6 @@ def _django_env(a: argparse.Namespace, var: Path) -> dict[str, str]:
     return env
 
 
-def _recreate_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 SETUP_SCRIPT = """
 import sys
 sys.path.insert(0, {bench_dir!r})
@@ -139,7 +128,7 @@ print("published run", run.pk, "of", dataset.n_rows, "rows")
 
 def _setup_service(a: argparse.Namespace, env: dict[str, str]) -> None:
     if a.database_url.startswith("postgres"):
-        _recreate_database(a.database_url)
+        recreate_database(a.database_url)
     python = sys.executable
     subprocess.run(
         [python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE_DIR, env=env, check=True

@@ -28,6 +28,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests.benchmarks._postgres import recreate_database
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 N_CLUSTERS = 5
 SEED = 0
@@ -64,24 +66,11 @@ def _bench_dir() -> Path:
     return path
 
 
-def _recreate_postgres(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def _django(a: argparse.Namespace, bench: Path) -> None:
     """Point Django at the bench's own database and cache, then set it up and migrate."""
     if a.database_url:
         if a.database_url.startswith("postgres") and not a.reuse:
-            _recreate_postgres(a.database_url)
+            recreate_database(a.database_url)
         os.environ["DATABASE_URL"] = a.database_url
     else:
         sqlite = bench / "reports.sqlite3"

@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.benchmarks._postgres import recreate_database
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 N_CLUSTERS = 5
 GOAL_RATIO = 4.0
@@ -45,19 +47,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="", help="JSON results (default var/bench/runs.json)")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     return p
-
-
-def _recreate_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def _bare_sklearn(frame, *, numeric: list[str], categorical: list[str]) -> float:
@@ -206,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         return _child(a)
     if not a.database_url.startswith("postgres"):
         raise SystemExit("bench_runs measures on PostgreSQL: give --database-url postgres://...")
-    _recreate_database(a.database_url)
+    recreate_database(a.database_url)
     var = BASE_DIR / "var" / "bench" / "runs"
     var.mkdir(parents=True, exist_ok=True)
     env = {
