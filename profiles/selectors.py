@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -141,8 +141,13 @@ def customer_segment_get(*, user: User, external_id: str, include_insights: bool
     run = published_run_get(user=user)
     if run is None:
         raise Conflict(NOTHING_PUBLISHED_LOOKUP)
+    # The customer, its cluster label and the cluster's name in one query.
+    label = Assignment.objects.filter(run=run, customer=OuterRef("pk")).values("cluster_label")
+    name = Cluster.objects.filter(run=run, label=OuterRef("cluster_label")).values("name")
     customer = (
         Customer.objects.filter(dataset_id=run.dataset_id, external_id=str(external_id))
+        .annotate(cluster_label=Subquery(label[:1]))
+        .annotate(cluster_name=Subquery(name[:1]))
         .order_by("row_number")
         .first()
     )
@@ -171,17 +176,8 @@ def customer_segment_get(*, user: User, external_id: str, include_insights: bool
         segments["income_bracket"] = income_bracket_of(
             _number(attr("income")), rules=rules, scale=population["income_scale"]
         )
-    assignment = (
-        Assignment.objects.filter(run=run, customer=customer)
-        .values_list("cluster_label", flat=True)
-        .first()
-    )
-    segments["cluster_id"] = assignment
-    segments["cluster_label"] = (
-        Cluster.objects.filter(run=run, label=assignment).values_list("name", flat=True).first()
-        if assignment is not None
-        else None
-    )
+    segments["cluster_id"] = customer.cluster_label
+    segments["cluster_label"] = customer.cluster_name
     amount, frequency = _number(attr("purchase_amount")), _number(attr("purchase_frequency"))
     if "purchase_amount" in roles:
         segments["purchase_tier"] = purchase_tier_of(amount, rules=rules, frequency=frequency)

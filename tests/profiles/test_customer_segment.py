@@ -54,6 +54,21 @@ def test_customer_segment_answers_segments_and_cluster_in_envelope(published_run
 
 
 @pytest.mark.django_db
+def test_customer_segment_of_a_customer_without_assignment_has_no_cluster(
+    published_run, user_client
+):
+    customer = Customer.objects.filter(dataset=published_run.dataset).order_by("row_number")[3]
+    Assignment.objects.filter(run=published_run, customer=customer).delete()
+
+    response = user_client.get(_url(customer.external_id))
+
+    assert response.status_code == 200
+    segments = response.json()["data"]["segments"]
+    assert segments["cluster_id"] is None
+    assert segments["cluster_label"] is None
+
+
+@pytest.mark.django_db
 def test_customer_segment_includes_insights_when_asked(published_run, user_client):
     customer = Customer.objects.filter(dataset=published_run.dataset).first()
 
