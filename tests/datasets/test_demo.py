@@ -54,16 +54,16 @@ def test_generate_customers_command_writes_a_csv_the_ingest_reads(tmp_path):
     result = ingest(out.read_bytes())
     assert len(result.frame) == 300
     assert result.id_column == "customer_id"
-    assert [c["role"] for c in result.schema] == [
-        "customer_id",
-        "age",
-        "gender",
-        "region",
-        "income",
-        "spending_score",
-        "purchase_frequency",
-        "purchase_amount",
-        "tenure",
+    assert [(c["name"], c["role"]) for c in result.schema] == [
+        ("customer_id", "customer_id"),
+        ("age", "age"),
+        ("gender", "gender"),
+        ("region", "region"),
+        ("annual_income", "income"),
+        ("spending_score", "spending_score"),
+        ("purchase_frequency", "purchase_frequency"),
+        ("avg_purchase_amount", "purchase_amount"),
+        ("tenure_months", "tenure"),
     ]
 
 
