@@ -4,27 +4,13 @@ import pytest
 from django.urls import reverse
 
 from clustering.models import ClusteringRun
-from clustering.services import run_create, run_execute
 from tests.factories import AnalystFactory, ClusteringRunFactory, DatasetFactory
 
 from .conftest import dataset_make
+from .runs import executed_run
 
 Status = ClusteringRun.Status
 pytestmark = pytest.mark.django_db
-
-
-def _run(owner, algorithm: str = "kmeans", **parameters) -> ClusteringRun:
-    dataset = dataset_make(owner=owner)
-    run = run_create(
-        dataset=dataset,
-        user=owner,
-        algorithm=algorithm,
-        parameters={"n_clusters": 3, **parameters},
-        enqueue=False,
-    )
-    run_execute(run_id=run.pk)
-    run.refresh_from_db()
-    return run
 
 
 def test_run_create_answers_202_with_url_of_queued_run(analyst_client, analyst):
@@ -130,7 +116,7 @@ def test_run_detail_admin_sees_any_run(admin_client_api):
 
 
 def test_run_clusters_and_assignments_are_paginated_and_filterable(analyst_client, analyst):
-    run = _run(analyst)
+    run = executed_run(analyst)
     clusters = analyst_client.get(reverse("clustering-api:run-clusters", args=[run.pk])).json()
     assert clusters["count"] == 3
     first = clusters["results"][0]
@@ -153,7 +139,7 @@ def test_run_clusters_and_assignments_are_paginated_and_filterable(analyst_clien
 
 
 def test_run_dendrogram_is_png_for_hierarchical_run(analyst_client, analyst):
-    run = _run(analyst, algorithm="hierarchical", linkage="average")
+    run = executed_run(analyst, algorithm="hierarchical", linkage="average")
     response = analyst_client.get(reverse("clustering-api:run-dendrogram", args=[run.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
@@ -168,7 +154,7 @@ def test_run_dendrogram_of_kmeans_run_is_409(analyst_client, analyst):
 
 
 def test_run_publish_makes_run_the_published_one(analyst_client, analyst):
-    run = _run(analyst)
+    run = executed_run(analyst)
     response = analyst_client.post(reverse("clustering-api:run-publish", args=[run.pk]))
     assert response.status_code == 200
     assert response.json()["is_published"] is True

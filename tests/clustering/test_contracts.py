@@ -3,11 +3,12 @@
 import pytest
 
 from clustering.models import ClusteringRun
-from clustering.services import run_create, run_execute, run_publish
+from clustering.services import run_publish
 from datasets.demo import generate_customers
 from tests.factories import AnalystFactory, ClusteringRunFactory
 
 from .conftest import dataset_make
+from .runs import executed_run
 
 Status = ClusteringRun.Status
 pytestmark = pytest.mark.django_db
@@ -27,13 +28,7 @@ CLUSTER_ANSWER_KEYS = {
 
 
 def _published_run(owner, **parameters) -> ClusteringRun:
-    dataset = dataset_make(owner=owner)
-    run = run_create(
-        dataset=dataset, user=owner, parameters={"n_clusters": 3, **parameters}, enqueue=False
-    )
-    run_execute(run_id=run.pk)
-    run.refresh_from_db()
-    return run_publish(run=run)
+    return run_publish(run=executed_run(owner, **parameters))
 
 
 # --- 000: analytics workspace ---------------------------------------------------------------------

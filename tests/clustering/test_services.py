@@ -34,19 +34,10 @@ from datasets.selectors import dataset_frame_load
 from tests.factories import AnalystFactory, ClusteringRunFactory, DatasetFactory
 
 from .conftest import dataset_make
+from .runs import executed_run
 
 Status = ClusteringRun.Status
 pytestmark = pytest.mark.django_db
-
-
-def _succeeded_run(owner, **parameters) -> ClusteringRun:
-    dataset = dataset_make(owner=owner)
-    run = run_create(
-        dataset=dataset, user=owner, parameters={"n_clusters": 3, **parameters}, enqueue=False
-    )
-    run_execute(run_id=run.pk)
-    run.refresh_from_db()
-    return run
 
 
 # --- run_create ----------------------------------------------------------------------------------
@@ -121,7 +112,7 @@ def test_run_create_refuses_run_beyond_active_cap(analyst, settings):
 
 
 def test_run_execute_writes_clusters_assignments_and_metrics(analyst):
-    run = _succeeded_run(analyst)
+    run = executed_run(analyst)
     assert run.status == Status.SUCCEEDED
     assert run.progress == 100
     assert run.error == ""
@@ -141,7 +132,7 @@ def test_run_execute_writes_clusters_assignments_and_metrics(analyst):
 
 
 def test_run_execute_assignments_follow_row_order(analyst):
-    run = _succeeded_run(analyst)
+    run = executed_run(analyst)
     frame = assignment_frame(run=run)
     assert frame["row_number"].tolist() == list(range(240))
     sizes = frame["cluster_label"].value_counts().to_dict()
@@ -160,7 +151,7 @@ def test_run_execute_chooses_k_by_silhouette_when_absent(analyst):
 
 
 def test_run_execute_second_delivery_does_nothing(analyst):
-    run = _succeeded_run(analyst)
+    run = executed_run(analyst)
     finished_at = run.finished_at
     run_execute(run_id=run.pk)
     run.refresh_from_db()
@@ -289,7 +280,7 @@ def test_runs_fail_stale_fails_run_past_time_limit(settings):
 def test_run_publish_replaces_owners_previous_publication_and_bumps_version(
     analyst, django_capture_on_commit_callbacks
 ):
-    first = _succeeded_run(analyst)
+    first = executed_run(analyst)
     second = ClusteringRunFactory(dataset=first.dataset, status=Status.SUCCEEDED)
     other_owner = ClusteringRunFactory(status=Status.SUCCEEDED, is_published=True)
     received = []
