@@ -21,7 +21,12 @@ from datasets.selectors import dataset_get
 from ...models import ClusteringRun
 from ...selectors import assignment_list, cluster_list, run_get, run_list
 from ...services import run_execute_inline
-from ..serializers import AssignmentSerializer, RunParametersInputSerializer, RunSerializer
+from ..serializers import (
+    AssignmentSerializer,
+    RunParametersInputSerializer,
+    RunSerializer,
+    parameters_from,
+)
 from .common import PNGRenderer, dataset_for_input, dendrogram_response
 
 
@@ -77,20 +82,7 @@ class ClusteringTrainView(APIView):
         data = TrainInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        parameters = {
-            key: values[key]
-            for key in (
-                "n_clusters",
-                "linkage",
-                "use_pca",
-                "pca_components",
-                "random_state",
-                "normalize",
-                "eps",
-                "min_samples",
-            )
-            if values.get(key) is not None
-        }
+        parameters = parameters_from(values)
         if values["algorithm"] != ClusteringRun.Algorithm.HIERARCHICAL:
             parameters.pop("linkage", None)
         run = run_execute_inline(
