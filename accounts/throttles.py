@@ -3,8 +3,9 @@
 Each throttle is a fixed-window counter: the window is `duration` seconds aligned to the epoch,
 and every request adds one, atomically, to the counter of (scope, client, window):
 - on Redis, `cache.add` + `cache.incr` (Redis INCR is atomic);
-- on the database cache, a row of `RateCounter` incremented with `UPDATE count = count + 1`
-  (Django's database cache increments by read-then-write, which loses concurrent hits).
+- on the database cache, a row of `RateCounter` upserted with `INSERT ... ON CONFLICT DO UPDATE
+  SET count = count + 1 RETURNING count` (Django's database cache increments by
+  read-then-write, which loses concurrent hits).
 
 Rates are read from `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]` on every request (env:
 `THROTTLE_USER`, `THROTTLE_ANON`, `THROTTLE_CLUSTER_RUN`, `THROTTLE_EXPORT`, `THROTTLE_LOGIN`,
@@ -20,7 +21,6 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
@@ -45,22 +45,24 @@ def rate_counter_hit(*, key: str, expires_at: int) -> int:
             cache.add(key, 1, timeout=timeout)
             return 1
     expires = datetime.fromtimestamp(expires_at, tz=UTC)
+    table = connection.ops.quote_name(RateCounter._meta.db_table)
+    # One statement adds the hit or opens the window (PostgreSQL and SQLite >= 3.35 both have
+    # INSERT ... ON CONFLICT ... RETURNING): no read-then-write, so no hit is lost.
+    upsert = (
+        f'INSERT INTO {table} ("key", "count", "expires_at") VALUES (%s, 1, %s) '  # noqa: S608 - our own table name
+        f'ON CONFLICT ("key") DO UPDATE SET "count" = {table}."count" + 1 RETURNING "count"'
+    )
     outermost = not connection.in_atomic_block
-    with transaction.atomic():
+    with transaction.atomic(), connection.cursor() as cursor:
         if outermost and connection.vendor == "postgresql":
             # A count lost in a server crash is harmless; waiting for the disk on every
             # throttled request is not (~1-3 ms a request). Only this counter's transaction.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit = off")
-        if not RateCounter.objects.filter(key=key).update(count=F("count") + 1):
-            _, created = RateCounter.objects.get_or_create(
-                key=key, defaults={"count": 1, "expires_at": expires}
-            )
-            if created:  # a new window: drop the finished ones (cheap, indexed)
-                RateCounter.objects.filter(expires_at__lt=datetime.now(tz=UTC)).delete()
-            else:
-                RateCounter.objects.filter(key=key).update(count=F("count") + 1)
-        return RateCounter.objects.filter(key=key).values_list("count", flat=True).get()
+            cursor.execute("SET LOCAL synchronous_commit = off")
+        cursor.execute(upsert, [key, connection.ops.adapt_datetimefield_value(expires)])
+        (count,) = cursor.fetchone()
+        if count == 1:  # a new window: drop the finished ones (cheap, indexed)
+            RateCounter.objects.filter(expires_at__lt=datetime.now(tz=UTC)).delete()
+        return count
 
 
 def _digest(value: str) -> str:
