@@ -99,23 +99,21 @@ class UserAdmin(DjangoUserAdmin):
         for message in refused:
             self.message_user(request, message, messages.ERROR)
 
-    @admin.action(description="Activate selected users")
-    def activate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+    def _set_active(self, request: HttpRequest, queryset: QuerySet[User], active: bool) -> None:
         self._apply(
             request,
             queryset,
-            lambda u: services.user_active_set(actor=request.user, user=u, active=True),
-            "activated",
+            lambda u: services.user_active_set(actor=request.user, user=u, active=active),
+            "activated" if active else "deactivated",
         )
+
+    @admin.action(description="Activate selected users")
+    def activate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._set_active(request, queryset, True)
 
     @admin.action(description="Deactivate selected users (their tokens and keys stop at once)")
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        self._apply(
-            request,
-            queryset,
-            lambda u: services.user_active_set(actor=request.user, user=u, active=False),
-            "deactivated",
-        )
+        self._set_active(request, queryset, False)
 
     def _make(self, request: HttpRequest, queryset: QuerySet[User], role: str) -> None:
         self._apply(

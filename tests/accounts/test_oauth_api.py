@@ -31,24 +31,23 @@ def _key_client(raw_key: str) -> Client:
     return Client(headers={"X-API-Key": raw_key})
 
 
+def _run_clusters(client: Client, **headers):
+    return client.post(
+        "/api/clusters/run", {"algorithm": "kmeans"}, content_type="application/json", **headers
+    )
+
+
 def test_read_only_key_running_clusters_is_403_naming_the_scope():
     analyst = UserFactory(role="analyst")
     _, raw = services.api_key_create(owner=analyst, name="reporting")  # read-only by default
-    response = _key_client(raw).post(
-        "/api/clusters/run", {"algorithm": "kmeans"}, content_type="application/json"
-    )
+    response = _run_clusters(_key_client(raw))
     assert response.status_code == 403
     assert "clusters:run" in response.content.decode()
 
 
 def test_oauth_token_without_the_scope_is_403_naming_it():
     tokens = obtain_tokens(UserFactory(role="analyst"), scope="segments:read")
-    response = Client().post(
-        "/api/clusters/run",
-        {"algorithm": "kmeans"},
-        content_type="application/json",
-        **bearer(tokens["access_token"]),
-    )
+    response = _run_clusters(Client(), **bearer(tokens["access_token"]))
     assert response.status_code == 403
     assert "clusters:run" in response.content.decode()
 
@@ -59,12 +58,7 @@ def test_oauth_scope_never_raises_a_role():
     tokens = obtain_tokens(user, scope="clusters:run clusters:read")
     credential = OAuthTokenCredential(access_token=AccessToken.objects.get(user=user))
     assert credential.granted_scopes() == {"clusters:read"}
-    response = Client().post(
-        "/api/clusters/run",
-        {"algorithm": "kmeans"},
-        content_type="application/json",
-        **bearer(tokens["access_token"]),
-    )
+    response = _run_clusters(Client(), **bearer(tokens["access_token"]))
     assert response.status_code == 403
     assert "clusters:run" in response.content.decode()
 

@@ -18,6 +18,7 @@ from accounts.api.serializers import (
     TokenRefreshSerializer,
     UserSerializer,
 )
+from accounts.models import User
 from accounts.throttles import AnonRateThrottle, LoginThrottle, RegisterThrottle
 
 
@@ -53,10 +54,19 @@ class RegisterView(_PublicView):
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
-class LoginView(_PublicView):
-    """POST /auth/login (document 004): an access token and the user, by username or email."""
+class _LoginView(_PublicView):
+    """Both log-in paths: the same input, the same checks, one throttle bucket."""
 
     throttle_classes = [LoginThrottle, AnonRateThrottle]
+
+    def authenticated_user(self, request: Request) -> User:
+        data = LoginInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return services.user_authenticate(request=request, **data.validated_data)
+
+
+class LoginView(_LoginView):
+    """POST /auth/login (document 004): an access token and the user, by username or email."""
 
     @extend_schema(
         operation_id="auth_login",
@@ -65,19 +75,16 @@ class LoginView(_PublicView):
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
-        data = LoginInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = services.user_authenticate(request=request, **data.validated_data)
+        user = self.authenticated_user(request)
         token = services.access_token_issue(user=user)
         return Response(
             LoginSerializer({"access_token": token, "token_type": "bearer", "user": user}).data
         )
 
 
-class ApiLoginView(_PublicView):
+class ApiLoginView(_LoginView):
     """POST /api/auth/login (document 003): an access + refresh token pair."""
 
-    throttle_classes = [LoginThrottle, AnonRateThrottle]
     error_style = "envelope"
 
     @extend_schema(
@@ -87,9 +94,7 @@ class ApiLoginView(_PublicView):
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
-        data = LoginInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = services.user_authenticate(request=request, **data.validated_data)
+        user = self.authenticated_user(request)
         tokens = services.tokens_issue(user=user)
         body = {
             "access_token": tokens.access,
