@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from ..models import CustomerProfile, Prediction
-from ..services import PredictionResult
+from ..services import PROFILE_FIELDS, PredictionResult
 
 CUSTOMER_PROPERTIES = {
     "sex": {"type": "string", "enum": ["Male", "Female"], "example": "Male"},
@@ -183,12 +183,7 @@ class CustomerProfileSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "user_id",
-            "name",
-            "sex",
-            "age",
-            "annual_income",
-            "spending_score",
-            "purchase_frequency",
+            *PROFILE_FIELDS,
             "extra_features",
             "notes",
             "created_at",
