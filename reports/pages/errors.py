@@ -1,7 +1,10 @@
 """Turn a service's refusal into sentences a page shows next to its form."""
 
 from django import forms
+from django.contrib import messages as flash
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from rest_framework.exceptions import APIException
 
 GENERAL_KEYS = ("non_field_errors", "__all__", "detail", "error")
@@ -37,6 +40,17 @@ def user_errors(exc: Exception) -> list[str]:
         for key, messages in _by_key(exc).items()
         for message in messages
     ]
+
+
+def message_errors(request: HttpRequest, exc: Exception, *, prefix: str = "") -> None:
+    """Each sentence of a service error as an error message on the next page shown."""
+    for message in user_errors(exc):
+        flash.error(request, f"{prefix}{message}")
+
+
+def form_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """A page around `context["form"]`: 400 while the form shows errors, else 200."""
+    return render(request, template, context, status=400 if context["form"].errors else 200)
 
 
 def add_service_errors(form: forms.Form, exc: Exception, *, aliases: dict | None = None) -> None:

@@ -16,7 +16,7 @@ from reports.selectors import export_get, export_list
 from reports.services import export_create
 
 from .access import analyst_required
-from .errors import user_errors
+from .errors import message_errors
 
 EXPORTS_PAGE_SIZE = 20
 
@@ -33,8 +33,7 @@ def export_create_page(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         export = export_create(user=request.user, run=run, file_format=form.cleaned_data["format"])
     except (ValidationError, APIException) as exc:
-        for message in user_errors(exc):
-            messages.error(request, message)
+        message_errors(request, exc)
         return redirect("pages:run-detail", pk=run.pk)
     messages.success(request, f"Export of run {run.pk} ({export.get_format_display()}) started.")
     return redirect("pages:export-list")

@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from rest_framework.exceptions import APIException
 
 from profiles.predictor import ArtifactError, published_model_get
@@ -14,7 +13,7 @@ from profiles.services import predict
 from reports.forms import PredictForm
 
 from .access import posted
-from .errors import add_service_errors
+from .errors import add_service_errors, form_page
 
 HISTORY_PAGE_SIZE = 20
 
@@ -50,4 +49,4 @@ def predict_page(request: HttpRequest) -> HttpResponse:
         "save_query": urlencode(form.record()) if result else "",
         "history": history_page(request),
     }
-    return render(request, "reports/predict.html", context, status=400 if form.errors else 200)
+    return form_page(request, "reports/predict.html", context)

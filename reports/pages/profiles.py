@@ -14,7 +14,7 @@ from profiles.services import profile_create, profile_delete, profile_predict, p
 from reports.forms import ProfileForm
 
 from .access import posted
-from .errors import add_service_errors, user_errors
+from .errors import add_service_errors, form_page, message_errors
 
 PROFILES_PAGE_SIZE = 20
 
@@ -45,12 +45,7 @@ def profile_create_page(request: HttpRequest) -> HttpResponse:
             name: request.GET[name] for name in ProfileForm.Meta.fields if name in request.GET
         }
         form = ProfileForm(initial=prefill)
-    return render(
-        request,
-        "reports/profile_form.html",
-        {"form": form, "creating": True},
-        status=400 if form.errors else 200,
-    )
+    return form_page(request, "reports/profile_form.html", {"form": form, "creating": True})
 
 
 @login_required
@@ -66,12 +61,7 @@ def profile_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Profile “{profile.name}” updated.")
             return redirect("pages:profile-list")
-    return render(
-        request,
-        "reports/profile_form.html",
-        {"form": form, "profile": profile},
-        status=400 if form.errors else 200,
-    )
+    return form_page(request, "reports/profile_form.html", {"form": form, "profile": profile})
 
 
 @login_required
@@ -94,8 +84,7 @@ def profile_segment_page(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         result = profile_predict(user=request.user, profile=profile)
     except APIException as exc:
-        for message in user_errors(exc):
-            messages.error(request, f"“{profile.name}” could not be segmented: {message}")
+        message_errors(request, exc, prefix=f"“{profile.name}” could not be segmented: ")
     else:
         messages.success(
             request,

@@ -19,7 +19,7 @@ from reports.selectors import chart_get
 
 from .access import analyst_required, posted
 from .assets import plotly_url
-from .errors import add_service_errors, user_errors
+from .errors import add_service_errors, form_page, message_errors
 from .figures import chart_or_none
 
 # One line each, for a reader who is not a statistician.
@@ -110,12 +110,7 @@ def run_create_page(request: HttpRequest, dataset_pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Run {run.pk} is queued.")
             return redirect("pages:run-detail", pk=run.pk)
-    return render(
-        request,
-        "reports/run_form.html",
-        {"dataset": dataset, "form": form},
-        status=400 if form.errors else 200,
-    )
+    return form_page(request, "reports/run_form.html", {"dataset": dataset, "form": form})
 
 
 @analyst_required
@@ -163,8 +158,7 @@ def run_publish_page(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         run_publish(run=run, user=request.user)
     except (ValidationError, APIException) as exc:
-        for message in user_errors(exc):
-            messages.error(request, message)
+        message_errors(request, exc)
     else:
         messages.success(request, f"Run {run.pk} is now the published segmentation.")
     return redirect("pages:run-detail", pk=run.pk)
@@ -178,8 +172,7 @@ def run_cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         run_cancel(run=run)
     except APIException as exc:
-        for message in user_errors(exc):
-            messages.error(request, message)
+        message_errors(request, exc)
     else:
         messages.success(request, f"Run {run.pk} is being cancelled.")
     return redirect("pages:run-detail", pk=run.pk)
