@@ -213,6 +213,16 @@ def export_estimated_size_mb(*, export: Export) -> float:
     return round(cells * BYTES_PER_CELL.get(export.format, 10) / 1e6, 3)
 
 
+def _write_table(frame: pd.DataFrame, path: str, *, file_format: str, sheet: str) -> None:
+    """A CSV file, or (any other format) an XLSX workbook with the frame as its one sheet."""
+    if file_format == "csv":
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            exports.write_csv(frame, handle)
+    else:
+        with open(path, "wb") as handle:
+            exports.write_xlsx({sheet: frame}, handle)
+
+
 def _write(export: Export, path: str) -> None:
     options = export.options or {}
     columns = options.get("columns") or None
@@ -222,15 +232,11 @@ def _write(export: Export, path: str) -> None:
         frame = assignments_frame_for_export(run=run)
         if columns:
             frame = frame[columns]
-        if export.format == "csv":
-            with open(path, "w", newline="", encoding="utf-8") as handle:
-                exports.write_csv(frame, handle)
-        elif export.format == "json":
+        if export.format == "json":
             with open(path, "w", encoding="utf-8") as handle:
                 exports.write_json_records(frame, handle)
         else:
-            with open(path, "wb") as handle:
-                exports.write_xlsx({"Customers": frame}, handle)
+            _write_table(frame, path, file_format=export.format, sheet="Customers")
         return
     if kind == WHAT_REPORT:
         report = run_report(run=run)
@@ -255,12 +261,8 @@ def _write(export: Export, path: str) -> None:
     )
     if columns:
         frame = frame[columns]
-    if export.format == "csv":
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            exports.write_csv(frame, handle)
-    elif export.format == "xlsx":
-        with open(path, "wb") as handle:
-            exports.write_xlsx({f"{segment_type} segments": frame}, handle)
+    if export.format in ("csv", "xlsx"):
+        _write_table(frame, path, file_format=export.format, sheet=f"{segment_type} segments")
     elif export.format == "json":
         insights = insight_view(run=run, segment_type=segment_type)
         with open(path, "w", encoding="utf-8") as handle:

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsAnalyst
 from accounts.scopes import HasRequiredScope
 from accounts.throttles import ExportThrottle, UserRateThrottle
+from clustering.models import ClusteringRun
 from clustering.selectors import run_get
 from config.api.envelope import envelope
 from reports import charts, segments
@@ -75,6 +76,33 @@ def _input_error(exc: ValueError) -> exceptions.ValidationError:
 def _service_error(exc: DjangoValidationError) -> exceptions.ValidationError:
     detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
     return exceptions.ValidationError(detail)
+
+
+def _export_create(request: Request, *, run: ClusteringRun, what: str | None, body: dict) -> Export:
+    """`export_create` with a validated body's format, columns, filters and include_charts;
+    the service's refusal answers 400."""
+    try:
+        return export_create(
+            user=request.user,
+            run=run,
+            what=what,
+            file_format=body["format"],
+            columns=body.get("columns"),
+            filters=body.get("filters"),
+            include_charts=body["include_charts"],
+        )
+    except DjangoValidationError as exc:
+        raise _service_error(exc) from exc
+
+
+def _workspace_run_required(request: Request) -> ClusteringRun:
+    """Document 000's latest clustering of the caller; 400 while there is none."""
+    run = workspace_run_get(user=request.user)
+    if run is None:
+        raise exceptions.ValidationError(
+            "No clustering performed yet: run POST /api/cluster on your data first."
+        )
+    return run
 
 
 BAD_TYPE = OpenApiResponse(description="Unknown segmentation type, or one the data lacks.")
@@ -227,18 +255,7 @@ class SegmentExportCreateView(APIView):
         body.is_valid(raise_exception=True)
         run = report_run_get(user=request.user)
         what = kind if kind in ("assignments", "report") else f"segments:{kind}"
-        try:
-            export = export_create(
-                user=request.user,
-                run=run,
-                what=what,
-                file_format=body.validated_data["format"],
-                columns=body.validated_data.get("columns"),
-                filters=body.validated_data.get("filters"),
-                include_charts=body.validated_data["include_charts"],
-            )
-        except DjangoValidationError as exc:
-            raise _service_error(exc) from exc
+        export = _export_create(request, run=run, what=what, body=body.validated_data)
         data = {
             "export_id": str(export.pk),
             "status": export.status,
@@ -279,11 +296,7 @@ class VisualizationsView(APIView):
 
     @extend_schema(responses={200: VisualizationsSerializer, 400: NOTHING_CLUSTERED})
     def get(self, request: Request) -> Response:
-        run = workspace_run_get(user=request.user)
-        if run is None:
-            raise exceptions.ValidationError(
-                "No clustering performed yet: run POST /api/cluster on your data first."
-            )
+        run = _workspace_run_required(request)
         try:
             figures = {
                 "scatter_chart": chart_get(run=run, name="scatter"),
@@ -305,11 +318,7 @@ class WorkspaceExportView(APIView):
 
     @extend_schema(responses={200: WorkspaceExportSerializer, 400: NOTHING_CLUSTERED})
     def get(self, request: Request) -> Response:
-        run = workspace_run_get(user=request.user)
-        if run is None:
-            raise exceptions.ValidationError(
-                "No clustering performed yet: run POST /api/cluster on your data first."
-            )
+        run = _workspace_run_required(request)
         made: dict[str, Export] = {}
         try:
             for file_format in ("csv", "json", "html"):
@@ -404,18 +413,9 @@ class ExportViewSet(
         data = ExportCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         run = run_get(user=request.user, pk=data.validated_data["run"])
-        try:
-            export = export_create(
-                user=request.user,
-                run=run,
-                what=data.validated_data.get("what"),
-                file_format=data.validated_data["format"],
-                columns=data.validated_data.get("columns"),
-                filters=data.validated_data.get("filters"),
-                include_charts=data.validated_data["include_charts"],
-            )
-        except DjangoValidationError as exc:
-            raise _service_error(exc) from exc
+        export = _export_create(
+            request, run=run, what=data.validated_data.get("what"), body=data.validated_data
+        )
         return Response(ExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
