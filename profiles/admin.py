@@ -31,7 +31,6 @@ class PredictionAdmin(admin.ModelAdmin):
     ]
     search_fields = ["user__username", "user__email", "cluster_name", "profile__name"]
     date_hierarchy = "created_at"
-    list_select_related = ["user", "run", "profile"]
     readonly_fields = [
         "user",
         "run",
@@ -44,6 +43,7 @@ class PredictionAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Prediction]:
+        # The list and the change page alike: no query per row or per related field.
         return super().get_queryset(request).select_related("user", "run", "profile")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
