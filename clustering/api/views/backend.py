@@ -75,7 +75,6 @@ class BackendTrainView(APIView):
             features=values.get("features") or profile_features(schema=dataset.schema),
             publish_on_success=values["publish"],
         )
-        run.refresh_from_db()
         return Response(
             {
                 "message": "Model trained successfully",

@@ -4,6 +4,7 @@ on the caller's current dataset, errors as `{"error": "..."}`."""
 import time
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -176,8 +177,6 @@ class ClusterDataView(APIView):
         dataset = current_dataset_required(user=request.user)
         run = latest_succeeded_run_get(user=request.user, dataset_id=dataset.pk)
         if run is None:
-            from django.core.exceptions import ValidationError
-
             raise ValidationError(
                 "No clustering performed on your current dataset yet: POST /api/cluster with "
                 '{"n_clusters": 3} first.'
