@@ -12,7 +12,7 @@ from oauth2_provider.models import AccessToken
 from accounts import services
 from accounts.oauth.authentication import OAuthTokenCredential
 from accounts.scopes import ALL_SCOPES, ANALYST_ONLY_SCOPES
-from tests.accounts.test_oauth_support import (
+from tests.accounts.oauth_support import (
     bearer,
     consent,
     exchange_code,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken, Grant
 
 from accounts import services
-from tests.accounts.test_oauth_support import (
+from tests.accounts.oauth_support import (
     authorize_params,
     bearer,
     consent,

@@ -9,12 +9,14 @@ from django.test import Client
 from django.urls import reverse
 from oauth2_provider.models import AccessToken, RefreshToken
 
-from tests.accounts.test_oauth_support import (
+from tests.accounts.oauth_support import (
     READ_SCOPES,
     REDIRECT_URI,
     authorize_params,
     bearer,
+    consent,
     exchange_code,
+    logged_in_client,
     obtain_tokens,
     pkce_pair,
     redirect_query,
@@ -133,8 +135,6 @@ def test_refresh_token_replayed_after_rotation_revokes_the_family():
 
 @pytest.mark.django_db
 def test_consent_denied_returns_access_denied_with_state():
-    from tests.accounts.test_oauth_support import consent, logged_in_client
-
     app, _ = register_app()
     _, challenge = pkce_pair()
     response = consent(logged_in_client(UserFactory()), app, challenge=challenge, allow=False)
@@ -147,8 +147,6 @@ def test_consent_denied_returns_access_denied_with_state():
 
 @pytest.mark.django_db
 def test_confidential_client_may_skip_pkce_and_authenticates_with_its_secret():
-    from tests.accounts.test_oauth_support import consent, logged_in_client
-
     app, secret = register_app(client_type="confidential")
     browser = logged_in_client(UserFactory())
     code = redirect_query(consent(browser, app, challenge=None))["code"]
@@ -163,8 +161,6 @@ def test_confidential_client_may_skip_pkce_and_authenticates_with_its_secret():
 @pytest.mark.django_db
 def test_public_client_without_pkce_is_refused():
     app, _ = register_app()
-    from tests.accounts.test_oauth_support import logged_in_client
-
     browser = logged_in_client(UserFactory())
     response = browser.get(
         reverse("oauth2_provider:authorize"), authorize_params(app, challenge=None)
@@ -176,8 +172,6 @@ def test_public_client_without_pkce_is_refused():
 
 @pytest.mark.django_db
 def test_plain_pkce_method_is_refused():
-    from tests.accounts.test_oauth_support import consent, logged_in_client
-
     app, _ = register_app()
     browser = logged_in_client(UserFactory())
     verifier = "x" * 43
@@ -243,8 +237,6 @@ def test_introspection_answers_a_client_only_about_its_own_tokens():
 @pytest.mark.django_db
 def test_introspection_reports_own_token_active_with_scope():
     app, secret = register_app(client_type="confidential")
-    from tests.accounts.test_oauth_support import consent, logged_in_client
-
     user = UserFactory()
     code = redirect_query(consent(logged_in_client(user), app, challenge=None))["code"]
     tokens = exchange_code(Client(), app, code, None, client_secret=secret).json()

@@ -12,9 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from oauth2_provider.models import AccessToken, Application, RefreshToken
 
-from tests.accounts.test_oauth_support import (
+from tests.accounts.oauth_support import (
     REDIRECT_URI,
     bearer,
+    logged_in_client,
     obtain_tokens,
     register_app,
     token_request,
@@ -208,8 +209,6 @@ def test_all_oauth_tokens_of_a_user_can_be_ended_at_once(user):
 
 
 def test_password_change_ends_the_users_oauth_tokens(user):
-    from tests.accounts.test_oauth_support import logged_in_client
-
     app = register_app(name="A")[0]
     pair = obtain_tokens(user, app)
     assert Client().get("/auth/me", **bearer(pair["access_token"])).status_code == 200

@@ -14,6 +14,8 @@ from rest_framework.views import APIView
 from accounts.throttles import ClusterRunThrottle, ExportThrottle, UserRateThrottle
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
+from .conftest import bearer_client
+
 pytestmark = pytest.mark.django_db
 
 
@@ -53,8 +55,6 @@ def test_throttled_endpoint_sends_rate_limit_headers_then_003_429(rates, user_be
 
 def test_limit_is_per_user(rates):
     rates(user="1/day")
-    from .conftest import bearer_client
-
     a, b = bearer_client(UserFactory()), bearer_client(UserFactory())
     assert a.get("/auth/me").status_code == 200
     assert a.get("/auth/me").status_code == 429
@@ -180,8 +180,6 @@ def test_cluster_run_and_export_throttles_have_their_own_counters(rates):
 
 def test_the_tightest_throttle_sets_the_headers(rates, analyst):
     rates(cluster_run="2/day", user="50/day")
-    from .conftest import bearer_client
-
     client = bearer_client(analyst)
     factory_response = client.get("/auth/me")
     assert factory_response["X-RateLimit-Limit"] == "50"
