@@ -190,11 +190,16 @@ def columns_needed(*, segment_type: str, schema: list[dict]) -> list[str]:
     return list(dict.fromkeys(roles[r] for r in wanted if r in roles))
 
 
-def _check_type(segment_type: str, roles: dict[str, str]) -> None:
+def check_known_type(segment_type: str) -> None:
+    """SegmentInputError naming the valid types when `segment_type` is none of them."""
     if segment_type not in SEGMENT_TYPES:
         raise SegmentInputError(
             f"Unknown segmentation type '{segment_type}'; choose one of {', '.join(SEGMENT_TYPES)}."
         )
+
+
+def _check_type(segment_type: str, roles: dict[str, str]) -> None:
+    check_known_type(segment_type)
     missing = [role for role in REQUIRED_ROLES[segment_type] if role not in roles]
     if missing:
         names = ", ".join(f"'{m}'" for m in missing)

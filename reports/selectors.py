@@ -159,6 +159,10 @@ def _cluster_meta(run: ClusteringRun) -> dict[int, dict[str, Any]]:
     }
 
 
+def _cluster_names(run: ClusteringRun) -> dict[int, str]:
+    return {c.label: c.name for c in cluster_list(run=run)}
+
+
 def _segment_records(run: ClusteringRun, segment_type: str) -> list[dict[str, Any]]:
     derived = customers_derive(run=run, segment_type=segment_type)
     table = segments.segment_table_from(derived)
@@ -176,8 +180,7 @@ def _segment_records(run: ClusteringRun, segment_type: str) -> list[dict[str, An
 def segment_view(*, run: ClusteringRun, segment_type: str) -> list[dict[str, Any]]:
     """Every segment of one type for the run, as records (cached per run, type and published
     version). Raises `segments.SegmentInputError` for an unknown type or a missing role."""
-    if segment_type not in segments.SEGMENT_TYPES:
-        segments.columns_needed(segment_type=segment_type, schema=[])  # raises, naming the types
+    segments.check_known_type(segment_type)
     key = _cache_key(run=run, kind="segments", name=segment_type)
     return _cached(key, lambda: _segment_records(run, segment_type))
 
@@ -187,7 +190,7 @@ def _insights(run: ClusteringRun, segment_type: str) -> dict[str, Any]:
     table = segments.segment_table_from(derived)
     names = None
     if segment_type == "cluster":
-        names = {label: meta["name"] for label, meta in _cluster_meta(run).items()}
+        names = _cluster_names(run)
     report = insights_for(table, derived=derived, segment_names=names).as_dict()
     report["generated_at"] = timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")
     return report
@@ -195,8 +198,7 @@ def _insights(run: ClusteringRun, segment_type: str) -> dict[str, Any]:
 
 def insight_view(*, run: ClusteringRun, segment_type: str) -> dict[str, Any]:
     """Generated findings and key metrics of one segment type (cached like `segment_view`)."""
-    if segment_type not in segments.SEGMENT_TYPES:
-        segments.columns_needed(segment_type=segment_type, schema=[])
+    segments.check_known_type(segment_type)
     key = _cache_key(run=run, kind="insights", name=segment_type)
     return _cached(key, lambda: _insights(run, segment_type))
 
@@ -215,7 +217,7 @@ def _scatter(run: ClusteringRun) -> dict[str, Any]:
     frame = dataset_frame_load(dataset=run.dataset, columns=features)
     labels = run_labels(run=run, n_rows=len(frame))
     keep = labels != UNASSIGNED
-    names = {label: meta["name"] for label, meta in _cluster_meta(run).items()}
+    names = _cluster_names(run)
     return charts.scatter_chart(frame[keep], labels=labels[keep], names=names)
 
 
@@ -308,12 +310,13 @@ CHART_BUILDERS = {
 def chart_get(*, run: ClusteringRun, name: str) -> dict[str, Any]:
     """One Plotly figure of the run (cached per run, chart and published version). Raises
     Http404 for an unknown chart name and `charts.ChartInputError` when there is nothing to draw."""
-    builder = CHART_BUILDERS.get(name.replace("-", "_"))
+    chart = name.replace("-", "_")
+    builder = CHART_BUILDERS.get(chart)
     if builder is None:
         raise Http404(f"No chart named '{name}'; charts are {', '.join(charts.CHART_NAMES)}.")
     if run.status != ClusteringRun.Status.SUCCEEDED:
         raise Conflict(f"Run {run.pk} is {run.status}; charts exist once it has succeeded.")
-    key = _cache_key(run=run, kind="chart", name=name.replace("-", "_"))
+    key = _cache_key(run=run, kind="chart", name=chart)
     return _cached(key, lambda: builder(run))
 
 
@@ -358,7 +361,7 @@ def assignments_frame_for_export(*, run: ClusteringRun) -> pd.DataFrame:
     inside = rows < n_rows
     cluster[rows[inside]] = cluster_labels[inside]
     confidence[rows[inside]] = np.round(confidences[inside], 2)
-    meta = {c.label: c.name for c in cluster_list(run=run)}
+    meta = _cluster_names(run)
     labels = (
         pd.array(cluster, dtype="Int64") if np.isnan(cluster).any() else cluster.astype(np.int64)
     )

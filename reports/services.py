@@ -76,14 +76,24 @@ def _segment_frame(*, run: ClusteringRun, segment_type: str) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
+def _count_column(frame: pd.DataFrame) -> str:
+    """The customers-per-segment column of a segment table (the cluster view names it apart)."""
+    return "customer_count" if "customer_count" in frame else "total_customers"
+
+
+def _name_column(frame: pd.DataFrame) -> str:
+    """The segment-name column of a segment table (the cluster view names it apart)."""
+    return "cluster_name" if "cluster_name" in frame else "segment_name"
+
+
 def _apply_segment_filters(frame: pd.DataFrame, filters: dict[str, Any]) -> pd.DataFrame:
-    count = "customer_count" if "customer_count" in frame else "total_customers"
+    count = _count_column(frame)
     if "min_customers" in filters:
         frame = frame[frame[count] >= filters["min_customers"]]
     if "max_customers" in filters:
         frame = frame[frame[count] <= filters["max_customers"]]
     if "segments" in filters:
-        name = "cluster_name" if "cluster_name" in frame else "segment_name"
+        name = _name_column(frame)
         wanted = {str(s) for s in filters["segments"]}
         frame = frame[frame[name].astype(str).isin(wanted)]
     return frame
@@ -279,8 +289,8 @@ def _write(export: Export, path: str) -> None:
         insights = insight_view(run=run, segment_type=segment_type)
         figures = {}
         if options.get("include_charts", True) and len(frame):
-            name = "cluster_name" if "cluster_name" in frame else "segment_name"
-            count = "customer_count" if "customer_count" in frame else "total_customers"
+            name = _name_column(frame)
+            count = _count_column(frame)
             if name in frame and count in frame:
                 figures["Customers per segment"] = charts.distribution_chart(
                     [
@@ -314,8 +324,10 @@ def _subtitle(run: ClusteringRun) -> str:
 
 
 def _headline_metrics(run: ClusteringRun) -> dict[str, Any]:
-    metrics = {"customers": run.n_samples or run.dataset.n_rows, "segments": 0}
-    metrics["segments"] = cluster_list(run=run).count()
+    metrics = {
+        "customers": run.n_samples or run.dataset.n_rows,
+        "segments": cluster_list(run=run).count(),
+    }
     for key, value in (run.metrics or {}).items():
         if isinstance(value, int | float) and not isinstance(value, bool):
             metrics[key] = round(float(value), 4)
