@@ -1,10 +1,18 @@
 """One factory per model. A test passes only the fields it is about."""
 
+import hashlib
+import io
+import uuid
 from datetime import timedelta
 
 import factory
+import pandas as pd
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.utils import timezone
+
+from datasets.bulk import customers_load
+from datasets.models import Dataset
 
 DEFAULT_PASSWORD = "Correct-Horse-Battery-9"
 
@@ -98,3 +106,25 @@ class ExportFactory(factory.django.DjangoModelFactory):
     owner = factory.SubFactory(AnalystFactory)
     run = factory.SubFactory(ClusteringRunFactory)
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+
+
+def dataset_with_rows(*, owner, frame: pd.DataFrame, schema: list[dict]) -> Dataset:
+    """A dataset as an upload leaves it: Parquet copy, the given schema, one Customer a row
+    loaded by the upload's own `customers_load` (row_number = position; the `customer_id` column,
+    or the row number where there is none, as external id)."""
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    content = buffer.getvalue()
+    dataset = Dataset.objects.create(
+        owner=owner,
+        name=f"customers {uuid.uuid4().hex[:6]}",
+        n_rows=len(frame),
+        n_columns=frame.shape[1],
+        schema=schema,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size_bytes=len(content),
+    )
+    dataset.parquet_file.save(f"{dataset.pk}.parquet", ContentFile(content), save=True)
+    id_column = "customer_id" if "customer_id" in frame else None
+    customers_load(dataset=dataset, frame=frame, id_column=id_column)
+    return dataset

@@ -1,8 +1,6 @@
 """Fixtures of the clustering tests: datasets with real Parquet copies and customer rows, and a
 real Celery worker process for the job tests."""
 
-import hashlib
-import io
 import os
 import signal
 import subprocess
@@ -14,12 +12,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import connection
 
 from clustering import engine
 from datasets.demo import generate_customers
-from datasets.models import CurrentDataset, Customer, Dataset
+from datasets.models import CurrentDataset, Dataset
+from tests.factories import dataset_with_rows
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 WORKER_READY_S = 60
@@ -39,27 +37,7 @@ def dataset_make(
     """A dataset as an upload leaves it: Parquet copy, schema with kinds and roles, one Customer
     per row (row_number = position). Demo customers unless a frame is given."""
     frame = generate_customers(rows, seed=seed) if frame is None else frame
-    buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False)
-    content = buffer.getvalue()
-    dataset = Dataset.objects.create(
-        owner=owner,
-        name=f"customers {uuid.uuid4().hex[:6]}",
-        n_rows=len(frame),
-        n_columns=frame.shape[1],
-        schema=engine.infer_schema(frame),
-        sha256=hashlib.sha256(content).hexdigest(),
-        size_bytes=len(content),
-    )
-    dataset.parquet_file.save(f"{dataset.pk}.parquet", ContentFile(content), save=True)
-    ids = frame["customer_id"] if "customer_id" in frame else pd.Series(range(len(frame)))
-    Customer.objects.bulk_create(
-        (
-            Customer(dataset=dataset, row_number=i, external_id=str(external))
-            for i, external in enumerate(ids.tolist())
-        ),
-        batch_size=5_000,
-    )
+    dataset = dataset_with_rows(owner=owner, frame=frame, schema=engine.infer_schema(frame))
     if current:
         CurrentDataset.objects.update_or_create(user=owner, defaults={"dataset": dataset})
     return dataset

@@ -1,57 +1,30 @@
 """Fixtures of the reports tests: a published run made by the real clustering services from a
 dataset with a real Parquet copy and customer rows."""
 
-import hashlib
-import io
-import uuid
-
 import pandas as pd
 import pytest
-from django.core.files.base import ContentFile
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from accounts.services import user_delete
 from clustering.models import ClusteringRun
 from clustering.services import run_create, run_execute, run_publish
-from datasets.models import CurrentDataset, Customer, Dataset
+from datasets.models import CurrentDataset
 
 # The real Celery worker of the job tests (one process per session, on the test database).
 from tests.clustering.conftest import celery_worker_process, worker  # noqa: F401
-from tests.factories import AnalystFactory
+from tests.factories import AnalystFactory, dataset_with_rows
 
 from .frames import demo_frame, demo_schema
-
-
-def dataset_with_rows(*, owner, frame: pd.DataFrame, schema: list[dict] | None = None) -> Dataset:
-    """A dataset as an upload leaves it: Parquet copy, schema with roles, one Customer a row."""
-    buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False)
-    content = buffer.getvalue()
-    dataset = Dataset.objects.create(
-        owner=owner,
-        name=f"customers {uuid.uuid4().hex[:6]}",
-        n_rows=len(frame),
-        n_columns=frame.shape[1],
-        schema=schema if schema is not None else demo_schema(frame),
-        sha256=hashlib.sha256(content).hexdigest(),
-        size_bytes=len(content),
-    )
-    dataset.parquet_file.save(f"{dataset.pk}.parquet", ContentFile(content), save=True)
-    ids = frame["customer_id"].astype(str) if "customer_id" in frame else range(len(frame))
-    Customer.objects.bulk_create(
-        (Customer(dataset=dataset, row_number=i, external_id=str(e)) for i, e in enumerate(ids)),
-        batch_size=5_000,
-    )
-    return dataset
 
 
 def succeeded_run(
     *, owner, frame: pd.DataFrame | None = None, schema=None, n_clusters: int = 3
 ) -> ClusteringRun:
     """A run fitted by the real engine (inline), not published."""
-    dataset = dataset_with_rows(
-        owner=owner, frame=demo_frame() if frame is None else frame, schema=schema
-    )
+    frame = demo_frame() if frame is None else frame
+    schema = demo_schema(frame) if schema is None else schema
+    dataset = dataset_with_rows(owner=owner, frame=frame, schema=schema)
     run = run_create(
         dataset=dataset,
         user=owner,
@@ -88,8 +61,10 @@ def _module_run(django_db_setup, django_db_blocker, tmp_path_factory):
         owner = AnalystFactory()
         run = published_run_make(owner=owner)
     yield run, owner, media
-    with django_db_blocker.unblock():
-        owner.delete()  # its datasets, runs, clusters, assignments and exports cascade
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+        # As an account deletion does: the datasets' customer tables (partitions on PostgreSQL)
+        # and files go too, not only the rows the ORM cascade reaches.
+        user_delete(user=owner)
 
 
 @pytest.fixture
