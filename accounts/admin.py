@@ -7,7 +7,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from rest_framework.exceptions import APIException
+
+from config.errors import DomainError
 
 from . import services
 from .models import ApiKey, User
@@ -92,8 +93,8 @@ class UserAdmin(DjangoUserAdmin):
             try:
                 change(user)
                 changed += 1
-            except APIException as exc:  # the services' refusals, e.g. acting on oneself
-                refused.append(f"{user.username}: {exc.detail}")
+            except DomainError as exc:  # the services' refusals, e.g. acting on oneself
+                refused.append(f"{user.username}: {exc.message}")
         if changed:
             self.message_user(request, f"{changed} user(s) {done}.", messages.SUCCESS)
         for message in refused:

@@ -2,7 +2,7 @@
 
 Every rule lives here once: the API, the Django admin and the pages call these functions. Bad
 input raises `ValidationError` in words a user can act on; a wrong credential raises
-`AuthenticationFailed`."""
+`NotAuthenticated`."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,16 +10,15 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
 from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from config.api.exceptions import BadRequest
+from config.errors import BadRequest, NotAuthenticated
 from datasets.services import datasets_delete_owned
 
 from .models import ApiKey, User, generate_api_key, hash_api_key
@@ -53,7 +52,7 @@ def _unique_identity_check(*, username: str | None, email: str | None, exclude_p
 def _password_check(*, password: str, user: User) -> None:
     try:
         validate_password(password, user=user)
-    except DjangoValidationError as exc:
+    except ValidationError as exc:
         raise ValidationError({"password": list(exc.messages)}) from exc
 
 
@@ -80,10 +79,10 @@ def _save_identity(user: User) -> None:
 
 
 def user_authenticate(*, request, username: str, password: str) -> User:
-    """The active user with this username (or email) and password, else AuthenticationFailed."""
+    """The active user with this username (or email) and password, else NotAuthenticated."""
     user = authenticate(request, username=username, password=password)
     if user is None:
-        raise AuthenticationFailed("Incorrect username/email or password.")
+        raise NotAuthenticated("Incorrect username/email or password.")
     return user
 
 
@@ -108,7 +107,7 @@ def _refresh_token_load(raw: str) -> ServiceRefreshToken:
     try:
         return ServiceRefreshToken(raw)  # checks signature, expiry and the blacklist
     except TokenError as exc:
-        raise AuthenticationFailed(f"Refresh token refused: {exc}; log in again.") from exc
+        raise NotAuthenticated(f"Refresh token refused: {exc}; log in again.") from exc
 
 
 @transaction.atomic
@@ -118,9 +117,9 @@ def tokens_refresh(*, raw_refresh: str) -> IssuedTokens:
     refresh = _refresh_token_load(raw_refresh)
     user = User.objects.filter(pk=refresh.get("user_id")).first()
     if user is None or not user.is_active:
-        raise AuthenticationFailed("This account no longer exists or is deactivated.")
+        raise NotAuthenticated("This account no longer exists or is deactivated.")
     if refresh.get(TOKEN_VERSION_CLAIM) != user.token_version:
-        raise AuthenticationFailed("This refresh token was revoked; log in again.")
+        raise NotAuthenticated("This refresh token was revoked; log in again.")
     refresh.blacklist()
     return tokens_issue(user=user)
 
@@ -137,7 +136,7 @@ def tokens_revoke(*, raw_refresh: str) -> None:
             payload = {}
         if BlacklistedToken.objects.filter(token__jti=payload.get("jti", "")).exists():
             return
-        raise AuthenticationFailed(f"Refresh token refused: {exc}; log in again.") from exc
+        raise NotAuthenticated(f"Refresh token refused: {exc}; log in again.") from exc
     refresh.blacklist()
 
 

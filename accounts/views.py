@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
-from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from .forms import ApiKeyCreateForm, ApplicationCreateForm
 from .oauth import selectors as oauth_selectors
@@ -19,16 +18,10 @@ from .selectors import api_key_get, api_key_list
 from .services import api_key_create, api_key_revoke
 
 
-def _add_service_errors(form, error: ValidationError | ApiValidationError, **renamed) -> None:
-    """Show a service's ValidationError (Django's or DRF's) on the form, next to the field it
-    names when the form has it (`renamed` maps service names to form fields)."""
-    if isinstance(error, ApiValidationError):
-        detail = error.detail
-        by_field = detail if isinstance(detail, dict) else {None: detail}
-    elif hasattr(error, "error_dict"):
-        by_field = error.message_dict
-    else:
-        by_field = {None: error.messages}
+def _add_service_errors(form, error: ValidationError, **renamed) -> None:
+    """Show a service's ValidationError on the form, next to the field it names when the form
+    has it (`renamed` maps service names to form fields)."""
+    by_field = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
     for field, field_messages in by_field.items():
         field = renamed.get(field, field)
         form.add_error(field if field in form.fields else None, [str(m) for m in field_messages])
@@ -60,7 +53,7 @@ def api_key_list_view(request: HttpRequest) -> HttpResponse:
                 scopes=form.cleaned_data["scopes"],
                 expires_at=form.expires_at(),
             )
-        except ApiValidationError as error:
+        except ValidationError as error:
             _add_service_errors(form, error, expires_at="expires_on")
         else:
             form = ApiKeyCreateForm(user=request.user)

@@ -4,7 +4,8 @@ cancelled or swept, through the same services as the API, so every rule lives in
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from rest_framework.exceptions import APIException
+
+from config.errors import DomainError
 
 from .models import Cluster, ClusteringRun
 from .services import run_cancel, run_publish, runs_fail_stale
@@ -51,8 +52,8 @@ class ClusteringRunAdmin(admin.ModelAdmin):
             return
         try:
             run = run_publish(run=queryset.get(), user=request.user)
-        except APIException as exc:
-            self.message_user(request, str(exc.detail), messages.ERROR)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
             return
         self.message_user(request, f"Run {run.pk} is now published.", messages.SUCCESS)
 
@@ -61,8 +62,8 @@ class ClusteringRunAdmin(admin.ModelAdmin):
         for run in queryset:
             try:
                 run_cancel(run=run)
-            except APIException as exc:
-                self.message_user(request, str(exc.detail), messages.WARNING)
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.WARNING)
             else:
                 self.message_user(request, f"Run {run.pk}: cancel requested.", messages.SUCCESS)
 

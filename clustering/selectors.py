@@ -15,12 +15,17 @@ from django.http import Http404
 
 from accounts.models import User
 from clustering import engine
+from config.errors import Conflict
 from datasets.models import Dataset
 from datasets.selectors import dataset_frame_load
 
 from .features import features_clean
 from .models import Assignment, Cluster, ClusteringRun
 
+NOTHING_PUBLISHED = (
+    "No segmentation has been published yet. An analyst must run a clustering and publish "
+    "it (POST /api/clusters/run, or POST /api/v1/runs/ then .../publish/)."
+)
 K_SWEEP_CACHE_S = 24 * 3600  # a dataset never changes after upload; its sha256 is in the key
 
 
@@ -59,6 +64,14 @@ def published_run_get(*, user: User | None = None) -> ClusteringRun | None:
         .order_by(F("published_at").desc(nulls_last=True), "-id")
         .first()
     )
+
+
+def published_run_required(*, user: User | None = None) -> ClusteringRun:
+    """The published run, else a Conflict (409) saying how one gets published."""
+    run = published_run_get(user=user)
+    if run is None:
+        raise Conflict(NOTHING_PUBLISHED)
+    return run
 
 
 def latest_succeeded_run_get(*, user: User, dataset_id: int) -> ClusteringRun | None:

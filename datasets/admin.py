@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from config.api.exceptions import Gone
+from config.errors import Gone
 
 from .models import CurrentDataset, Customer, Dataset
 from .selectors import customer_attributes
@@ -138,7 +138,7 @@ class CustomerAdmin(admin.ModelAdmin):
         try:
             values = customer_attributes(dataset=obj.dataset, row_numbers=[obj.row_number])
         except Gone as exc:
-            return str(exc.detail)
+            return exc.message
         return json.dumps(values.get(obj.row_number, {}), ensure_ascii=False, indent=2)
 
 

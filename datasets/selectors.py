@@ -9,16 +9,21 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from config.api.exceptions import Gone
+from config.errors import Gone
 
 from .ingest.records import json_rows
 from .models import CurrentDataset, Customer, Dataset
 
 _PANDAS_INDEX_PREFIX = "__index_level_"
+NO_DATASET = (
+    "No data loaded: upload a CSV first (POST /api/upload or POST /api/v1/datasets/upload), "
+    "then try again."
+)
 
 
 def _can_see(*, user: User, dataset: Dataset) -> bool:
@@ -55,6 +60,14 @@ def current_dataset_get(*, user: User) -> Dataset | None:
     if current is None or not _can_see(user=user, dataset=current.dataset):
         return None
     return current.dataset
+
+
+def current_dataset_required(*, user: User) -> Dataset:
+    """Document 000's "loaded data": the caller's current dataset, else a 400 saying what to do."""
+    dataset = current_dataset_get(user=user)
+    if dataset is None:
+        raise ValidationError(NO_DATASET)
+    return dataset
 
 
 def column_for_role(*, dataset: Dataset, role: str) -> str | None:

@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile, File
 from django.db import transaction
 
 from accounts.models import User
-from config.api.exceptions import PayloadTooLarge
+from config.errors import PayloadTooLarge
 
 from .bulk import customers_delete, customers_load
 from .ingest import (

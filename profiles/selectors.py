@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from accounts.models import User
 from clustering.models import Assignment, Cluster
 from clustering.selectors import published_run_get
-from config.api.exceptions import Conflict
+from config.errors import Conflict
 from datasets.models import Customer, Dataset
 from datasets.selectors import customer_attributes, dataset_frame_load
 from reports.segments import (

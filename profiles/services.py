@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from accounts.models import User
 from clustering.models import ClusteringRun
-from config.api.exceptions import Conflict, Unprocessable
+from config.errors import Conflict, Unprocessable
 
 from .models import CustomerProfile, Prediction
 from .predictor import (

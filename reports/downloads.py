@@ -3,7 +3,7 @@
 from django.http import FileResponse
 from django.utils import timezone
 
-from config.api.exceptions import Conflict, Gone
+from config.errors import Conflict, Gone
 
 from .models import Export
 from .services import CONTENT_TYPES

@@ -30,7 +30,7 @@ from clustering.selectors import (
     published_run_get,
 )
 from clustering.services import PUBLISHED_VERSION_KEY
-from config.api.exceptions import Conflict
+from config.errors import Conflict
 from datasets.models import customer_pk
 from datasets.selectors import current_dataset_get, dataset_frame_load
 

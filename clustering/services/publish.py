@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from config.api.exceptions import Conflict
+from config.errors import Conflict
 from datasets.models import Dataset
 
 from ..models import ClusteringRun

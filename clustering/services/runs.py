@@ -16,7 +16,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import User
-from config.api.exceptions import Conflict
+from config.errors import Conflict
 from datasets.models import Dataset
 
 from ..models import ClusteringRun

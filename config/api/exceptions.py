@@ -1,5 +1,7 @@
-"""API errors: our own exception types and the handler that renders every error in the shape of
-the contract it belongs to.
+"""API errors: the handler that renders every error in the shape of the contract it belongs to.
+
+Services raise Django's `ValidationError` for bad input and the domain errors of
+`config.errors` (each with its status and sentence) for the rest; they are mapped here.
 
 A view chooses its shape with `error_style`:
 - "drf" (default): DRF's own body, `{"detail": ...}` or field errors (a bare list of messages
@@ -18,47 +20,22 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from config.errors import DomainError, NotAuthenticated
 
 from .envelope import envelope_metadata
 
 
-class BadRequest(exceptions.APIException):
-    """A 400 about the request as a whole, not one field (e.g. an admin acting on themselves)."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "The request cannot be carried out."
-    default_code = "bad_request"
-
-
-class Conflict(exceptions.APIException):
-    """The request is valid but the state does not allow it (e.g. nothing published yet)."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The resource is not in a state that allows this request."
-    default_code = "conflict"
-
-
-class Unprocessable(exceptions.APIException):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_detail = "The request could not be processed."
-    default_code = "unprocessable"
-
-
-class Gone(exceptions.APIException):
-    """The resource existed but is gone for good (e.g. an expired export)."""
-
-    status_code = status.HTTP_410_GONE
-    default_detail = "This resource has expired."
-    default_code = "gone"
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The uploaded file is too large."
-    default_code = "payload_too_large"
+def _as_api_exception(exc: DomainError) -> exceptions.APIException:
+    """A domain error as DRF's exception of the same status, keeping its structured detail."""
+    if isinstance(exc, NotAuthenticated):
+        return exceptions.AuthenticationFailed(exc.detail or exc.message)
+    api_exc = exceptions.APIException(exc.detail if exc.detail is not None else exc.message)
+    api_exc.status_code = exc.status
+    return api_exc
 
 
 def _first_message(detail: Any) -> str:
@@ -92,6 +69,7 @@ STATUS_TITLES = {
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    retry_after = getattr(exc, "retry_after", None) if isinstance(exc, DomainError) else None
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else exc.messages
@@ -100,6 +78,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, DomainError):
+        exc = _as_api_exception(exc)
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -125,6 +105,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         if isinstance(response.data, dict) and not set(response.data) <= {"detail"}:
             body["details"] = response.data
         response.data = body
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
     return response
 
 

@@ -10,9 +10,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from rest_framework.exceptions import APIException
 
 from clustering.selectors import dataset_k_sweep, run_list
+from config.errors import DomainError
 from datasets.selectors import dataset_get, dataset_list
 from datasets.services import dataset_columns_update, dataset_create_from_upload
 from reports import charts
@@ -51,9 +51,9 @@ def dataset_list_page(request: HttpRequest) -> HttpResponse:
                     uploaded_file=form.cleaned_data["file"],
                     name=form.cleaned_data["name"] or None,
                 )
-            except (ValidationError, APIException) as exc:
+            except (ValidationError, DomainError) as exc:
                 add_service_errors(form, exc, aliases={"file": "file", "name": "name"})
-                status = getattr(exc, "status_code", 400)
+                status = getattr(exc, "status", 400)
             else:
                 note = "uploaded" if created else "already uploaded: this is the same file"
                 messages.success(request, f"Dataset “{dataset.name}” {note}.")
@@ -132,7 +132,7 @@ def dataset_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
         if roles_form.is_valid():
             try:
                 dataset_columns_update(dataset=dataset, roles=roles_form.roles())
-            except (ValidationError, APIException) as exc:
+            except (ValidationError, DomainError) as exc:
                 add_service_errors(roles_form, exc)
             else:
                 messages.success(request, "Column roles saved.")
@@ -163,7 +163,7 @@ def choose_k_page(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {"dataset": dataset, "plotly_url": plotly_url()}
     try:
         sweep = dataset_k_sweep(dataset=dataset)
-    except (ValidationError, APIException) as exc:
+    except (ValidationError, DomainError) as exc:
         context["errors"] = user_errors(exc)
         return render(request, "reports/choose_k.html", context, status=400)
     context["sweep"] = sweep

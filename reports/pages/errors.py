@@ -5,13 +5,14 @@ from django.contrib import messages as flash
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from rest_framework.exceptions import APIException
+
+from config.errors import DomainError
 
 GENERAL_KEYS = ("non_field_errors", "__all__", "detail", "error")
 
 
 def detail_messages(detail) -> list[str]:
-    """Every sentence of a DRF `detail` (a string, list or dict, nested)."""
+    """Every sentence of a structured error detail (a string, list or dict, nested)."""
     if isinstance(detail, dict):
         return [message for value in detail.values() for message in detail_messages(value)]
     if isinstance(detail, list | tuple):
@@ -20,11 +21,10 @@ def detail_messages(detail) -> list[str]:
 
 
 def _by_key(exc: Exception) -> dict[str, list[str]]:
-    if isinstance(exc, APIException):
-        detail = exc.detail
-        if isinstance(detail, dict):
-            return {str(key): detail_messages(value) for key, value in detail.items()}
-        return {"": detail_messages(detail)}
+    if isinstance(exc, DomainError):
+        if isinstance(exc.detail, dict):
+            return {str(key): detail_messages(value) for key, value in exc.detail.items()}
+        return {"": detail_messages(exc.detail if exc.detail is not None else exc.message)}
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             return {key: list(messages) for key, messages in exc.message_dict.items()}
@@ -33,8 +33,8 @@ def _by_key(exc: Exception) -> dict[str, list[str]]:
 
 
 def user_errors(exc: Exception) -> list[str]:
-    """The user-facing sentences of a service error (DRF or Django ValidationError, Conflict,
-    PayloadTooLarge, Unprocessable, or a core's ValueError worded for the user)."""
+    """The user-facing sentences of a service error (Django's ValidationError, a domain error of
+    `config.errors`, or a core's ValueError worded for the user)."""
     return [
         message if key in ("", *GENERAL_KEYS) else f"{key}: {message}"
         for key, messages in _by_key(exc).items()

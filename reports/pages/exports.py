@@ -6,9 +6,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.exceptions import APIException
 
 from clustering.selectors import run_get
+from config.errors import DomainError
 from reports.downloads import export_file_response
 from reports.forms import ExportForm
 from reports.models import Export
@@ -32,7 +32,7 @@ def export_create_page(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("pages:run-detail", pk=run.pk)
     try:
         export = export_create(user=request.user, run=run, file_format=form.cleaned_data["format"])
-    except (ValidationError, APIException) as exc:
+    except (ValidationError, DomainError) as exc:
         message_errors(request, exc)
         return redirect("pages:run-detail", pk=run.pk)
     messages.success(request, f"Export of run {run.pk} ({export.get_format_display()}) started.")
@@ -56,8 +56,8 @@ def export_download(request: HttpRequest, pk: str) -> HttpResponse:
     export = export_get(user=request.user, pk=pk)
     try:
         return export_file_response(export)
-    except APIException as exc:
-        return _refusal(request, exc.status_code, str(exc.detail))
+    except DomainError as exc:
+        return _refusal(request, exc.status, exc.message)
 
 
 def _refusal(request: HttpRequest, status: int, message: str) -> HttpResponse:

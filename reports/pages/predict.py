@@ -3,10 +3,11 @@
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from rest_framework.exceptions import APIException
 
+from config.errors import DomainError
 from profiles.predictor import ArtifactError, published_model_get
 from profiles.selectors import prediction_list
 from profiles.services import predict
@@ -40,7 +41,7 @@ def predict_page(request: HttpRequest) -> HttpResponse:
     if model and request.method == "POST" and form.is_valid():
         try:
             result = predict(user=request.user, records=[form.record()])[0]
-        except APIException as exc:
+        except (ValidationError, DomainError) as exc:
             add_service_errors(form, exc)
     context = {
         "form": form,

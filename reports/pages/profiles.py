@@ -7,8 +7,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import APIException
 
+from config.errors import DomainError
 from profiles.selectors import profile_get, profile_list
 from profiles.services import profile_create, profile_delete, profile_predict, profile_update
 from reports.forms import ProfileForm
@@ -83,7 +83,7 @@ def profile_segment_page(request: HttpRequest, pk: int) -> HttpResponse:
     profile = profile_get(user=request.user, pk=pk)
     try:
         result = profile_predict(user=request.user, profile=profile)
-    except APIException as exc:
+    except (ValidationError, DomainError) as exc:
         message_errors(request, exc, prefix=f"“{profile.name}” could not be segmented: ")
     else:
         messages.success(

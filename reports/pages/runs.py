@@ -6,13 +6,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.exceptions import APIException
 
 from clustering import engine
 from clustering.features import default_features
 from clustering.models import ClusteringRun
 from clustering.selectors import cluster_list, run_get
 from clustering.services import run_cancel, run_create, run_publish
+from config.errors import DomainError
 from datasets.selectors import dataset_get
 from reports.forms import ExportForm, RunCreateForm
 from reports.selectors import chart_get
@@ -105,7 +105,7 @@ def run_create_page(request: HttpRequest, dataset_pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             run = run_create(dataset=dataset, user=request.user, **form.run_arguments())
-        except (ValidationError, APIException) as exc:
+        except (ValidationError, DomainError) as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, f"Run {run.pk} is queued.")
@@ -157,7 +157,7 @@ def run_publish_page(request: HttpRequest, pk: int) -> HttpResponse:
     run = run_get(user=request.user, pk=pk)
     try:
         run_publish(run=run, user=request.user)
-    except (ValidationError, APIException) as exc:
+    except (ValidationError, DomainError) as exc:
         message_errors(request, exc)
     else:
         messages.success(request, f"Run {run.pk} is now the published segmentation.")
@@ -171,7 +171,7 @@ def run_cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
     run = run_get(user=request.user, pk=pk)
     try:
         run_cancel(run=run)
-    except APIException as exc:
+    except DomainError as exc:
         message_errors(request, exc)
     else:
         messages.success(request, f"Run {run.pk} is being cancelled.")

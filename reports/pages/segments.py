@@ -7,9 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
-from rest_framework.exceptions import APIException
 
 from clustering.selectors import published_run_get
+from config.errors import DomainError
 from profiles.selectors import customer_segment_get
 from reports import charts
 from reports.forms import CustomerLookupForm
@@ -128,10 +128,10 @@ def customer_lookup(request: HttpRequest) -> HttpResponse:
         except Http404 as exc:
             form.add_error("customer_id", str(exc))
             status = 404
-        except APIException as exc:
+        except DomainError as exc:
             for message in user_errors(exc):
                 form.add_error(None, message)
-            status = exc.status_code
+            status = exc.status
         else:
             context["customer"] = customer
             context["segments"] = [

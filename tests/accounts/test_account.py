@@ -99,7 +99,7 @@ def test_bearer_of_another_user_sees_only_themselves():
 
 def test_a_lost_race_for_a_username_is_a_400_not_a_crash():
     from accounts.services import _save_identity
-    from config.api.exceptions import BadRequest
+    from config.errors import BadRequest
 
     taken = UserFactory()
     late = User(username=taken.username, email="late@example.com")  # passed the check earlier

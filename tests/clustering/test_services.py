@@ -28,7 +28,7 @@ from clustering.services import (
     runs_fail_stale,
 )
 from clustering.signals import run_published
-from config.api.exceptions import Conflict
+from config.errors import Conflict
 from datasets.models import Customer
 from datasets.selectors import dataset_frame_load
 from tests.factories import AnalystFactory, ClusteringRunFactory, DatasetFactory

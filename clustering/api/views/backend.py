@@ -13,18 +13,17 @@ from rest_framework.views import APIView
 from accounts.models import User
 from accounts.permissions import IsAnalyst
 from accounts.scopes import HasRequiredScope
-from config.api.exceptions import Conflict
+from config.errors import Conflict
 from datasets.models import Dataset
 from datasets.selectors import column_for_role, current_dataset_get
 
 from ...features import profile_features
-from ...selectors import cluster_list, dataset_k_sweep, published_run_get
+from ...selectors import cluster_list, dataset_k_sweep, published_run_get, published_run_required
 from ...services import run_execute_inline
 from ..serializers import RunParametersInputSerializer, parameters_from
 from .common import (
     NOTHING_PUBLISHED,
     dataset_named_or_current,
-    published_run_required,
 )
 
 CLUSTER_AVERAGES = {

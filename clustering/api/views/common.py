@@ -10,18 +10,12 @@ from rest_framework.renderers import BaseRenderer
 
 from accounts.models import User
 from clustering import engine
-from config.api.exceptions import Conflict
 from config.api.renderers import SafeJSONRenderer
+from config.errors import Conflict
 from datasets.models import Dataset
-from datasets.selectors import current_dataset_get, dataset_get
+from datasets.selectors import current_dataset_required, dataset_get
 
 from ...models import ClusteringRun
-from ...selectors import published_run_get
-
-NO_DATASET = (
-    "No data loaded: upload a CSV first (POST /api/upload or POST /api/v1/datasets/upload), "
-    "then try again."
-)
 
 
 class PNGRenderer(BaseRenderer):
@@ -51,14 +45,6 @@ def dataset_for_input(*, user: User, pk: int) -> Dataset:
         ) from None
 
 
-def current_dataset_required(*, user: User) -> Dataset:
-    """Document 000's "loaded data": the caller's current dataset, else a 400 saying what to do."""
-    dataset = current_dataset_get(user=user)
-    if dataset is None:
-        raise ValidationError(NO_DATASET)
-    return dataset
-
-
 def dataset_named_or_current(*, user: User, dataset_id: int | None) -> Dataset:
     """The dataset a body names with `dataset_id`, else the caller's current dataset."""
     if dataset_id:
@@ -83,14 +69,3 @@ def dendrogram_response(*, run: ClusteringRun) -> HttpResponse:
 NOTHING_PUBLISHED = OpenApiResponse(
     description="No segmentation is published yet (or, for /elbow, no dataset is loaded)."
 )
-
-
-def published_run_required(*, user: User) -> ClusteringRun:
-    """The published run, else a Conflict saying how one gets published."""
-    run = published_run_get(user=user)
-    if run is None:
-        raise Conflict(
-            "No segmentation has been published yet. An analyst must run a clustering and publish "
-            "it (POST /api/clusters/run, or POST /api/v1/runs/ then .../publish/)."
-        )
-    return run

@@ -21,13 +21,12 @@ from config.api.envelope import envelope
 from datasets.selectors import column_for_role
 
 from ...models import Cluster, ClusteringRun
-from ...selectors import cluster_list, run_get
+from ...selectors import cluster_list, published_run_required, run_get
 from ...services import run_create
 from ..serializers import RunParametersInputSerializer, parameters_from
 from .common import (
     NOTHING_PUBLISHED,
     dataset_named_or_current,
-    published_run_required,
 )
 
 JOB_ID = re.compile(r"^job_clust_\d{8}_(\d{1,18})$")

@@ -14,11 +14,11 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsAnalyst
 from accounts.scopes import HasRequiredScope
+from datasets.selectors import current_dataset_required
 
 from ...models import ClusteringRun
 from ...selectors import cluster_list, dataset_k_sweep, latest_succeeded_run_get
 from ...services import run_execute_inline
-from .common import current_dataset_required
 
 WORKSPACE_MAX_CLUSTERS = 10  # document 000: n_clusters 2-10
 
