@@ -84,7 +84,10 @@ def predict(
             str(index): {key: [message] for key, message in fields.items()}
             for index, fields in exc.errors.items()
         }
-        raise Unprocessable(errors["0"] if len(records) == 1 else {"records": errors}) from exc
+        raise Unprocessable(
+            "Some fields cannot be used for a prediction.",
+            detail=errors["0"] if len(records) == 1 else {"records": errors},
+        ) from exc
 
     labels, names, confidences = model.predict_batch(batch)
     echoes = batch.echoes

@@ -26,9 +26,10 @@ from .errors import IngestError
 from .kinds import ColumnKind, type_columns
 from .parse import clean_names, read_table
 from .quality import column_statistics, correlation_matrix, json_clean, quality_report
-from .roles import ROLES, detect_roles
+from .roles import RFM_ROLES, ROLES, detect_roles
 
 __all__ = [
+    "RFM_ROLES",
     "ROLES",
     "IngestError",
     "IngestLimits",

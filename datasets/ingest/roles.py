@@ -21,7 +21,11 @@ ROLES = (
     "purchase_frequency",
     "purchase_amount",
     "tenure",
+    "recency",
+    "frequency",
+    "monetary",
 )
+RFM_ROLES = ("recency", "frequency", "monetary", "tenure")  # the customer-value vocabulary's roles
 ID_TOKENS = {"id", "uuid", "guid", "key", "code", "no", "num", "number", "identifier"}
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[^a-z0-9]+")
@@ -48,6 +52,12 @@ def _role_by_name(tokens: list[str]) -> str | None:
         return "customer_id"
     if words & {"email", "mail"} or "e_mail" in joined:
         return "email"
+    if words & {"recency"} or joined in ("days_since_last_purchase", "days_since_last_order"):
+        return "recency"
+    if words & {"monetary"} or joined in ("total_spend", "total_spent", "total_revenue", "revenue"):
+        return "monetary"
+    if joined in ("frequency", "freq", "purchase_days", "order_count", "orders_count"):
+        return "frequency"
     if "spending" in words or "spend" in words or ("score" in words and "spending" in joined):
         return "spending_score"
     if words & {"income", "salary", "earnings", "wage", "wages"}:
@@ -83,6 +93,9 @@ def _fits(role: str, series: pd.Series, kind: str) -> bool:
         "purchase_frequency",
         "purchase_amount",
         "tenure",
+        "recency",
+        "frequency",
+        "monetary",
     ):
         return kind == "numeric"
     if role == "gender":
