@@ -1,5 +1,6 @@
 """Every route of the service. Each app owns its routes in `<app>/api/urls.py` (the contract paths
-of the seed documents live there too); pages are included from `reports`."""
+of the seed documents live there too); pages are composed in `config/pages/urls.py` from each
+app's `<app>/pages/urls.py`."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -21,7 +22,7 @@ urlpatterns = [
         name="swagger-oauth-redirect",
     ),
     path("oauth/", include("accounts.oauth.urls")),
-    path("account/", include("accounts.urls_pages")),
+    path("account/", include("accounts.pages.urls")),
     path("", include("accounts.api.urls")),
     path("", include("datasets.api.urls")),
     path("", include("clustering.api.urls")),
@@ -29,8 +30,8 @@ urlpatterns = [
     path("", include("reports.api.urls")),
     # After the JSON admin API (/admin/users, /admin/stats), which the accounts routes serve.
     path("admin/", admin.site.urls),
-    # Pages last: every API route above wins (reports/urls_pages.py keeps pages under /app/).
-    path("", include("reports.urls_pages")),
+    # Pages last: every API route above wins (config/pages/urls.py keeps pages under /app/).
+    path("", include("config.pages.urls")),
 ]
 
 # API clients get JSON errors, never an HTML page or a traceback (config/api/errors.py).

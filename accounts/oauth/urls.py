@@ -1,6 +1,6 @@
 """OAuth 2.0 endpoints under /oauth/ (namespace `oauth2_provider`, as DOT expects): authorize
 (the consent page), token, revoke_token (RFC 7009), introspect (RFC 7662) and the RFC 8414
-metadata. DOT's own management pages are not mounted: ours live in accounts/urls_pages.py."""
+metadata. DOT's own management pages are not mounted: ours live in accounts/pages/."""
 
 from django.urls import path
 from oauth2_provider import views as dot_views

@@ -1,2 +1,2 @@
-"""Analyst pages: server-rendered templates (templates/reports/) over the same services and
-selectors as the API. Each view validates, calls one service or selector, and renders."""
+"""Report pages: the dashboard, the segment explorer and exports (templates/reports/). The other
+analyst pages live with their app (`<app>/pages/`), the shared helpers in `config/pages/`."""

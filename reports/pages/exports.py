@@ -9,14 +9,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clustering.selectors import run_get
 from config.errors import DomainError
+from config.pages.access import analyst_required
+from config.pages.errors import message_errors
 from reports.downloads import export_file_response
 from reports.forms import ExportForm
 from reports.models import Export
 from reports.selectors import export_get, export_list
 from reports.services import export_create
-
-from .access import analyst_required
-from .errors import message_errors
 
 EXPORTS_PAGE_SIZE = 20
 
@@ -61,4 +60,4 @@ def export_download(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 def _refusal(request: HttpRequest, status: int, message: str) -> HttpResponse:
-    return render(request, "reports/refusal.html", {"message": message}, status=status)
+    return render(request, "refusal.html", {"message": message}, status=status)

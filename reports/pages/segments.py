@@ -1,24 +1,19 @@
-"""Everyone's pages over the published segmentation: the segment explorer (seven segment types
-as tabs, a sortable table and a chart) and the customer look-up by id."""
+"""The segment explorer over the published segmentation: seven segment types as tabs, a
+sortable table and a chart."""
 
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from clustering.selectors import published_run_get
-from config.errors import DomainError
-from profiles.selectors import customer_segment_get
+from config.pages.assets import plotly_url
+from config.pages.figures import chart_or_none
 from reports import charts
-from reports.forms import CustomerLookupForm
 from reports.segments import SEGMENT_TYPES, SegmentInputError
 from reports.selectors import segment_view
-
-from .assets import plotly_url
-from .errors import user_errors
-from .figures import chart_or_none
 
 SEGMENT_TYPE_LABELS = {
     "cluster": "Clusters",
@@ -95,50 +90,3 @@ def segment_explorer(request: HttpRequest) -> HttpResponse:
             context["table"] = segment_rows(records, segment_type=segment_type)
             context["chart"] = _segment_chart(records, segment_type=segment_type)
     return render(request, "reports/segments.html", context)
-
-
-SEGMENT_LABELS = {
-    "cluster_label": "Cluster",
-    "cluster_id": "Cluster id",
-    "gender": "Gender",
-    "region": "Region",
-    "age_group": "Age group",
-    "income_bracket": "Income bracket",
-    "purchase_tier": "Purchase tier",
-    "clv_tier": "Lifetime value tier",
-    "calculated_clv": "Lifetime value",
-}
-
-
-@login_required
-@require_GET
-def customer_lookup(request: HttpRequest) -> HttpResponse:
-    """Find one customer of the published segmentation by id: its cluster, its rule-based
-    segments and insights. An unknown id or nothing published is said next to the form."""
-    form = CustomerLookupForm(request.GET if "customer_id" in request.GET else None)
-    context: dict[str, Any] = {"form": form}
-    status = 200
-    if form.is_bound and form.is_valid():
-        try:
-            customer = customer_segment_get(
-                user=request.user,
-                external_id=form.cleaned_data["customer_id"],
-                include_insights=True,
-            )
-        except Http404 as exc:
-            form.add_error("customer_id", str(exc))
-            status = 404
-        except DomainError as exc:
-            for message in user_errors(exc):
-                form.add_error(None, message)
-            status = exc.status
-        else:
-            context["customer"] = customer
-            context["segments"] = [
-                (SEGMENT_LABELS.get(key, key), value)
-                for key, value in customer["segments"].items()
-                if value is not None
-            ]
-    elif form.is_bound:
-        status = 400
-    return render(request, "reports/customer_lookup.html", context, status=status)

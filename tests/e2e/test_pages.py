@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from reports.pages.assets import PLOTLY_VERSION
+from config.pages.assets import PLOTLY_VERSION
 from tests.e2e.data import PROFILE_FEATURES, dataset_upload, demo_csv, succeeded_run
 from tests.factories import DEFAULT_PASSWORD, AnalystFactory, CustomerProfileFactory, UserFactory
 
@@ -482,7 +482,7 @@ def test_predict_page_puts_the_service_error_next_to_the_field(user_browser, ana
 
 
 def test_run_metrics_are_named_properly_and_noise_hidden_without_noise():
-    from reports.pages.runs import metric_rows
+    from clustering.pages.runs import metric_rows
 
     explained, _ = metric_rows({"silhouette_score": 0.41, "davies_bouldin": 1.1, "n_noise": 0})
     assert [row["name"] for row in explained] == ["Silhouette", "Davies-Bouldin index"]

@@ -11,11 +11,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .forms import ApiKeyCreateForm, ApplicationCreateForm
-from .oauth import selectors as oauth_selectors
-from .oauth import services as oauth_services
-from .selectors import api_key_get, api_key_list
-from .services import api_key_create, api_key_revoke
+from accounts.forms import ApiKeyCreateForm, ApplicationCreateForm
+from accounts.oauth import selectors as oauth_selectors
+from accounts.oauth import services as oauth_services
+from accounts.selectors import api_key_get, api_key_list
+from accounts.services import api_key_create, api_key_revoke
 
 
 def _add_service_errors(form, error: ValidationError, **renamed) -> None:

@@ -8,13 +8,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 
 from config.errors import DomainError
+from config.pages.access import posted
+from config.pages.errors import add_service_errors, form_page
+from profiles.forms import PredictForm
 from profiles.predictor import ArtifactError, published_model_get
 from profiles.selectors import prediction_list
 from profiles.services import predict
-from reports.forms import PredictForm
-
-from .access import posted
-from .errors import add_service_errors, form_page
 
 HISTORY_PAGE_SIZE = 20
 
@@ -50,4 +49,4 @@ def predict_page(request: HttpRequest) -> HttpResponse:
         "save_query": urlencode(form.record()) if result else "",
         "history": history_page(request),
     }
-    return form_page(request, "reports/predict.html", context)
+    return form_page(request, "profiles/predict.html", context)

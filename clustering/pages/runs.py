@@ -9,18 +9,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clustering import engine
 from clustering.features import default_features
+from clustering.forms import RunCreateForm
 from clustering.models import ClusteringRun
 from clustering.selectors import cluster_list, run_get
 from clustering.services import run_cancel, run_create, run_publish
 from config.errors import DomainError
+from config.pages.access import analyst_required, posted
+from config.pages.assets import plotly_url
+from config.pages.errors import add_service_errors, form_page, message_errors
+from config.pages.figures import chart_or_none
 from datasets.selectors import dataset_get
-from reports.forms import ExportForm, RunCreateForm
+from reports.forms import ExportForm
 from reports.selectors import chart_get
-
-from .access import analyst_required, posted
-from .assets import plotly_url
-from .errors import add_service_errors, form_page, message_errors
-from .figures import chart_or_none
 
 # One line each, for a reader who is not a statistician.
 METRIC_EXPLANATIONS = {
@@ -110,7 +110,7 @@ def run_create_page(request: HttpRequest, dataset_pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Run {run.pk} is queued.")
             return redirect("pages:run-detail", pk=run.pk)
-    return form_page(request, "reports/run_form.html", {"dataset": dataset, "form": form})
+    return form_page(request, "clustering/run_form.html", {"dataset": dataset, "form": form})
 
 
 @analyst_required
@@ -130,7 +130,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "export_form": ExportForm(),
         "plotly_url": plotly_url(),
     }
-    return render(request, "reports/run_detail.html", context)
+    return render(request, "clustering/run_detail.html", context)
 
 
 @analyst_required

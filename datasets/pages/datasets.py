@@ -1,5 +1,6 @@
 """Dataset pages: list and upload (with upload progress), detail (quality report, warnings,
-statistics, correlation heatmap, editable column roles), and choosing k."""
+statistics, correlation heatmap, editable column roles). Choosing k is a clustering page
+(`clustering/pages/choose_k.py`)."""
 
 from typing import Any
 
@@ -11,17 +12,16 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from clustering.selectors import dataset_k_sweep, run_list
+from clustering.selectors import run_list
 from config.errors import DomainError
+from config.pages.access import analyst_required, posted
+from config.pages.assets import plotly_url
+from config.pages.errors import add_service_errors
+from config.pages.figures import chart_or_none
+from datasets.forms import ColumnRolesForm, DatasetUploadForm
 from datasets.selectors import dataset_get, dataset_list
 from datasets.services import dataset_columns_update, dataset_create_from_upload
 from reports import charts
-from reports.forms import ColumnRolesForm, DatasetUploadForm
-
-from .access import analyst_required, posted
-from .assets import plotly_url
-from .errors import add_service_errors, user_errors
-from .figures import chart_or_none
 
 DATASETS_PAGE_SIZE = 20
 STATISTICS_COLUMNS = 60  # the statistics table lists at most this many columns (wide files)
@@ -66,7 +66,9 @@ def dataset_list_page(request: HttpRequest) -> HttpResponse:
     page = Paginator(dataset_list(user=request.user), DATASETS_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "reports/dataset_list.html", {"form": form, "page": page}, status=status)
+    return render(
+        request, "datasets/dataset_list.html", {"form": form, "page": page}, status=status
+    )
 
 
 def statistics_table(statistics: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -152,35 +154,4 @@ def dataset_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
         "runs": run_list(user=request.user).filter(dataset=dataset)[:10],
         "plotly_url": plotly_url(),
     }
-    return render(request, "reports/dataset_detail.html", context, status=status)
-
-
-@analyst_required
-def choose_k_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """Elbow and silhouette by k on the dataset's default features, with the recommended k
-    (the sweep is sampled above SYNC_CLUSTER_MAX_ROWS rows and cached)."""
-    dataset = dataset_get(user=request.user, pk=pk)
-    context: dict[str, Any] = {"dataset": dataset, "plotly_url": plotly_url()}
-    try:
-        sweep = dataset_k_sweep(dataset=dataset)
-    except (ValidationError, DomainError) as exc:
-        context["errors"] = user_errors(exc)
-        return render(request, "reports/choose_k.html", context, status=400)
-    context["sweep"] = sweep
-    context["rows"] = list(
-        zip(
-            sweep["k_range"],
-            sweep["inertias"],
-            sweep["silhouette_scores"],
-            sweep["davies_bouldin_scores"],
-            strict=True,
-        )
-    )
-    context["chart"] = chart_or_none(
-        charts.elbow_chart,
-        ks=sweep["k_range"],
-        inertias=sweep["inertias"],
-        silhouettes=sweep["silhouette_scores"],
-        chosen_k=sweep["optimal_k"],
-    )
-    return render(request, "reports/choose_k.html", context)
+    return render(request, "datasets/dataset_detail.html", context, status=status)

@@ -9,12 +9,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
+from config.pages.access import posted
+from config.pages.errors import add_service_errors, form_page, message_errors
+from profiles.forms import ProfileForm
 from profiles.selectors import profile_get, profile_list
 from profiles.services import profile_create, profile_delete, profile_predict, profile_update
-from reports.forms import ProfileForm
-
-from .access import posted
-from .errors import add_service_errors, form_page, message_errors
 
 PROFILES_PAGE_SIZE = 20
 
@@ -24,7 +23,7 @@ def profile_list_page(request: HttpRequest) -> HttpResponse:
     """The caller's profiles, newest first, with their latest segment."""
     profiles = profile_list(user=request.user)
     page = Paginator(profiles, PROFILES_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "reports/profile_list.html", {"page": page})
+    return render(request, "profiles/profile_list.html", {"page": page})
 
 
 @login_required
@@ -45,7 +44,7 @@ def profile_create_page(request: HttpRequest) -> HttpResponse:
             name: request.GET[name] for name in ProfileForm.Meta.fields if name in request.GET
         }
         form = ProfileForm(initial=prefill)
-    return form_page(request, "reports/profile_form.html", {"form": form, "creating": True})
+    return form_page(request, "profiles/profile_form.html", {"form": form, "creating": True})
 
 
 @login_required
@@ -61,7 +60,7 @@ def profile_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Profile “{profile.name}” updated.")
             return redirect("pages:profile-list")
-    return form_page(request, "reports/profile_form.html", {"form": form, "profile": profile})
+    return form_page(request, "profiles/profile_form.html", {"form": form, "profile": profile})
 
 
 @login_required
@@ -73,7 +72,7 @@ def profile_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
         profile_delete(profile=profile)
         messages.success(request, f"Profile “{name}” deleted.")
         return redirect("pages:profile-list")
-    return render(request, "reports/profile_confirm_delete.html", {"profile": profile})
+    return render(request, "profiles/profile_confirm_delete.html", {"profile": profile})
 
 
 @login_required

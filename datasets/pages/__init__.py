@@ -1,0 +1,1 @@
+"""Dataset pages: list and upload, detail (templates/datasets/)."""

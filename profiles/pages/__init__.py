@@ -1,0 +1,2 @@
+"""Everyone's pages over the published segmentation: customer look-up, predict with history and
+saved profiles (templates/profiles/)."""
