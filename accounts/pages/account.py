@@ -16,20 +16,7 @@ from accounts.oauth import selectors as oauth_selectors
 from accounts.oauth import services as oauth_services
 from accounts.selectors import api_key_get, api_key_list
 from accounts.services import api_key_create, api_key_revoke
-
-
-def _add_service_errors(form, error: ValidationError, **renamed) -> None:
-    """Show a service's ValidationError on the form, next to the field it names when the form
-    has it (`renamed` maps service names to form fields)."""
-    by_field = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
-    for field, field_messages in by_field.items():
-        field = renamed.get(field, field)
-        form.add_error(field if field in form.fields else None, [str(m) for m in field_messages])
-
-
-def _form_status(form) -> int:
-    """400 for a submitted form with errors, so scripts and tests see the refusal."""
-    return 400 if form.is_bound and form.errors else 200
+from config.pages.errors import add_service_errors, form_page
 
 
 def _require_analyst(request: HttpRequest) -> None:
@@ -54,7 +41,7 @@ def api_key_list_view(request: HttpRequest) -> HttpResponse:
                 expires_at=form.expires_at(),
             )
         except ValidationError as error:
-            _add_service_errors(form, error, expires_at="expires_on")
+            add_service_errors(form, error, aliases={"expires_at": "expires_on"})
         else:
             form = ApiKeyCreateForm(user=request.user)
     context = {
@@ -63,7 +50,7 @@ def api_key_list_view(request: HttpRequest) -> HttpResponse:
         "created": created,
         "raw_key": raw_key,
     }
-    return render(request, "accounts/api_keys.html", context, status=_form_status(form))
+    return form_page(request, "accounts/api_keys.html", context)
 
 
 @login_required
@@ -114,7 +101,7 @@ def application_list_view(request: HttpRequest) -> HttpResponse:
                 grant_type=form.cleaned_data["authorization_grant_type"],
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             form = ApplicationCreateForm()
     context = {
@@ -123,7 +110,7 @@ def application_list_view(request: HttpRequest) -> HttpResponse:
         "created": created,
         "secret": secret,
     }
-    return render(request, "accounts/applications.html", context, status=_form_status(form))
+    return form_page(request, "accounts/applications.html", context)
 
 
 @never_cache
