@@ -18,6 +18,7 @@ import numpy as np
 from django.core.cache import cache
 
 from clustering.engine.preprocess import category_string
+from clustering.engine.words import artifact_names
 from clustering.models import ClusteringRun
 from clustering.selectors import published_run_get
 from clustering.services import PUBLISHED_VERSION_KEY
@@ -441,7 +442,7 @@ def compile_artifact(
             "precisions_cholesky": np.asarray(raw["precisions_cholesky"], dtype=np.float64),
         }
     labels = np.asarray(artifact.get("labels") or list(range(len(centroids))), dtype=np.int64)
-    names = tuple(artifact.get("names") or [f"Segment {label}" for label in labels.tolist()])
+    names = tuple(artifact.get("names") or artifact_names(artifact))
     return CompiledModel(
         run_id=run_id,
         inputs=tuple(inputs),

@@ -295,16 +295,24 @@ def prepare_with(
 
 def _clusters(prepared: Prepared, explanation: interpret.Explanation) -> list[ClusterResult]:
     labels = explanation.label_values
-    names = words.name_clusters(labels=labels, z_scores=explanation.numeric_z, roles=prepared.roles)
+    names = words.name_segments(
+        labels,
+        z_scores=explanation.numeric_z,
+        roles=prepared.roles,
+        positions=explanation.positions,
+    )
     by_size = sorted(
         (label for label in labels if label >= 0), key=lambda lab: -explanation.sizes[lab]
     )
     clusters = []
     for label in labels:
+        means = explanation.profiles[label]["mean_values"]
         traits = words.characteristics(
             z_scores=explanation.numeric_z[label],
             roles=prepared.roles,
             leaders=explanation.category_leaders[label],
+            means=means,
+            overall_means=explanation.overall_means,
         )
         percentage = explanation.percentages[label]
         clusters.append(
@@ -323,7 +331,7 @@ def _clusters(prepared: Prepared, explanation: interpret.Explanation) -> list[Cl
                     label=label,
                     size=explanation.sizes[label],
                     percentage=percentage,
-                    means=explanation.profiles[label]["mean_values"],
+                    means=means,
                     overall_means=explanation.overall_means,
                     z_scores=explanation.numeric_z[label],
                     traits=traits,
@@ -333,6 +341,9 @@ def _clusters(prepared: Prepared, explanation: interpret.Explanation) -> list[Cl
                     label=label,
                     percentage=percentage,
                     rank=by_size.index(label) if label >= 0 else -1,
+                    figures=words.figures(
+                        means=means, z_scores=explanation.numeric_z[label], roles=prepared.roles
+                    ),
                 ),
             )
         )

@@ -30,6 +30,7 @@ from clustering.engine.preprocess import (
     to_float,
     transform_columns,
 )
+from clustering.engine.words import artifact_names, name_segments
 
 ARTIFACT_VERSION = 1
 PREDICT_CHUNK_ROWS = 20_000  # (rows, clusters, features) blocks stay under ~50 MB
@@ -110,7 +111,7 @@ class FittedModel:
     def name_of(self, label: int) -> str:
         """The cluster's name as recorded at training time."""
         return dict(zip(self.labels.tolist(), self.names, strict=True)).get(
-            int(label), f"Segment {label}"
+            int(label), name_segments([int(label)])[int(label)]
         )
 
     def to_sklearn(self) -> Pipeline:
@@ -180,7 +181,7 @@ def load_model(artifact: Mapping) -> FittedModel:
         )
     centroids = np.asarray(artifact["centroids"], dtype=np.float64)
     labels = np.asarray(artifact.get("labels") or range(len(centroids)), dtype=np.int64)
-    names = tuple(artifact.get("names") or (f"Segment {label}" for label in labels))
+    names = tuple(artifact.get("names") or artifact_names(artifact))
     if centroids.ndim != 2 or len(centroids) != len(labels) or len(names) != len(labels):
         raise EngineInputError("This run's model is damaged; train it again.")
     return FittedModel(

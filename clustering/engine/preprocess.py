@@ -25,6 +25,8 @@ DEFAULT_PCA_VARIANCE = 0.9  # use_pca without a size keeps components explaining
 MIN_ROWS = 5  # fewer rows cannot form two clusters with a meaningful silhouette
 KINDS_USED_BY_DEFAULT = ("numeric", "categorical")  # ids, text and dates only when named
 ROLE_HINTS = (  # column-name words -> semantic role, used only when the schema has no role
+    ("recency", "recency"),
+    ("monetary", "monetary"),
     ("spending", "spending_score"),
     ("income", "income"),
     ("salary", "income"),

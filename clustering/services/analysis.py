@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from clustering import engine
 from clustering.engine.preprocess import infer_schema
-from clustering.engine.words import recommendation
+from clustering.engine.words import name_segments, recommendation
 
 from ..features import default_features
 
@@ -132,20 +132,24 @@ def analysis_recommendations(*, analysis: dict[str, Any]) -> list[str]:
     )
     if not ranked:
         raise ValidationError({"analysis": ["Each entry of analysis.clusters must be an object."]})
+    labels, shares = [], []
+    for rank, cluster in enumerate(ranked):
+        label = cluster.get("clusterId", rank)
+        labels.append(label if isinstance(label, int) and not isinstance(label, bool) else rank)
+        percentage = cluster.get("percentage")
+        valid = isinstance(percentage, int | float) and not isinstance(percentage, bool)
+        shares.append(float(percentage) if valid else 100.0 * _size(cluster) / total)
+    keys = [rank if label >= 0 else -1 - rank for rank, label in enumerate(labels)]
+    unnamed = name_segments(keys, percentages=dict(zip(keys, shares, strict=True)))
     advice = []
     for rank, cluster in enumerate(ranked):
         given = cluster.get("recommendation")
         if isinstance(given, str) and given.strip():
             advice.append(given.strip())
             continue
-        label = cluster.get("clusterId", rank)
-        label = label if isinstance(label, int) else rank
-        percentage = cluster.get("percentage")
-        if not isinstance(percentage, int | float):
-            percentage = 100.0 * _size(cluster) / total
-        name = str(cluster.get("clusterName") or f"Segment {label}")[:120]
+        name = str(cluster.get("clusterName") or unnamed[keys[rank]])[:120]
         advice.append(
-            recommendation(name=name, label=label, percentage=float(percentage), rank=rank)
+            recommendation(name=name, label=labels[rank], percentage=shares[rank], rank=rank)
         )
     return advice
 
