@@ -100,6 +100,12 @@ def _fit(
     stage.begin(20, "fitting")
     fitted = run_algorithm(matrix, algorithm=algorithm, params=options)
     notes += fitted.notes
+    found = len(np.unique(fitted.labels[fitted.labels >= 0]))
+    if found < len(fitted.centroid_labels):  # identical rows: some centres got no customer
+        raise EngineInputError(
+            f"Only {found} distinct groups can be formed: many rows have identical values. "
+            f"Choose at most {found} clusters or add features that tell the rows apart."
+        )
     if fitted.eps is not None:
         options["eps"] = fitted.eps
         options["min_samples"] = fitted.min_samples
@@ -300,6 +306,8 @@ def _clusters(prepared: Prepared, explanation: interpret.Explanation) -> list[Cl
         z_scores=explanation.numeric_z,
         roles=prepared.roles,
         positions=explanation.positions,
+        leaders=explanation.category_leaders,
+        category_shares={label: explanation.profiles[label]["category_shares"] for label in labels},
     )
     by_size = sorted(
         (label for label in labels if label >= 0), key=lambda lab: -explanation.sizes[lab]

@@ -26,6 +26,7 @@ ROLES = (
     "monetary",
 )
 RFM_ROLES = ("recency", "frequency", "monetary", "tenure")  # the customer-value vocabulary's roles
+COUNT_ROLES = (*RFM_ROLES, "purchase_frequency")  # days, counts and money are never negative
 ID_TOKENS = {"id", "uuid", "guid", "key", "code", "no", "num", "number", "identifier"}
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[^a-z0-9]+")
@@ -52,7 +53,7 @@ def _role_by_name(tokens: list[str]) -> str | None:
         return "customer_id"
     if words & {"email", "mail"} or "e_mail" in joined:
         return "email"
-    if words & {"recency"} or joined in ("days_since_last_purchase", "days_since_last_order"):
+    if words & {"recency"} or joined.startswith(("days_since_last_", "last_purchase_days")):
         return "recency"
     if words & {"monetary"} or joined in ("total_spend", "total_spent", "total_revenue", "revenue"):
         return "monetary"
@@ -71,7 +72,12 @@ def _role_by_name(tokens: list[str]) -> str | None:
         "customer_since",
         "membership_months",
         "years_as_customer",
+        "account_age",
+        "account_age_days",
+        "customer_age_days",
     ):
+        return "tenure"
+    if joined.startswith(("days_since_first_", "months_since_first_", "days_since_signup")):
         return "tenure"
     if words & {"age"} or joined in ("age_years", "years_old"):
         return "age"
@@ -86,6 +92,9 @@ def _role_by_name(tokens: list[str]) -> str | None:
 
 def _fits(role: str, series: pd.Series, kind: str) -> bool:
     """Content checks that keep a name match from being absurd."""
+    if role in COUNT_ROLES:
+        values = pd.to_numeric(series, errors="coerce") if kind == "numeric" else None
+        return values is not None and not bool((values < 0).any())
     if role in (
         "age",
         "income",

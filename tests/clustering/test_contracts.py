@@ -215,7 +215,7 @@ def test_recommendations_are_written_from_names_when_analysis_has_none(user_clie
     }
     response = user_client.post("/api/recommendations", {"analysis": analysis}, format="json")
     advice = response.json()["recommendations"]
-    assert "Segment 1" in advice[0]  # the largest first
+    assert advice[0].startswith('"Mystery Group" (Core Segment - 70.0%)')  # the largest first
     assert "High Value Customers" in advice[1]
 
 

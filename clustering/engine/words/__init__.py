@@ -31,8 +31,10 @@ from clustering.engine.words.unique import Axis, unique_names
 
 NOISE_NAME = "Outliers (not in any segment)"
 TYPICAL_NAME = "Typical customers"
-UNPROFILED_NAME = "Unprofiled customers"
+UNPROFILED = "Unprofiled customers"
 DESCRIBE_Z = 0.1  # a feature this many standard deviations from everyone's can describe a segment
+DESCRIBE_LIFT = 0.05  # a category this much more common than among everyone can describe one
+MAX_NAME_CHARS = 120  # Cluster.name's length
 MAX_CHARACTERISTICS = 5
 DOMINANT_SHARE = 0.5  # "Primarily from North region" needs at least half of the segment
 DOMINANT_LIFT = 1.2  # ...and clearly more than the share among all customers
@@ -40,6 +42,13 @@ MAJOR_SHARE = 20.0  # a segment with this percentage of customers is a major one
 SHARE_AXIS = Axis(
     "share", words={2: ("smaller", "larger"), 3: ("smallest", "mid-sized", "largest")}
 )
+
+SHARE_WORDS = {  # a category's share, lowest first: "Mostly North (more Female)"
+    2: ("less", "more"),
+    3: ("least", "some", "most"),
+    4: ("least", "less", "more", "most"),
+    5: ("least", "less", "some", "more", "most"),
+}
 
 PHRASES = {  # role -> (high, low, middle)
     "income": ("Higher income bracket", "Lower income bracket", "Middle income bracket"),
@@ -72,17 +81,22 @@ def name_segments(
     z_scores: Mapping[int, Mapping[str, float]] | None = None,
     roles: Mapping[str, str | None] | None = None,
     positions: Mapping[int, Mapping[str, float]] | None = None,
+    leaders: Mapping[int, Mapping[str, tuple[str, float, float]]] | None = None,
+    category_shares: Mapping[int, Mapping[str, Mapping[str, float]]] | None = None,
     percentages: Mapping[int, float] | None = None,
 ) -> dict[int, str]:
     """A unique, descriptive name per label, from whatever is known of the segments.
 
     z_scores: segment -> feature -> (segment mean - overall mean) / overall std; roles: feature
     -> semantic role; positions: segment -> feature -> mean percentile of its customers in the
-    whole table (see ``rfm``); percentages: segment -> share of customers, used when nothing
-    else is known. Negative labels (noise) are NOISE_NAME.
+    whole table (see ``rfm``); leaders: segment -> categorical column -> (leading value, its
+    share in the segment, its share among everyone); category_shares: segment -> column -> value
+    -> share; percentages: segment -> share of customers, used when nothing else is known.
+    Negative labels (noise) are NOISE_NAME.
     """
     roles = roles or {}
     z_scores = z_scores or {}
+    leaders = leaders or {}
     members = [int(label) for label in labels if label >= 0]
     columns = rfm.rfm_columns(roles) if positions else {}
     names: dict[int, str] = {}
@@ -102,6 +116,11 @@ def name_segments(
         values = {label: dict(z_scores.get(label, {})) for label in members}
         features = dict.fromkeys(feature for label in members for feature in values[label])
         axes = {feature: Axis(display(feature)) for feature in features}
+    if category_shares and not columns:  # categories tell segments apart too: "more Female"
+        for key, axis, shares in _category_axes(members, category_shares):
+            axes[key] = axis
+            for label in members:
+                values.setdefault(label, {})[key] = shares[label]
     elif percentages:
         ranked = sorted(members, key=lambda label: (-percentages.get(label, 0.0), label))
         for rank, label in enumerate(ranked):
@@ -110,21 +129,35 @@ def name_segments(
         axes = {"share": SHARE_AXIS}
     for label in members:
         if label not in names:
-            profile = z_scores.get(label)
-            names[label] = describe(z_scores=profile) if profile else UNPROFILED_NAME
+            profile, lead = z_scores.get(label), leaders.get(label)
+            known = profile or lead
+            names[label] = describe(z_scores=profile or {}, leaders=lead) if known else UNPROFILED
     names = unique_names(names, values=values, axes=axes)
     names.update({int(label): NOISE_NAME for label in labels if label < 0})
-    return names
+    return _within(names, MAX_NAME_CHARS)
 
 
-def describe(*, z_scores: Mapping[str, float]) -> str:
-    """A neutral name from the two features furthest from everyone: 'High x, low y'."""
+def describe(
+    *,
+    z_scores: Mapping[str, float],
+    leaders: Mapping[str, tuple[str, float, float]] | None = None,
+) -> str:
+    """A neutral name from the two features furthest from everyone: 'High x, low y'; without a
+    numeric difference, the most over-represented category: 'Mostly region North'."""
     ranked = sorted(z_scores.items(), key=lambda item: -abs(item[1]))[:2]
     parts = [
         f"{'high' if z >= 0 else 'low'} {display(name)}"
         for name, z in ranked
         if abs(z) >= DESCRIBE_Z
     ]
+    lifts = [
+        (share - overall, column, value)
+        for column, (value, share, overall) in (leaders or {}).items()
+        if share - overall >= DESCRIBE_LIFT
+    ]
+    if not parts and lifts:
+        _, column, value = max(lifts)
+        parts = [f"mostly {display(column)} {value}"]
     if not parts:
         return TYPICAL_NAME
     text = ", ".join(parts)
@@ -270,6 +303,40 @@ def recommendation(
         f'"{name}"{quoted} (Niche Segment - {percentage:.1f}%): specialised needs. Develop '
         "targeted offerings and test them on a small group first."
     )
+
+
+def _category_axes(
+    members: Sequence[int], category_shares: Mapping[int, Mapping[str, Mapping[str, float]]]
+) -> list[tuple[str, Axis, dict[int, float]]]:
+    """One axis per (column, value) seen in any segment: its share in each segment."""
+    found: dict[tuple[str, str], dict[int, float]] = {}
+    for label in members:
+        for column, shares in category_shares.get(label, {}).items():
+            for value in shares:
+                found.setdefault((column, str(value)), {})
+    axes = []
+    for (column, value), shares in found.items():
+        for label in members:
+            shares[label] = float(category_shares.get(label, {}).get(column, {}).get(value, 0.0))
+        noun = f"{display(column)} {value}"
+        axis = Axis(
+            noun, words={n: tuple(f"{w} {noun}" for w in ws) for n, ws in SHARE_WORDS.items()}
+        )
+        axes.append((f"{column}={value}", axis, shares))
+    return axes
+
+
+def _within(names: dict[int, str], limit: int) -> dict[int, str]:
+    """Names cut to `limit` characters (the stored name's length), still unique: names alike
+    once cut become variants, and the cut leaves room for that."""
+    if all(len(name) <= limit for name in names.values()):
+        return names
+    variant = len(" (variant A)") + 1
+    cut = {
+        label: name if len(name) <= limit else name[: limit - variant].rstrip() + "…"
+        for label, name in names.items()
+    }
+    return unique_names(cut, values={}, axes={})
 
 
 def _size_name(rank: int, percentage: float) -> str:

@@ -1,9 +1,11 @@
-"""Names, characteristics, summaries and recommendations follow the profiles."""
+"""Names (document 004's vocabulary), characteristics, summaries and recommendations follow the
+profiles. The customer-value vocabulary and uniqueness: test_names.py."""
 
 from clustering.engine.words import (
+    NOISE_NAME,
     characteristics,
     describe,
-    name_clusters,
+    name_segments,
     recommendation,
     summary,
 )
@@ -28,8 +30,8 @@ def z(income=0.0, spending=0.0, age=0.0, frequency=0.0, tenure=0.0):
 
 
 def test_name_clusters_follows_income_and_spending():
-    names = name_clusters(
-        labels=[0, 1, 2, 3],
+    names = name_segments(
+        [0, 1, 2, 3],
         z_scores={
             0: z(income=1.2, spending=1.1),
             1: z(income=-1.0, spending=-1.1),
@@ -47,8 +49,8 @@ def test_name_clusters_follows_income_and_spending():
 
 
 def test_name_clusters_gives_the_name_to_the_clearest_cluster_and_keeps_names_unique():
-    names = name_clusters(
-        labels=[0, 1],
+    names = name_segments(
+        [0, 1],
         z_scores={0: z(income=0.6, spending=0.5), 1: z(income=1.5, spending=1.6)},
         roles=ROLES,
     )
@@ -57,27 +59,28 @@ def test_name_clusters_gives_the_name_to_the_clearest_cluster_and_keeps_names_un
 
 
 def test_name_clusters_calls_the_typical_cluster_mainstream_once():
-    names = name_clusters(
-        labels=[0, 1, 2],
+    names = name_segments(
+        [0, 1, 2],
         z_scores={0: z(income=0.1), 1: z(spending=-0.1), 2: z(age=1.5, tenure=1.2)},
         roles=ROLES,
     )
     assert names[2] == "Loyal Seniors"
-    assert sorted([names[0], names[1]])[0] == "Mainstream"
+    assert [names[0], names[1]].count("Mainstream") == 1
+    assert "Low spending score" in (names[0], names[1])  # the other is described
     assert len(set(names.values())) == 3
 
 
 def test_name_clusters_describes_clusters_when_roles_are_unknown():
-    names = name_clusters(
-        labels=[0, 1, -1],
+    names = name_segments(
+        [0, 1, -1],
         z_scores={0: {"x": 1.5, "y": -0.8, "w": 0.0}, 1: {"x": -1.5, "y": 0.8}, -1: {"x": 0}},
         roles={"x": None, "y": None},
     )
-    assert names == {0: "Segment 0: high x, low y", 1: "Segment 1: low x, high y", -1: "Outliers"}
+    assert names == {0: "High x, low y", 1: "Low x, high y", -1: NOISE_NAME}
 
 
 def test_describe_says_typical_when_nothing_stands_out():
-    assert describe(label=3, z_scores={"x": 0.01}) == "Segment 3: typical values"
+    assert describe(z_scores={"x": 0.01}) == "Typical customers"
 
 
 def test_characteristics_put_the_most_distinctive_first():
@@ -126,11 +129,22 @@ def test_recommendation_by_name_and_by_size():
         'Target "High Value Customers" with loyalty programs and premium offers to keep their '
         "high engagement."
     )
-    assert "Core Segment - 40.0%" in recommendation(
-        name="Segment 1: high x", label=1, percentage=40.0, rank=0
+    assert recommendation(name="High x", label=1, percentage=40.0, rank=0).startswith(
+        '"High x" (Core Segment - 40.0%)'
     )
-    assert "Major Segment" in recommendation(
-        name="Segment 2: low x", label=2, percentage=25, rank=1
+    assert "Major Segment" in recommendation(name="Low x", label=2, percentage=25, rank=1)
+    assert "Niche Segment" in recommendation(name="Low y", label=3, percentage=5, rank=2)
+    assert "outliers" in recommendation(name=NOISE_NAME, label=-1, percentage=3.0, rank=-1)
+
+
+def test_recommendation_quotes_the_figures_it_is_given():
+    assert recommendation(
+        name="High Value Customers",
+        label=0,
+        percentage=20.0,
+        rank=1,
+        figures="annual income 95, spending score 81 on average",
+    ) == (
+        'Target "High Value Customers" (annual income 95, spending score 81 on average) with '
+        "loyalty programs and premium offers to keep their high engagement."
     )
-    assert "Niche Segment" in recommendation(name="Segment 3: low y", label=3, percentage=5, rank=2)
-    assert "outliers" in recommendation(name="Outliers", label=-1, percentage=3.0, rank=-1)
