@@ -67,6 +67,21 @@ def test_generate_customers_command_writes_a_csv_the_ingest_reads(tmp_path):
     ]
 
 
+def test_generate_customers_command_writes_an_rfm_table(tmp_path):
+    out = tmp_path / "orders.csv"
+    call_command("generate_customers", rows=500, out=out, kind="rfm", stderr=io.StringIO())
+    result = ingest(out.read_bytes())
+    assert len(result.frame) == 500
+    assert [(c["name"], c["role"]) for c in result.schema] == [
+        ("customer_id", "customer_id"),
+        ("recency_days", "recency"),
+        ("frequency", "frequency"),
+        ("monetary", "monetary"),
+        ("tenure_days", "tenure"),
+    ]
+    assert (result.frame["frequency"] >= 1).all()
+
+
 def test_generate_customers_command_refuses_bad_row_count():
     with pytest.raises(CommandError, match="--rows must be between 1"):
         call_command("generate_customers", rows=0)

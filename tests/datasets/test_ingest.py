@@ -161,6 +161,30 @@ def test_ingest_roles_from_names_and_content():
     assert kinds_of(result)["contact"] == "text"
 
 
+def test_ingest_customer_value_roles_from_names_and_values():
+    rows = "".join(f"C{i},{i % 90},{1 + i % 4},{10.5 * i:.2f},{400 - i}\n" for i in range(150))
+    header = "customer_id,days_since_last_purchase,order_count,total_spent,days_since_first_order\n"
+    result = ingest((header + rows).encode())
+    assert roles_of(result) == {
+        "customer_id": "customer_id",
+        "days_since_last_purchase": "recency",
+        "order_count": "frequency",
+        "total_spent": "monetary",
+        "days_since_first_order": "tenure",
+    }
+
+
+def test_ingest_negative_values_get_no_customer_value_role():
+    rows = "".join(f"{i - 75},{i % 5 - 2},{i},{i}\n" for i in range(150))
+    result = ingest(("recency,tenure,monetary,account_age\n" + rows).encode())
+    assert roles_of(result) == {
+        "recency": None,
+        "tenure": None,
+        "monetary": "monetary",
+        "account_age": "tenure",
+    }
+
+
 def test_ingest_age_named_text_column_gets_no_age_role():
     result = ingest(b"id,age,income\n1,young,10\n2,old,20\n3,young,30\n")
     assert roles_of(result)["age"] is None
