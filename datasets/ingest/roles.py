@@ -27,6 +27,7 @@ ROLES = (
 )
 RFM_ROLES = ("recency", "frequency", "monetary", "tenure")  # the customer-value vocabulary's roles
 COUNT_ROLES = (*RFM_ROLES, "purchase_frequency")  # days, counts and money are never negative
+NUMERIC_ROLES = ("age", "income", "spending_score", "purchase_amount", *COUNT_ROLES)
 ID_TOKENS = {"id", "uuid", "guid", "key", "code", "no", "num", "number", "identifier"}
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[^a-z0-9]+")
@@ -95,17 +96,7 @@ def _fits(role: str, series: pd.Series, kind: str) -> bool:
     if role in COUNT_ROLES:
         values = pd.to_numeric(series, errors="coerce") if kind == "numeric" else None
         return values is not None and not bool((values < 0).any())
-    if role in (
-        "age",
-        "income",
-        "spending_score",
-        "purchase_frequency",
-        "purchase_amount",
-        "tenure",
-        "recency",
-        "frequency",
-        "monetary",
-    ):
+    if role in NUMERIC_ROLES:
         return kind == "numeric"
     if role == "gender":
         return kind == "categorical" and series.nunique() <= 10

@@ -9,7 +9,7 @@ fits it. Used when the data has a recency column and a frequency or monetary one
 """
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from clustering.engine.words.unique import Axis
 
@@ -109,22 +109,23 @@ def rfm_columns(roles: Mapping[str, str | None]) -> dict[str, str]:
 
 
 def axis_positions(positions: Mapping[str, float], columns: Mapping[str, str]) -> dict[str, float]:
-    """A segment's column positions as axis positions, recency turned round (1 = most recent)."""
-    found = {}
-    for axis, column in columns.items():
-        value = positions.get(column)
-        if value is not None and math.isfinite(value):
-            found[axis] = 1.0 - value if axis == RECENCY else value
-    return found
+    """A segment's column positions by axis, recency turned round (1 = most recent)."""
+    return _by_axis(positions, columns, recency=lambda value: 1.0 - value)
 
 
 def axis_values(z_scores: Mapping[str, float], columns: Mapping[str, str]) -> dict[str, float]:
     """A segment's z-scores by axis, recency turned round (higher = more recent)."""
+    return _by_axis(z_scores, columns, recency=lambda value: -value)
+
+
+def _by_axis(
+    values: Mapping[str, float], columns: Mapping[str, str], *, recency: Callable[[float], float]
+) -> dict[str, float]:
     found = {}
     for axis, column in columns.items():
-        value = z_scores.get(column)
+        value = values.get(column)
         if value is not None and math.isfinite(value):
-            found[axis] = -value if axis == RECENCY else value
+            found[axis] = recency(value) if axis == RECENCY else value
     return found
 
 

@@ -16,6 +16,7 @@ from clustering.engine.words import (
     name_segments,
     recommendation,
 )
+from datasets.ingest.roles import NUMERIC_ROLES
 
 NUMBERED = re.compile(r"^Segment\b|\(.*\d.*\)$")  # no "Segment 2", no numbered qualifier
 RFM_ROLES = {
@@ -203,18 +204,7 @@ def _random_dataset(rng: np.random.Generator) -> tuple[pd.DataFrame, list[dict]]
     far-out rows; roles drawn from both vocabularies."""
     rows = int(rng.integers(30, 160))
     group = rng.integers(0, int(rng.integers(1, 5)), rows)
-    roles = [
-        None,
-        "age",
-        "income",
-        "spending_score",
-        "purchase_frequency",
-        "purchase_amount",
-        "tenure",
-        "recency",
-        "frequency",
-        "monetary",
-    ]
+    roles = [None, *NUMERIC_ROLES]
     columns, schema, taken = {}, [], set()
     for index in range(int(rng.integers(1, 6))):
         name = f"col{index}"
