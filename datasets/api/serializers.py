@@ -109,6 +109,10 @@ class QualityReportSerializer(serializers.Serializer):
     )
     non_numeric_values = serializers.DictField(child=NonNumericValuesSerializer(), required=False)
     warnings = serializers.ListField(child=serializers.CharField(), required=False)
+    encoding = serializers.CharField(required=False, help_text="The file's text encoding.")
+    delimiter = serializers.CharField(
+        required=False, help_text="The column separator found: comma, semicolon, tab or pipe."
+    )
 
 
 class TopValueSerializer(serializers.Serializer):

@@ -6,9 +6,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from accounts import services
-from accounts.api.serializers import (
-    LoginInputSerializer,
-)
+from accounts.api.serializers import LoginInputSerializer
 from accounts.models import User
 from accounts.permissions import IsAdminRole
 from accounts.scopes import HasRequiredScope

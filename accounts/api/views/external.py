@@ -12,11 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
-from accounts.api.serializers import (
-    HealthSerializer,
-    LoginInputSerializer,
-    TokenPairSerializer,
-)
+from accounts.api.serializers import HealthSerializer, LoginInputSerializer, TokenPairSerializer
 from config.api.envelope import API_VERSION
 
 from .common import LoginAPIView

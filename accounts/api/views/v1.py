@@ -6,9 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import (
-    ApiRootSerializer,
-)
+from accounts.api.serializers import ApiRootSerializer
 from config.api.envelope import API_VERSION
 
 

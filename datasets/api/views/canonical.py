@@ -20,10 +20,7 @@ from config.api.parsers import SafeJSONParser
 from ...filters import CustomerFilter, DatasetFilter
 from ...models import Dataset
 from ...selectors import customer_attributes, customer_list, dataset_list
-from ...services import (
-    dataset_columns_update,
-    dataset_delete,
-)
+from ...services import dataset_columns_update, dataset_delete
 from ..serializers import (
     CorrelationSerializer,
     CustomerSerializer,

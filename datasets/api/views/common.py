@@ -5,13 +5,8 @@ from django.conf import settings
 from rest_framework.request import Request
 
 from ...models import Dataset
-from ...services import (
-    dataset_create_from_upload,
-    upload_too_large,
-)
-from ..serializers import (
-    DatasetUploadInputSerializer,
-)
+from ...services import dataset_create_from_upload, upload_too_large
+from ..serializers import DatasetUploadInputSerializer
 
 # The large JSON columns, which a list of datasets does not show.
 REPORT_FIELDS = ("schema", "statistics", "quality_report", "correlation")

@@ -13,11 +13,7 @@ from accounts.permissions import IsAnalyst
 from accounts.scopes import HasRequiredScope
 
 from ...selectors import dataset_list
-from ..serializers import (
-    DatasetListItemSerializer,
-    DatasetSerializer,
-    DatasetUploadInputSerializer,
-)
+from ..serializers import DatasetListItemSerializer, DatasetSerializer, DatasetUploadInputSerializer
 from .common import REPORT_FIELDS, upload_from_request
 
 

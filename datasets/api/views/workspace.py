@@ -18,11 +18,7 @@ from accounts.scopes import HasRequiredScope
 
 from ...models import Dataset
 from ...selectors import current_dataset_required
-from ...services import (
-    current_dataset_set,
-    dataset_create_from_upload,
-    workspace_reset,
-)
+from ...services import current_dataset_set, dataset_create_from_upload, workspace_reset
 from ..serializers import (
     CorrelationMatrixSerializer,
     DataQualitySerializer,

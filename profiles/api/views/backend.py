@@ -1,10 +1,6 @@
 """Document 004: `POST /predict`, `GET /history`, `/profiles/`, `/profiles/{id}`."""
 
-from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiParameter,
-    extend_schema,
-)
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response

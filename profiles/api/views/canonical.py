@@ -2,9 +2,7 @@
 `POST /api/v1/profiles/{id}/predict/`)."""
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import (
-    extend_schema,
-)
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError

@@ -3,9 +3,7 @@ the one-customer body check."""
 
 from typing import Any
 
-from drf_spectacular.utils import (
-    OpenApiResponse,
-)
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework.exceptions import ParseError
 
 from config.api.schema import ERROR_SCHEMA

@@ -1,9 +1,6 @@
 """Document 003: `GET /api/customers/{id}/segment` (its envelope)."""
 
-from drf_spectacular.utils import (
-    OpenApiResponse,
-    extend_schema,
-)
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,10 +9,7 @@ from config.api.envelope import envelope
 from config.api.schema import ERROR_SCHEMA
 
 from ...selectors import customer_segment_get
-from ..serializers import (
-    CustomerSegmentQuerySerializer,
-    CustomerSegmentSerializer,
-)
+from ..serializers import CustomerSegmentQuerySerializer, CustomerSegmentSerializer
 from .common import ERROR_RESPONSE_409
 
 
