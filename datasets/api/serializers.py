@@ -120,6 +120,7 @@ class TopValueSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
+COLUMN_KINDS = ("numeric", "categorical", "text", "id", "datetime")  # datasets/ingest/kinds.py
 DESCRIBE_FIGURE = "Numeric columns: a describe() figure (null when it cannot be computed)."
 
 
@@ -127,7 +128,7 @@ class ColumnStatisticsSerializer(serializers.Serializer):
     """One column's figures: describe() for numbers (`count`, `mean`, `std`, `min`, `25%`,
     `50%`, `75%`, `max`), top values for categories, the range for dates."""
 
-    kind = serializers.ChoiceField(choices=["numeric", "categorical", "text", "id", "datetime"])
+    kind = serializers.ChoiceField(choices=COLUMN_KINDS)
     count = serializers.FloatField(help_text="Values present.")
     mean = serializers.FloatField(required=False, allow_null=True, help_text=DESCRIBE_FIGURE)
     std = serializers.FloatField(required=False, allow_null=True, help_text=DESCRIBE_FIGURE)
