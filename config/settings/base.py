@@ -263,10 +263,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/(v1/)?",
     # Documents the 400/401/403/404/429 answers of every operation (after the enum hook).
     "POSTPROCESSING_HOOKS": ["config.api.schema.add_error_responses"],
-    # Two models call their choices `Status`: name each enum after its model.
+    # Enums of generic field names (two models' `status`, a column's `kind`), named by owner.
     "ENUM_NAME_OVERRIDES": {
         "ExportStatusEnum": "reports.models.Export.Status",
         "RunStatusEnum": "clustering.models.ClusteringRun.Status",
+        "ColumnKindEnum": "datasets.api.serializers.COLUMN_KINDS",
     },
     # Swagger UI logs in with a JWT, an API key or OAuth 2.0 (authorization code + PKCE).
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},

@@ -4,6 +4,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from config.api.fields import KeyedObjectSerializer, documented_json
+
 from ..ingest import ROLES
 from ..models import Customer, Dataset
 
@@ -77,6 +79,92 @@ class CustomerSerializer(serializers.ModelSerializer):
         return self.context["attributes"].get(customer.row_number, {})
 
 
+class NonNumericValuesSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Values that are not numbers (or dates).")
+    examples = serializers.ListField(child=serializers.CharField())
+
+
+class QualityReportSerializer(serializers.Serializer):
+    """A dataset's quality report (`datasets.ingest.quality.quality_report`), stored at upload.
+    Per-column figures are keyed by column name."""
+
+    total_rows = serializers.IntegerField(required=False)
+    total_columns = serializers.IntegerField(required=False)
+    numeric_columns = serializers.IntegerField(required=False)
+    categorical_columns = serializers.IntegerField(required=False, help_text="With text columns.")
+    id_columns = serializers.IntegerField(required=False)
+    datetime_columns = serializers.IntegerField(required=False)
+    duplicate_rows = serializers.IntegerField(required=False)
+    duplicate_ids = serializers.IntegerField(required=False)
+    missing_values = serializers.DictField(child=serializers.IntegerField(), required=False)
+    missing_percentage = serializers.DictField(child=serializers.FloatField(), required=False)
+    total_missing = serializers.IntegerField(required=False)
+    memory_usage_mb = serializers.FloatField(required=False)
+    constant_columns = serializers.ListField(child=serializers.CharField(), required=False)
+    high_cardinality_columns = serializers.ListField(child=serializers.CharField(), required=False)
+    outliers = serializers.DictField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Numeric column -> values beyond 1.5 times the interquartile range.",
+    )
+    non_numeric_values = serializers.DictField(child=NonNumericValuesSerializer(), required=False)
+    warnings = serializers.ListField(child=serializers.CharField(), required=False)
+    encoding = serializers.CharField(required=False, help_text="The file's text encoding.")
+    delimiter = serializers.CharField(
+        required=False, help_text="The column separator found: comma, semicolon, tab or pipe."
+    )
+
+
+class TopValueSerializer(serializers.Serializer):
+    value = documented_json("A value of the column.", kind="any")
+    count = serializers.IntegerField()
+
+
+COLUMN_KINDS = ("numeric", "categorical", "text", "id", "datetime")  # datasets/ingest/kinds.py
+DESCRIBE_FIGURE = "Numeric columns: a describe() figure (null when it cannot be computed)."
+
+
+class ColumnStatisticsSerializer(serializers.Serializer):
+    """One column's figures: describe() for numbers (`count`, `mean`, `std`, `min`, `25%`,
+    `50%`, `75%`, `max`), top values for categories, the range for dates."""
+
+    kind = serializers.ChoiceField(choices=COLUMN_KINDS)
+    count = serializers.FloatField(help_text="Values present.")
+    mean = serializers.FloatField(required=False, allow_null=True, help_text=DESCRIBE_FIGURE)
+    std = serializers.FloatField(required=False, allow_null=True, help_text=DESCRIBE_FIGURE)
+    min = documented_json(
+        "The smallest value: a number, or an ISO date for datetime columns.",
+        kind="any",
+        required=False,
+    )
+    max = documented_json(
+        "The largest value: a number, or an ISO date for datetime columns.",
+        kind="any",
+        required=False,
+    )
+    unique = serializers.IntegerField(required=False, help_text="Distinct values.")
+    top = documented_json(
+        "Categorical columns: the most frequent value.", kind="any", required=False
+    )
+    freq = serializers.IntegerField(required=False, help_text="How often `top` occurs.")
+    top_values = TopValueSerializer(many=True, required=False)
+
+
+# describe()'s quartile names are not Python names, so they are declared here.
+ColumnStatisticsSerializer._declared_fields.update(
+    {
+        quartile: serializers.FloatField(required=False, help_text=DESCRIBE_FIGURE)
+        for quartile in ("25%", "50%", "75%")
+    }
+)
+
+
+class DatasetStatisticsSerializer(KeyedObjectSerializer):
+    """`GET /api/v1/datasets/{id}/statistics/`: column name -> its figures."""
+
+    values_serializer = ColumnStatisticsSerializer
+
+
 class CorrelationSerializer(serializers.Serializer):
     features = serializers.ListField(child=serializers.CharField())
     matrix = serializers.ListField(
@@ -102,7 +190,7 @@ class WorkspaceUploadSerializer(serializers.Serializer):
 
 class DataQualitySerializer(serializers.Serializer):
     success = serializers.BooleanField()
-    metrics = serializers.DictField()
+    metrics = QualityReportSerializer()
 
 
 class CorrelationMatrixSerializer(CorrelationSerializer):

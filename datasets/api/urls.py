@@ -1,26 +1,30 @@
 """URL routes of the datasets API: the canonical `/api/v1/datasets/` resource, and the dataset
 contracts of documents 000 and 002 at their own paths (APPEND_SLASH is off, so
-`/api/v1/datasets` and `/api/v1/datasets/` are two routes)."""
+`/api/v1/datasets` and `/api/v1/datasets/` are two routes). Each contract's views live in
+`views/<contract>.py` (docs/architecture.md has the table)."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import DatasetPlainListView, DatasetUploadView, DatasetViewSet
-from .workspace import CorrelationMatrixView, DataQualityView, ResetView, WorkspaceUploadView
+from .views import canonical, v1, workspace
 
 app_name = "datasets-api"
 
 router = SimpleRouter()
-router.register("api/v1/datasets", DatasetViewSet, basename="dataset")
+router.register("api/v1/datasets", canonical.DatasetViewSet, basename="dataset")
 
 urlpatterns = [
     # 002: v1 datasets
-    path("api/v1/datasets/upload", DatasetUploadView.as_view(), name="v1-upload"),
-    path("api/v1/datasets", DatasetPlainListView.as_view(), name="v1-list"),
+    path("api/v1/datasets/upload", v1.V1DatasetUploadView.as_view(), name="v1-upload"),
+    path("api/v1/datasets", v1.V1DatasetListView.as_view(), name="v1-list"),
     *router.urls,
     # 000: analytics workspace
-    path("api/upload", WorkspaceUploadView.as_view(), name="upload"),
-    path("api/data-quality", DataQualityView.as_view(), name="data-quality"),
-    path("api/correlation-matrix", CorrelationMatrixView.as_view(), name="correlation-matrix"),
-    path("api/reset", ResetView.as_view(), name="reset"),
+    path("api/upload", workspace.WorkspaceUploadView.as_view(), name="upload"),
+    path("api/data-quality", workspace.WorkspaceDataQualityView.as_view(), name="data-quality"),
+    path(
+        "api/correlation-matrix",
+        workspace.WorkspaceCorrelationMatrixView.as_view(),
+        name="correlation-matrix",
+    ),
+    path("api/reset", workspace.WorkspaceResetView.as_view(), name="reset"),
 ]

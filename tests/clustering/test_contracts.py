@@ -2,6 +2,7 @@
 
 import pytest
 
+from clustering.api.serializers import V1TrainMetricsSerializer, V1TrainSerializer
 from clustering.models import ClusteringRun
 from clustering.services import run_publish
 from datasets.demo import generate_customers
@@ -243,6 +244,17 @@ def test_v1_train_hierarchical_answers_run_with_metrics(analyst_client, analyst)
     }  # fmt: skip
     assert answer["metrics"]["n_samples"] == 240
     assert answer["links"]["dendrogram"].endswith(f"/api/v1/runs/{answer['run_id']}/dendrogram.png")
+
+
+def test_v1_train_answer_has_the_documented_fields(analyst_client, analyst):
+    dataset = dataset_make(owner=analyst)
+    response = analyst_client.post(
+        "/api/v1/clustering/train", {"dataset_id": dataset.pk, "n_clusters": 3}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    answer = response.json()
+    assert set(answer) == set(V1TrainSerializer().fields)
+    assert set(answer["metrics"]) == set(V1TrainMetricsSerializer().fields)
 
 
 def test_v1_train_with_pca_records_components(analyst_client, analyst):

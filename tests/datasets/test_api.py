@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from datasets.api.serializers import ColumnStatisticsSerializer, QualityReportSerializer
 from datasets.models import Customer, Dataset
 from datasets.selectors import customer_attributes
 from tests.datasets.conftest import media_files
@@ -157,6 +158,19 @@ def test_dataset_quality_statistics_correlation_answer_reports(analyst_client, u
     correlation = analyst_client.get(f"/api/v1/datasets/{dataset_id}/correlation/").json()
     assert correlation["features"] == ["age", "annual_income", "spending_score"]
     assert correlation["matrix"][0][0] == 1.0
+
+
+def test_dataset_quality_and_statistics_answer_the_documented_fields(
+    analyst_client, upload, small_csv
+):
+    dataset_id = upload(analyst_client, small_csv).json()["id"]
+    quality = analyst_client.get(f"/api/v1/datasets/{dataset_id}/quality/").json()
+    assert set(quality) == set(QualityReportSerializer().fields)
+    statistics = analyst_client.get(f"/api/v1/datasets/{dataset_id}/statistics/").json()
+    documented = set(ColumnStatisticsSerializer().fields)
+    assert statistics
+    for column, figures in statistics.items():
+        assert set(figures) <= documented, column
 
 
 def test_dataset_customers_paginates_in_file_order(analyst_client, upload, small_csv):

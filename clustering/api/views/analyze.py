@@ -73,7 +73,7 @@ class RecommendationsInputSerializer(serializers.Serializer):
     analysis = serializers.DictField(help_text="The whole answer of POST /api/analyze.")
 
 
-class RecommendationsView(APIView):
+class AnalyzeRecommendationsView(APIView):
     """Strategic recommendations, one or more per cluster of an analysis."""
 
     required_scope = "clusters:read"

@@ -20,7 +20,7 @@ from datasets.selectors import column_for_role, current_dataset_get
 from ...features import profile_features
 from ...selectors import cluster_list, dataset_k_sweep, published_run_get, published_run_required
 from ...services import run_execute_inline
-from ..serializers import RunParametersInputSerializer, parameters_from
+from ..serializers import CurrentDatasetRunStartInputSerializer, run_start_arguments
 from .common import (
     NOTHING_PUBLISHED,
     dataset_named_or_current,
@@ -34,11 +34,6 @@ CLUSTER_AVERAGES = {
 }
 
 
-class BackendTrainInputSerializer(RunParametersInputSerializer):
-    dataset_id = serializers.IntegerField(min_value=1, required=False)
-    publish = serializers.BooleanField(default=True, help_text="Publish on success (default).")
-
-
 class BackendTrainView(APIView):
     """Train K-Means (k by silhouette unless given) on the caller's current dataset and publish
     it, inline up to SYNC_CLUSTER_MAX_ROWS rows."""
@@ -48,7 +43,7 @@ class BackendTrainView(APIView):
 
     @extend_schema(
         operation_id="backend_train",
-        request=BackendTrainInputSerializer,
+        request=CurrentDatasetRunStartInputSerializer,
         responses=inline_serializer(
             "BackendTrain",
             {
@@ -62,18 +57,14 @@ class BackendTrainView(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        data = BackendTrainInputSerializer(data=request.data)
+        data = CurrentDatasetRunStartInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         dataset = dataset_named_or_current(user=request.user, dataset_id=values.get("dataset_id"))
-        run = run_execute_inline(
-            dataset=dataset,
-            user=request.user,
-            algorithm=values["algorithm"],
-            parameters=parameters_from(values),
-            features=values.get("features") or profile_features(schema=dataset.schema),
-            publish_on_success=values["publish"],
-        )
+        arguments = run_start_arguments(values)
+        # Document 004 clusters on the profile columns unless the body names features.
+        arguments["features"] = arguments["features"] or profile_features(schema=dataset.schema)
+        run = run_execute_inline(dataset=dataset, user=request.user, **arguments)
         return Response(
             {
                 "message": "Model trained successfully",

@@ -23,28 +23,17 @@ from ...selectors import assignment_list, cluster_list, run_get, run_list
 from ...services import run_execute_inline
 from ..serializers import (
     AssignmentSerializer,
-    RunParametersInputSerializer,
     RunSerializer,
-    parameters_from,
+    V1TrainInputSerializer,
+    V1TrainSerializer,
+    run_start_arguments,
 )
 from .common import PNGRenderer, dataset_for_input, dendrogram_response
 
 
-class TrainInputSerializer(RunParametersInputSerializer):
-    """Document 002's body: dataset_id, linkage, n_clusters (2-15), use_pca, pca_components."""
-
-    dataset_id = serializers.IntegerField(min_value=1)
-    algorithm = serializers.ChoiceField(
-        choices=ClusteringRun.Algorithm.choices, default=ClusteringRun.Algorithm.HIERARCHICAL
-    )
-    linkage = serializers.ChoiceField(
-        choices=("ward", "complete", "average", "single"), default="ward"
-    )
-    use_pca = serializers.BooleanField(default=False)
-
-
 def train_answer(run: ClusteringRun, request: Request) -> dict[str, Any]:
-    """A trained run with document 002's metrics (silhouette, sizes, samples, encoded features)."""
+    """A trained run with document 002's metrics (silhouette, sizes, samples, encoded features);
+    its shape is `V1TrainSerializer`."""
     metrics = run.metrics or {}
     body = RunSerializer(run, context={"request": request}).data
     return {
@@ -67,7 +56,7 @@ def train_answer(run: ClusteringRun, request: Request) -> dict[str, Any]:
     }
 
 
-class ClusteringTrainView(APIView):
+class V1TrainView(APIView):
     """Train a clustering (hierarchical, ward, by default) on one of the caller's datasets."""
 
     required_scope = "clusters:run"
@@ -75,28 +64,22 @@ class ClusteringTrainView(APIView):
 
     @extend_schema(
         operation_id="v1_clustering_train",
-        request=TrainInputSerializer,
-        responses={201: OpenApiTypes.OBJECT},
+        request=V1TrainInputSerializer,
+        responses={201: V1TrainSerializer},
     )
     def post(self, request: Request) -> Response:
-        data = TrainInputSerializer(data=request.data)
+        data = V1TrainInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        parameters = parameters_from(values)
-        if values["algorithm"] != ClusteringRun.Algorithm.HIERARCHICAL:
-            parameters.pop("linkage", None)
         run = run_execute_inline(
             dataset=dataset_for_input(user=request.user, pk=values["dataset_id"]),
             user=request.user,
-            algorithm=values["algorithm"],
-            parameters=parameters,
-            features=values.get("features"),
-            publish_on_success=values["publish"],
+            **run_start_arguments(values),
         )
         return Response(train_answer(run, request), status=status.HTTP_201_CREATED)
 
 
-class DatasetRunsView(APIView):
+class V1DatasetRunsView(APIView):
     """Every run of one of the caller's datasets, newest first."""
 
     required_scope = "clusters:read"
@@ -113,7 +96,7 @@ class DatasetRunsView(APIView):
         )
 
 
-class RunSegmentsView(APIView):
+class V1RunSegmentsView(APIView):
     """The clusters of a run and each customer's cluster (paginated, `?cluster=` filters)."""
 
     required_scope = "clusters:read"
@@ -161,7 +144,7 @@ class RunSegmentsView(APIView):
         )
 
 
-class RunDendrogramView(APIView):
+class V1RunDendrogramView(APIView):
     """The dendrogram of a hierarchical run as a PNG (truncated for large runs)."""
 
     required_scope = "clusters:read"

@@ -99,7 +99,7 @@ ANALYSIS_SCHEMA = inline_serializer(
 )
 
 
-class OptimalClustersView(APIView):
+class WorkspaceOptimalClustersView(APIView):
     """Silhouette per k (2..10) on the caller's current dataset, and the best k."""
 
     error_style = "plain"
@@ -139,7 +139,7 @@ class OptimalClustersView(APIView):
         )
 
 
-class ClusterView(APIView):
+class WorkspaceClusterView(APIView):
     """K-Means on the caller's current dataset, inline (up to SYNC_CLUSTER_MAX_ROWS rows)."""
 
     error_style = "plain"
@@ -166,7 +166,7 @@ class ClusterView(APIView):
         return Response(body)
 
 
-class ClusterDataView(APIView):
+class WorkspaceClusterDataView(APIView):
     """The latest clustering of the caller's current dataset, with every analysis part."""
 
     error_style = "plain"

@@ -1,6 +1,7 @@
 """Document 000's analytics workspace: `/api/upload`, `/api/data-quality`,
-`/api/correlation-matrix`, `/api/reset`. "The loaded data" is the caller's current dataset.
-Errors use 000's shape, `{"error": "..."}`."""
+`/api/correlation-matrix`, `/api/reset`. "The loaded data" is the caller's current dataset
+(`current_dataset_required`: a 400 saying what to do without one). Errors use 000's shape,
+`{"error": "..."}`."""
 
 import time
 
@@ -12,30 +13,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
 from accounts.permissions import IsAnalyst
 from accounts.scopes import HasRequiredScope
 
-from ..models import Dataset
-from ..selectors import current_dataset_get
-from ..services import current_dataset_set, dataset_create_from_upload, workspace_reset
-from .serializers import (
+from ...models import Dataset
+from ...selectors import current_dataset_required
+from ...services import current_dataset_set, dataset_create_from_upload, workspace_reset
+from ..serializers import (
     CorrelationMatrixSerializer,
     DataQualitySerializer,
     ResetSerializer,
     WorkspaceUploadInputSerializer,
     WorkspaceUploadSerializer,
 )
-from .views import refuse_oversized_body
-
-NO_DATA = "No data loaded: upload a CSV first with POST /api/upload, then try again."
-
-
-def _loaded_dataset(user: User) -> Dataset:
-    dataset = current_dataset_get(user=user)
-    if dataset is None:
-        raise ValidationError(NO_DATA)
-    return dataset
+from .common import refuse_oversized_body
 
 
 def _features(dataset: Dataset) -> list[str]:
@@ -81,7 +72,7 @@ class WorkspaceUploadView(APIView):
         )
 
 
-class DataQualityView(APIView):
+class WorkspaceDataQualityView(APIView):
     """Quality metrics of the caller's loaded data."""
 
     error_style = "plain"
@@ -89,11 +80,11 @@ class DataQualityView(APIView):
 
     @extend_schema(responses={200: DataQualitySerializer})
     def get(self, request: Request) -> Response:
-        dataset = _loaded_dataset(request.user)
+        dataset = current_dataset_required(user=request.user)
         return Response({"success": True, "metrics": dataset.quality_report})
 
 
-class CorrelationMatrixView(APIView):
+class WorkspaceCorrelationMatrixView(APIView):
     """Correlation matrix of the numeric columns of the caller's loaded data."""
 
     error_style = "plain"
@@ -101,7 +92,7 @@ class CorrelationMatrixView(APIView):
 
     @extend_schema(responses={200: CorrelationMatrixSerializer})
     def get(self, request: Request) -> Response:
-        dataset = _loaded_dataset(request.user)
+        dataset = current_dataset_required(user=request.user)
         correlation = dataset.correlation or {}
         if not correlation.get("features"):
             raise ValidationError("No numeric features available in the loaded data.")
@@ -110,7 +101,7 @@ class CorrelationMatrixView(APIView):
         )
 
 
-class ResetView(APIView):
+class WorkspaceResetView(APIView):
     """Clear the caller's loaded data and analysis state; nothing is deleted."""
 
     error_style = "plain"

@@ -1,4 +1,4 @@
-"""GET /api/health (document 003) and GET /api/v1/ (document 002's root)."""
+"""Document 003 (external REST): `POST /api/auth/login` (a token pair) and `GET /api/health`."""
 
 import uuid
 
@@ -11,8 +11,34 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import ApiRootSerializer, HealthSerializer
+from accounts import services
+from accounts.api.serializers import HealthSerializer, LoginInputSerializer, TokenPairSerializer
 from config.api.envelope import API_VERSION
+
+from .common import LoginAPIView
+
+
+class ExternalLoginView(LoginAPIView):
+    """POST /api/auth/login (document 003): an access + refresh token pair."""
+
+    error_style = "envelope"
+
+    @extend_schema(
+        operation_id="api_auth_login",
+        request=LoginInputSerializer,
+        responses={200: TokenPairSerializer},
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        user = self.authenticated_user(request)
+        tokens = services.tokens_issue(user=user)
+        body = {
+            "access_token": tokens.access,
+            "token_type": "Bearer",
+            "expires_in": tokens.expires_in,
+            "refresh_token": tokens.refresh,
+        }
+        return Response(TokenPairSerializer(body).data)
 
 
 def database_ok() -> bool:
@@ -36,7 +62,7 @@ def cache_ok() -> bool:
         return False
 
 
-class HealthView(APIView):
+class ExternalHealthView(APIView):
     """Unauthenticated and unthrottled: 200 when the database and the cache answer, else 503."""
 
     authentication_classes: list = []
@@ -61,22 +87,3 @@ class HealthView(APIView):
             },
         }
         return Response(HealthSerializer(body).data, status=200 if healthy else 503)
-
-
-class ApiRootView(APIView):
-    """GET /api/v1/: the service answers, with its version and where the docs are."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    required_scope = None
-
-    @extend_schema(operation_id="api_root", responses={200: ApiRootSerializer})
-    def get(self, request: Request) -> Response:
-        body = {
-            "message": "Customer Segmentation API",
-            "status": "healthy",
-            "version": API_VERSION,
-            "docs": "/api/docs/",
-            "schema": "/api/schema/",
-        }
-        return Response(ApiRootSerializer(body).data)

@@ -1,4 +1,5 @@
-"""The canonical resource API: `/api/v1/runs/` and `/api/v1/datasets/{id}/optimal-k/`."""
+"""The canonical resource API: `/api/v1/runs/`, `/api/v1/runs/{id}/dendrogram.png` and
+`/api/v1/datasets/{id}/optimal-k/`."""
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -29,7 +30,7 @@ from ..serializers import (
     OptimalKQuerySerializer,
     RunCreateInputSerializer,
     RunSerializer,
-    parameters_from,
+    run_start_arguments,
 )
 from .common import PNGRenderer, dataset_for_input, dendrogram_response
 
@@ -70,10 +71,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         run = run_create(
             dataset=dataset_for_input(user=request.user, pk=values["dataset"]),
             user=request.user,
-            algorithm=values["algorithm"],
-            parameters=parameters_from(values),
-            features=values.get("features"),
-            publish_on_success=values["publish"],
+            **run_start_arguments(values),
         )
         body = RunSerializer(run, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})

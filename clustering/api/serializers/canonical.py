@@ -1,71 +1,20 @@
-"""Input and output shapes of the clustering API. Serializers check shape and types; rules that
-need the dataset (feature names, k below the row count, limits) live in the services."""
+"""Shapes of the canonical `/api/v1/runs/` API (and the run, cluster and assignment shapes other
+contracts reuse). Serializers check shape and types; rules that need the dataset (feature names,
+k below the row count, limits) live in the services."""
 
 from typing import Any
 
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from ..models import Assignment, Cluster, ClusteringRun
-from ..services.params import LINKAGES, MAX_CLUSTERS, MIN_CLUSTERS
-
-PARAMETER_FIELDS = (
-    "n_clusters",
-    "random_state",
-    "normalize",
-    "use_pca",
-    "pca_components",
-    "linkage",
-    "eps",
-    "min_samples",
-    "allow_sampling",
-)
+from ...models import Assignment, Cluster, ClusteringRun
+from ...services.params import MAX_CLUSTERS
+from .run_start import RunStartInputSerializer
 
 
-def parameters_from(data: dict[str, Any]) -> dict[str, Any]:
-    """The engine parameters among validated input fields (absent ones left to the engine)."""
-    return {key: data[key] for key in PARAMETER_FIELDS if data.get(key) is not None}
+class RunCreateInputSerializer(RunStartInputSerializer):
+    """`POST /api/v1/runs/`: the run-start body with the dataset's id (required) as `dataset`."""
 
-
-class RunParametersInputSerializer(serializers.Serializer):
-    """The clustering parameters every run-starting contract accepts."""
-
-    algorithm = serializers.ChoiceField(
-        choices=ClusteringRun.Algorithm.choices, default=ClusteringRun.Algorithm.KMEANS
-    )
-    features = serializers.ListField(
-        child=serializers.CharField(max_length=200),
-        required=False,
-        max_length=500,
-        help_text="Columns to cluster on; default: every numeric and categorical column "
-        "except ids, names and e-mails.",
-    )
-    n_clusters = serializers.IntegerField(
-        min_value=MIN_CLUSTERS,
-        max_value=MAX_CLUSTERS,
-        required=False,
-        allow_null=True,
-        help_text="Leave out to choose k by silhouette (not used by dbscan).",
-    )
-    random_state = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
-    normalize = serializers.BooleanField(required=False, allow_null=True, default=None)
-    use_pca = serializers.BooleanField(required=False, allow_null=True, default=None)
-    pca_components = serializers.IntegerField(min_value=1, max_value=500, required=False)
-    linkage = serializers.ChoiceField(choices=LINKAGES, required=False)
-    eps = serializers.FloatField(min_value=1e-9, required=False)
-    min_samples = serializers.IntegerField(min_value=1, max_value=10_000, required=False)
-    allow_sampling = serializers.BooleanField(
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="Hierarchical above its row limit: fit on a sample (default) or refuse.",
-    )
-    publish = serializers.BooleanField(
-        default=False, help_text="Publish the run as soon as it succeeds."
-    )
-
-
-class RunCreateInputSerializer(RunParametersInputSerializer):
     dataset = serializers.IntegerField(min_value=1, help_text="Id of one of your datasets.")
 
 

@@ -1,7 +1,6 @@
-"""The canonical `/api/v1/datasets/` resource and document 002's `/api/v1/datasets/upload` and
-`/api/v1/datasets`. Owners and admins see a dataset; for anyone else it does not exist (404)."""
+"""The canonical `/api/v1/datasets/` resource. Owners and admins see a dataset; for anyone else it
+does not exist (404)."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -12,30 +11,27 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.permissions import IsAnalyst
 from accounts.scopes import HasRequiredScope
 from config.api.pagination import PageNumberPagination
 from config.api.parsers import SafeJSONParser
 
-from ..filters import CustomerFilter, DatasetFilter
-from ..models import Dataset
-from ..selectors import customer_attributes, customer_list, dataset_list
-from ..services import (
-    dataset_columns_update,
-    dataset_create_from_upload,
-    dataset_delete,
-    upload_too_large,
-)
-from .serializers import (
+from ...filters import CustomerFilter, DatasetFilter
+from ...models import Dataset
+from ...selectors import customer_attributes, customer_list, dataset_list
+from ...services import dataset_columns_update, dataset_delete
+from ..serializers import (
     CorrelationSerializer,
     CustomerSerializer,
     DatasetColumnsUpdateInputSerializer,
     DatasetListItemSerializer,
     DatasetSerializer,
+    DatasetStatisticsSerializer,
     DatasetUploadInputSerializer,
+    QualityReportSerializer,
 )
+from .common import REPORT_FIELDS, upload_from_request
 
 READ_WRITE_SCOPES = {
     "GET": "datasets:read",
@@ -46,34 +42,6 @@ READ_WRITE_SCOPES = {
     "PUT": "datasets:write",
     "DELETE": "datasets:write",
 }
-# The large JSON columns, which a list of datasets does not show.
-REPORT_FIELDS = ("schema", "statistics", "quality_report", "correlation")
-# A multipart body carries a little more than the file (boundaries, field headers): a body past
-# the limit by more than this is refused before it is read at all.
-MULTIPART_SLACK_BYTES = 64 * 1024
-
-
-def refuse_oversized_body(request: Request) -> None:
-    """413 from the Content-Length alone, before the body is parsed or spooled to disk."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return
-    if length > settings.MAX_UPLOAD_BYTES + MULTIPART_SLACK_BYTES:
-        raise upload_too_large(length)
-
-
-def upload_from_request(request: Request) -> tuple[Dataset, bool]:
-    """Validate a multipart upload and store it for the caller (shared by every upload path)."""
-    refuse_oversized_body(request)
-    data = DatasetUploadInputSerializer(data=request.data)
-    data.is_valid(raise_exception=True)
-    return dataset_create_from_upload(
-        owner=request.user,
-        uploaded_file=data.validated_data["file"],
-        name=data.validated_data.get("name") or None,
-        force_new=data.validated_data["force_new"],
-    )
 
 
 class CustomerPagination(PageNumberPagination):
@@ -136,13 +104,15 @@ class DatasetViewSet(
     def perform_destroy(self, instance: Dataset) -> None:
         dataset_delete(dataset=instance)
 
-    @extend_schema(responses={200: dict}, description="The quality report of the dataset.")
+    @extend_schema(
+        responses={200: QualityReportSerializer}, description="The quality report of the dataset."
+    )
     @action(detail=True, methods=["get"])
     def quality(self, request: Request, pk: str | None = None) -> Response:
         return Response(self.get_object().quality_report)
 
     @extend_schema(
-        responses={200: dict},
+        responses={200: DatasetStatisticsSerializer},
         description="Per column: describe() figures for numbers, top values for categories.",
     )
     @action(detail=True, methods=["get"])
@@ -202,37 +172,3 @@ class DatasetViewSet(
         data.is_valid(raise_exception=True)
         dataset = dataset_columns_update(dataset=dataset, roles=data.validated_data["roles"])
         return Response(DatasetSerializer(dataset).data)
-
-
-class DatasetUploadView(APIView):
-    """Document 002's `POST /api/v1/datasets/upload`: multipart `file`; answers the dataset."""
-
-    parser_classes = [MultiPartParser, FormParser]
-    permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]
-    required_scope = "datasets:write"
-
-    @extend_schema(
-        operation_id="datasets_v1_upload",
-        request={"multipart/form-data": DatasetUploadInputSerializer},
-        responses={201: DatasetSerializer, 200: DatasetSerializer},
-    )
-    def post(self, request: Request) -> Response:
-        dataset, created = upload_from_request(request)
-        return Response(
-            DatasetSerializer(dataset).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
-
-
-class DatasetPlainListView(APIView):
-    """Document 002's `GET /api/v1/datasets`: every dataset the caller may see, newest first, as
-    a plain list (the canonical `/api/v1/datasets/` paginates and filters)."""
-
-    required_scope = "datasets:read"
-
-    @extend_schema(
-        operation_id="datasets_v1_plain_list", responses={200: DatasetListItemSerializer(many=True)}
-    )
-    def get(self, request: Request) -> Response:
-        datasets = dataset_list(user=request.user).defer(*REPORT_FIELDS)
-        return Response(DatasetListItemSerializer(datasets, many=True).data)

@@ -1,0 +1,44 @@
+"""Shapes of the clustering API, one module per contract where a contract has its own:
+`canonical.py` (`/api/v1/runs/` and the run, cluster and assignment shapes others reuse),
+`v1.py` (document 002's train), and `run_start.py`, the run-start body every run contract
+shares. Everything is importable from here."""
+
+from ...services.params import LINKAGES, MAX_CLUSTERS, MIN_CLUSTERS
+from .canonical import (
+    AssignmentSerializer,
+    ClusterSerializer,
+    KSweepSerializer,
+    OptimalKQuerySerializer,
+    RunCreateInputSerializer,
+    RunSerializer,
+)
+from .run_start import (
+    PARAMETER_FIELDS,
+    CurrentDatasetRunStartInputSerializer,
+    RunParametersInputSerializer,
+    RunStartInputSerializer,
+    parameters_from,
+    run_start_arguments,
+)
+from .v1 import V1TrainInputSerializer, V1TrainMetricsSerializer, V1TrainSerializer
+
+__all__ = [
+    "LINKAGES",
+    "MAX_CLUSTERS",
+    "MIN_CLUSTERS",
+    "PARAMETER_FIELDS",
+    "AssignmentSerializer",
+    "ClusterSerializer",
+    "CurrentDatasetRunStartInputSerializer",
+    "KSweepSerializer",
+    "OptimalKQuerySerializer",
+    "RunCreateInputSerializer",
+    "RunParametersInputSerializer",
+    "RunSerializer",
+    "RunStartInputSerializer",
+    "V1TrainInputSerializer",
+    "V1TrainMetricsSerializer",
+    "V1TrainSerializer",
+    "parameters_from",
+    "run_start_arguments",
+]
