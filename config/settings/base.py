@@ -267,6 +267,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ExportStatusEnum": "reports.models.Export.Status",
         "RunStatusEnum": "clustering.models.ClusteringRun.Status",
+        "JobStatusEnum": "clustering.api.views.external.JOB_STATUSES",
     },
     # Swagger UI logs in with a JWT, an API key or OAuth 2.0 (authorization code + PKCE).
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},

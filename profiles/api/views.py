@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from config.api.envelope import envelope
+from config.api.envelope import envelope, envelope_serializer
 from config.api.renderers import SafeJSONRenderer
 from config.api.schema import ERROR_SCHEMA
 
@@ -256,7 +256,7 @@ class CustomerSegmentView(APIView):
     @extend_schema(
         parameters=[CustomerSegmentQuerySerializer],
         responses={
-            200: CustomerSegmentSerializer,
+            200: envelope_serializer("CustomerSegmentEnvelope", CustomerSegmentSerializer),
             409: ERROR_RESPONSE_409,
             410: OpenApiResponse(
                 response=ERROR_SCHEMA, description="The dataset's data file is missing."
