@@ -97,6 +97,9 @@ def test_schema_types_every_document_003_answer(schema):
         problems += [
             f"{method.upper()} {path}: {p}" for p in _untyped(schema, body, f"{path} {status}")
         ]
+        for parameter in schema["paths"][path][method].get("parameters", []):
+            if parameter["in"] == "path" and f"{{{parameter['name']}}}" not in path:
+                problems.append(f"{method.upper()} {path}: path parameter {parameter['name']}")
         if (method, path) in ENVELOPED:
             _, envelope = _resolve(schema, body)
             assert set(envelope["properties"]) >= {"success", "data", "metadata"}, path

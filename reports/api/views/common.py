@@ -64,6 +64,6 @@ DOWNLOAD_REFUSALS = {
     409: OpenApiResponse(description="The export is still being built, or failed."),
     410: OpenApiResponse(description="The export has expired."),
 }
-SEGMENT_TYPE_PARAMETER = OpenApiParameter(
-    "type", str, OpenApiParameter.PATH, enum=list(segments.SEGMENT_TYPES)
+SEGMENT_TYPE_PARAMETER = OpenApiParameter(  # named as the route's argument, so it types it
+    "segment_type", str, OpenApiParameter.PATH, enum=list(segments.SEGMENT_TYPES)
 )

@@ -134,7 +134,9 @@ class SegmentExportCreateView(APIView):
     throttle_classes = [UserRateThrottle, ExportThrottle]
 
     @extend_schema(
-        parameters=[OpenApiParameter("type", str, OpenApiParameter.PATH, enum=list(EXPORT_TYPES))],
+        parameters=[
+            OpenApiParameter("segment_type", str, OpenApiParameter.PATH, enum=list(EXPORT_TYPES))
+        ],
         request=SegmentExportInputSerializer,
         responses={
             202: envelope_serializer("ExportAcceptedEnvelope", ExportAcceptedSerializer),
