@@ -51,13 +51,14 @@ def envelope(
 
 
 class RecordSerializer(serializers.Serializer):
-    """An output serializer of plain dict records: a key the record does not have stays absent
-    (DRF would write null for a nullable field), so a body says only what the data has."""
+    """An output serializer of plain dict records: keys keep the record's order, and a key the
+    record does not have stays absent (DRF would write null for a nullable field), so a body
+    says only what the data has."""
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
         if isinstance(instance, Mapping):
-            return {key: value for key, value in data.items() if key in instance}
+            return {key: data[key] for key in instance if key in data}
         return data
 
 

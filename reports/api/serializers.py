@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from config.api.envelope import PageQueryInputSerializer, PageSerializer, RecordSerializer
 from reports.models import Export
-from reports.segments import SEGMENT_TYPES
+from reports.segments import AGGREGATES, SEGMENT_TYPES
 
 EXPORT_TYPES = (*SEGMENT_TYPES, "assignments", "report")
 
@@ -32,7 +32,15 @@ def _figure(**kwargs: Any) -> serializers.FloatField:
     return serializers.FloatField(allow_null=True, **kwargs)
 
 
-class TableSegmentSerializer(RecordSerializer):
+# The averages of a segment table, one per `segments.AGGREGATES` (their one home).
+SegmentAveragesSerializer = type(
+    "SegmentAveragesSerializer",
+    (RecordSerializer,),
+    {name: _figure(required=False) for name, _, _ in AGGREGATES},
+)
+
+
+class TableSegmentSerializer(SegmentAveragesSerializer):
     """One segment of every type but `cluster`: its key column (named by the type, e.g.
     `clv_tier`), `segment_name`, counts, and the averages the data has columns for."""
 
@@ -45,14 +53,6 @@ class TableSegmentSerializer(RecordSerializer):
     segment_name = serializers.CharField()
     total_customers = serializers.IntegerField()
     customer_percentage = _figure()
-    avg_purchase_amount = _figure(required=False)
-    avg_frequency = _figure(required=False)
-    avg_yearly_spend = _figure(required=False)
-    avg_clv = _figure(required=False)
-    avg_income = _figure(required=False)
-    avg_lifespan_years = _figure(required=False)
-    avg_age = _figure(required=False)
-    avg_spending_score = _figure(required=False)
     total_value = _figure(required=False)
 
 
@@ -94,10 +94,12 @@ class ClusterSegmentSerializer(RecordSerializer):
     """One segment of the `cluster` type (document 003 section 2): only the figures the data
     has columns for."""
 
-    cluster_id = serializers.IntegerField()
+    cluster_id = serializers.IntegerField(help_text="The cluster's label in the run (-1: noise).")
     cluster_label = serializers.CharField()
     cluster_name = serializers.CharField()
-    cluster_priority = serializers.IntegerField()
+    cluster_priority = serializers.IntegerField(
+        help_text="1 = the most valuable cluster (by average CLV, else spend, else size)."
+    )
     customer_count = serializers.IntegerField()
     customer_percentage = _figure()
     demographics = ClusterDemographicsSerializer()

@@ -19,81 +19,19 @@ The row-level rules (`age_group_of`, `income_bracket_of`, `purchase_tier_of`, `c
 `clv_tier_of`) give one customer the same answer the vectorised tables give every customer.
 """
 
-from .clusters import CLUSTER_NOISE_LABEL, cluster_details, cluster_records
-from .derive import DerivedCustomers, derive_customers
-from .rules import (
-    BOTTOM_CLV_TIER,
-    DEFAULT_AGE_GROUPS,
-    DEFAULT_CLV_TIERS,
-    DEFAULT_INCOME_BRACKETS,
-    DEFAULT_PURCHASE_TIERS,
-    INCOME_THOUSANDS_BELOW_MEDIAN,
-    Bracket,
-    SegmentRules,
-    age_group_of,
-    bracket_of,
-    clv_of,
-    clv_thresholds,
-    clv_tier_of,
-    income_bracket_of,
-    income_scale,
-    lifespan_years,
-    purchase_tier_of,
-)
-from .sorting import CLUSTER_SORT_PATHS, sort_records, sortable_fields
-from .tables import AGGREGATES, round_or_none, segment_table, segment_table_from, table_records
-from .types import (
-    CLUSTER_ROLES,
-    KEY_COLUMNS,
-    REQUIRED_ROLES,
-    SEGMENT_TYPES,
-    VIEW_ROLES,
-    SegmentInputError,
-    check_known_type,
-    columns_needed,
-    require_roles,
-    role_columns,
-)
+from . import clusters, derive, rules, sorting, tables, types
+from .clusters import *  # noqa: F403 - the package's names are its modules' `__all__`
+from .derive import *  # noqa: F403
+from .rules import *  # noqa: F403
+from .sorting import *  # noqa: F403
+from .tables import *  # noqa: F403
+from .types import *  # noqa: F403
 
 __all__ = [
-    "AGGREGATES",
-    "BOTTOM_CLV_TIER",
-    "CLUSTER_NOISE_LABEL",
-    "CLUSTER_ROLES",
-    "CLUSTER_SORT_PATHS",
-    "DEFAULT_AGE_GROUPS",
-    "DEFAULT_CLV_TIERS",
-    "DEFAULT_INCOME_BRACKETS",
-    "DEFAULT_PURCHASE_TIERS",
-    "INCOME_THOUSANDS_BELOW_MEDIAN",
-    "KEY_COLUMNS",
-    "REQUIRED_ROLES",
-    "SEGMENT_TYPES",
-    "VIEW_ROLES",
-    "Bracket",
-    "DerivedCustomers",
-    "SegmentInputError",
-    "SegmentRules",
-    "age_group_of",
-    "bracket_of",
-    "check_known_type",
-    "cluster_details",
-    "cluster_records",
-    "clv_of",
-    "clv_thresholds",
-    "clv_tier_of",
-    "columns_needed",
-    "derive_customers",
-    "income_bracket_of",
-    "income_scale",
-    "lifespan_years",
-    "purchase_tier_of",
-    "require_roles",
-    "role_columns",
-    "round_or_none",
-    "segment_table",
-    "segment_table_from",
-    "sort_records",
-    "sortable_fields",
-    "table_records",
+    *types.__all__,
+    *rules.__all__,
+    *derive.__all__,
+    *tables.__all__,
+    *clusters.__all__,
+    *sorting.__all__,
 ]

@@ -10,6 +10,8 @@ import pandas as pd
 from .derive import DerivedCustomers
 from .tables import round_or_none
 
+__all__ = ["CLUSTER_NOISE_LABEL", "cluster_details", "cluster_records"]
+
 CLUSTER_NOISE_LABEL = -1  # DBSCAN's group of points that belong to no cluster
 
 

@@ -12,6 +12,8 @@ import pandas as pd
 from .rules import Bracket, SegmentRules, clv_thresholds, income_scale, lifespan_years
 from .types import KEY_COLUMNS, SegmentInputError, require_roles, role_columns
 
+__all__ = ["DerivedCustomers", "derive_customers"]
+
 
 def _cut(values: pd.Series, brackets: tuple[Bracket, ...]) -> pd.Series:
     edges = [-np.inf] + [b.upper for b in brackets[:-1]] + [np.inf]

@@ -11,6 +11,26 @@ import pandas as pd
 
 from .types import SegmentInputError
 
+__all__ = [
+    "BOTTOM_CLV_TIER",
+    "DEFAULT_AGE_GROUPS",
+    "DEFAULT_CLV_TIERS",
+    "DEFAULT_INCOME_BRACKETS",
+    "DEFAULT_PURCHASE_TIERS",
+    "INCOME_THOUSANDS_BELOW_MEDIAN",
+    "Bracket",
+    "SegmentRules",
+    "age_group_of",
+    "bracket_of",
+    "clv_of",
+    "clv_thresholds",
+    "clv_tier_of",
+    "income_bracket_of",
+    "income_scale",
+    "lifespan_years",
+    "purchase_tier_of",
+]
+
 # Incomes whose median is below this are taken to be in thousands (e.g. "Annual Income (k$)"):
 # no one's yearly income is below 1,000 in any currency the brackets are written for.
 INCOME_THOUSANDS_BELOW_MEDIAN = 1000

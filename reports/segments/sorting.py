@@ -7,6 +7,8 @@ from typing import Any
 from .tables import AGGREGATES
 from .types import KEY_COLUMNS, SegmentInputError
 
+__all__ = ["CLUSTER_SORT_PATHS", "sort_records", "sortable_fields"]
+
 CLUSTER_SORT_PATHS: dict[str, tuple[str, ...]] = {
     "cluster_id": ("cluster_id",),
     "cluster_priority": ("cluster_priority",),

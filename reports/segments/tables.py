@@ -12,6 +12,8 @@ from .derive import DerivedCustomers, derive_customers
 from .rules import SegmentRules
 from .types import KEY_COLUMNS
 
+__all__ = ["AGGREGATES", "round_or_none", "segment_table", "segment_table_from", "table_records"]
+
 AGGREGATES = (  # (output name, per-customer column, how): every one is a mean
     ("avg_purchase_amount", "purchase_amount", "mean"),
     ("avg_frequency", "purchase_frequency", "mean"),

@@ -3,6 +3,19 @@ Pure: imports nothing from Django."""
 
 from __future__ import annotations
 
+__all__ = [
+    "CLUSTER_ROLES",
+    "KEY_COLUMNS",
+    "REQUIRED_ROLES",
+    "SEGMENT_TYPES",
+    "VIEW_ROLES",
+    "SegmentInputError",
+    "check_known_type",
+    "columns_needed",
+    "require_roles",
+    "role_columns",
+]
+
 SEGMENT_TYPES = (
     "gender",
     "region",
@@ -12,6 +25,7 @@ SEGMENT_TYPES = (
     "clv",
     "cluster",
 )
+
 
 REQUIRED_ROLES: dict[str, tuple[str, ...]] = {
     "gender": ("gender",),

@@ -46,6 +46,7 @@ from .common import (
 )
 
 BAD_TYPE = OpenApiResponse(description="Unknown segmentation type, or one the data lacks.")
+INSIGHT_ENVELOPE = envelope_serializer("InsightEnvelope", InsightReportSerializer)
 
 
 class SegmentListView(APIView):
@@ -107,11 +108,7 @@ class InsightView(APIView):
 
     @extend_schema(
         parameters=[SEGMENT_TYPE_PARAMETER],
-        responses={
-            200: envelope_serializer("InsightEnvelope", InsightReportSerializer),
-            400: BAD_TYPE,
-            409: NOTHING_PUBLISHED,
-        },
+        responses={200: INSIGHT_ENVELOPE, 400: BAD_TYPE, 409: NOTHING_PUBLISHED},
     )
     def get(self, request: Request, segment_type: str) -> Response:
         segment_type = segment_type_or_400(segment_type)
