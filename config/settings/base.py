@@ -268,6 +268,7 @@ SPECTACULAR_SETTINGS = {
         "ExportStatusEnum": "reports.models.Export.Status",
         "RunStatusEnum": "clustering.models.ClusteringRun.Status",
         "ColumnKindEnum": "datasets.api.serializers.COLUMN_KINDS",
+        "JobStatusEnum": "clustering.api.views.external.JOB_STATUSES",
     },
     # Swagger UI logs in with a JWT, an API key or OAuth 2.0 (authorization code + PKCE).
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},

@@ -210,19 +210,21 @@ class MessageSerializer(serializers.Serializer):
 
 
 class CustomerSegmentsSerializer(serializers.Serializer):
+    """A customer's segments; a bracket or tier is null when the customer's value is missing."""
+
     gender = serializers.CharField(required=False)
     region = serializers.CharField(required=False)
-    age_group = serializers.CharField(required=False)
-    income_bracket = serializers.CharField(required=False)
+    age_group = serializers.CharField(required=False, allow_null=True)
+    income_bracket = serializers.CharField(required=False, allow_null=True)
     cluster_id = serializers.IntegerField(allow_null=True)
     cluster_label = serializers.CharField(allow_null=True)
-    purchase_tier = serializers.CharField(required=False)
-    clv_tier = serializers.CharField(required=False)
-    calculated_clv = serializers.FloatField(required=False)
+    purchase_tier = serializers.CharField(required=False, allow_null=True)
+    clv_tier = serializers.CharField(required=False, allow_null=True)
+    calculated_clv = serializers.FloatField(required=False, allow_null=True)
 
 
 class CustomerInsightsSerializer(serializers.Serializer):
-    value_score = serializers.IntegerField()
+    value_score = serializers.IntegerField(allow_null=True)
     churn_risk = serializers.CharField()
     product_affinity = serializers.ListField(child=serializers.CharField())
 

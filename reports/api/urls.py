@@ -4,31 +4,38 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from .views.canonical import ExportViewSet, RunChartView
+from .views.external import (
+    ExternalExportDownloadView,
+    ExternalInsightView,
+    ExternalSegmentExportCreateView,
+    ExternalSegmentListView,
+)
+from .views.workspace import WorkspaceExportView, WorkspaceVisualizationsView
 
 app_name = "reports-api"
 
 router = SimpleRouter()
-router.register("api/v1/exports", views.ExportViewSet, basename="export")
+router.register("api/v1/exports", ExportViewSet, basename="export")
 
 urlpatterns = [
-    path("api/segments/<str:segment_type>", views.SegmentListView.as_view(), name="segments"),
-    path("api/insights/<str:segment_type>", views.InsightView.as_view(), name="insights"),
+    path("api/segments/<str:segment_type>", ExternalSegmentListView.as_view(), name="segments"),
+    path("api/insights/<str:segment_type>", ExternalInsightView.as_view(), name="insights"),
     path(
         "api/export/<str:segment_type>",
-        views.SegmentExportCreateView.as_view(),
+        ExternalSegmentExportCreateView.as_view(),
         name="export-create-003",
     ),
     path(
         "api/exports/<str:export_id>/download",
-        views.ExportDownloadView.as_view(),
+        ExternalExportDownloadView.as_view(),
         name="export-download-003",
     ),
-    path("api/visualizations", views.VisualizationsView.as_view(), name="visualizations"),
-    path("api/export", views.WorkspaceExportView.as_view(), name="export-000"),
+    path("api/visualizations", WorkspaceVisualizationsView.as_view(), name="visualizations"),
+    path("api/export", WorkspaceExportView.as_view(), name="export-000"),
     path(
         "api/v1/runs/<int:pk>/charts/<str:chart>/",
-        views.RunChartView.as_view(),
+        RunChartView.as_view(),
         name="run-chart",
     ),
     *router.urls,

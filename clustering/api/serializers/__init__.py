@@ -15,7 +15,6 @@ from .canonical import (
 from .run_start import (
     PARAMETER_FIELDS,
     CurrentDatasetRunStartInputSerializer,
-    RunParametersInputSerializer,
     RunStartInputSerializer,
     parameters_from,
     run_start_arguments,
@@ -33,7 +32,6 @@ __all__ = [
     "KSweepSerializer",
     "OptimalKQuerySerializer",
     "RunCreateInputSerializer",
-    "RunParametersInputSerializer",
     "RunSerializer",
     "RunStartInputSerializer",
     "V1TrainInputSerializer",

@@ -75,10 +75,6 @@ class CurrentDatasetRunStartInputSerializer(RunStartInputSerializer):
     publish = serializers.BooleanField(default=True, help_text="Publish on success (default).")
 
 
-# The name document 003's view (clustering/api/views/external.py) still imports.
-RunParametersInputSerializer = RunStartInputSerializer
-
-
 def run_start_arguments(validated: dict[str, Any]) -> dict[str, Any]:
     """`run_create` / `run_execute_inline` keyword arguments (besides `dataset` and `user`) from
     a validated run-start body: algorithm, engine parameters, features and publish-on-success."""

@@ -5,7 +5,6 @@ import re
 from typing import Any
 
 from django.http import Http404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -17,13 +16,21 @@ from rest_framework.views import APIView
 from accounts.permissions import IsAnalyst
 from accounts.scopes import HasRequiredScope
 from accounts.throttles import ClusterRunThrottle
-from config.api.envelope import envelope
+from config.api.envelope import (
+    PAGE_MAX_LIMIT,
+    PageQueryInputSerializer,
+    PageSerializer,
+    RecordSerializer,
+    envelope,
+    envelope_page,
+    envelope_serializer,
+)
 from datasets.selectors import column_for_role
 
 from ...models import Cluster, ClusteringRun
 from ...selectors import cluster_list, published_run_required, run_get
 from ...services import run_create
-from ..serializers import RunParametersInputSerializer, parameters_from
+from ..serializers import CurrentDatasetRunStartInputSerializer, run_start_arguments
 from .common import (
     NOTHING_PUBLISHED,
     dataset_named_or_current,
@@ -37,7 +44,71 @@ JOB_STATES = {
     ClusteringRun.Status.FAILED: "failed",
     ClusteringRun.Status.CANCELLED: "cancelled",
 }
+JOB_STATUSES = ("processing", "completed", "failed", "cancelled")  # what JOB_STATES answers
 ROWS_PER_ESTIMATED_SECOND = 20_000  # a rough figure from bench_runs: K-Means plus saving rows
+
+
+class ClusterItemSerializer(RecordSerializer):
+    """One cluster the way document 003 lists it; counts and averages unless `include_stats` is
+    false, description, characteristics and recommendation unless `include_metadata` is."""
+
+    cluster_id = serializers.IntegerField()
+    cluster_label = serializers.CharField()
+    cluster_name = serializers.CharField()
+    customer_count = serializers.IntegerField(required=False)
+    customer_percentage = serializers.FloatField(required=False)
+    avg_income = serializers.FloatField(required=False, allow_null=True)
+    avg_purchase_amount = serializers.FloatField(required=False, allow_null=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    characteristics = serializers.ListField(child=serializers.CharField(), required=False)
+    recommendation = serializers.CharField(required=False, allow_blank=True)
+
+
+class ClusterListInputSerializer(PageQueryInputSerializer):
+    """`?limit=&offset=` of `GET /api/clusters`: every cluster of a run fits one page by default."""
+
+    limit = serializers.IntegerField(min_value=1, max_value=PAGE_MAX_LIMIT, default=PAGE_MAX_LIMIT)
+
+
+class ClusterListSerializer(PageSerializer):
+    """`data` of `GET /api/clusters`."""
+
+    run_id = serializers.IntegerField()
+    total_clusters = serializers.IntegerField()
+    clusters = ClusterItemSerializer(many=True)
+
+
+class JobAcceptedSerializer(serializers.Serializer):
+    """`data` of `POST /api/clusters/run` (202)."""
+
+    job_id = serializers.CharField()
+    run_id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=JOB_STATUSES)
+    message = serializers.CharField()
+    estimated_time_seconds = serializers.IntegerField()
+
+
+class JobResultSerializer(serializers.Serializer):
+    n_clusters = serializers.IntegerField()
+    metrics = serializers.DictField()
+    clusters = ClusterItemSerializer(many=True)
+
+
+class JobSerializer(RecordSerializer):
+    """`data` of `GET /api/clusters/jobs/{job_id}`; `result` once the job has completed."""
+
+    job_id = serializers.CharField()
+    run_id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=JOB_STATUSES)
+    run_status = serializers.ChoiceField(choices=ClusteringRun.Status.choices)
+    progress = serializers.IntegerField()
+    stage = serializers.CharField(allow_blank=True)
+    error = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    is_published = serializers.BooleanField()
+    result = JobResultSerializer(required=False)
 
 
 def job_id_for(run: ClusteringRun) -> str:
@@ -94,29 +165,32 @@ class ExternalClustersView(APIView):
     @extend_schema(
         operation_id="external_clusters",
         parameters=[
+            ClusterListInputSerializer,
             OpenApiParameter("include_metadata", bool, description="Descriptions (default true)"),
             OpenApiParameter(
                 "include_stats", bool, description="Counts and averages (default true)"
             ),
         ],
-        responses={200: OpenApiTypes.OBJECT, 409: NOTHING_PUBLISHED},
+        responses={
+            200: envelope_serializer("ClusterListEnvelope", ClusterListSerializer),
+            409: NOTHING_PUBLISHED,
+        },
     )
     def get(self, request: Request) -> Response:
         stats, metadata = _truthy(request, "include_stats"), _truthy(request, "include_metadata")
+        query = ClusterListInputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         run = published_run_required(user=request.user)
         clusters = cluster_items(run, stats=stats, metadata=metadata)
-        return envelope(
-            {"run_id": run.pk, "total_clusters": len(clusters), "clusters": clusters},
-            request=request,
+        return envelope_page(
+            clusters,
+            request,
+            ClusterItemSerializer,
+            key="clusters",
+            query=query.validated_data,
+            data={"run_id": run.pk, "total_clusters": len(clusters)},
             links={"self": "/api/clusters", "segments": "/api/segments/cluster"},
         )
-
-
-class ExternalRunInputSerializer(RunParametersInputSerializer):
-    """Document 003's body; `dataset_id` defaults to the caller's current dataset."""
-
-    dataset_id = serializers.IntegerField(min_value=1, required=False)
-    publish = serializers.BooleanField(default=True, help_text="Publish on success (default).")
 
 
 class ExternalRunView(APIView):
@@ -129,32 +203,26 @@ class ExternalRunView(APIView):
 
     @extend_schema(
         operation_id="external_clusters_run",
-        request=ExternalRunInputSerializer,
-        responses={202: OpenApiTypes.OBJECT},
+        request=CurrentDatasetRunStartInputSerializer,
+        responses={202: envelope_serializer("JobAcceptedEnvelope", JobAcceptedSerializer)},
     )
     def post(self, request: Request) -> Response:
-        data = ExternalRunInputSerializer(data=request.data)
+        data = CurrentDatasetRunStartInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         dataset = dataset_named_or_current(user=request.user, dataset_id=values.get("dataset_id"))
-        run = run_create(
-            dataset=dataset,
-            user=request.user,
-            algorithm=values["algorithm"],
-            parameters=parameters_from(values),
-            features=values.get("features"),
-            publish_on_success=values["publish"],
-        )
+        run = run_create(dataset=dataset, user=request.user, **run_start_arguments(values))
         job_id = job_id_for(run)
         poll = f"/api/clusters/jobs/{job_id}"
+        accepted = {
+            "job_id": job_id,
+            "run_id": run.pk,
+            "status": JOB_STATES[run.status],
+            "message": "Clustering job queued successfully",
+            "estimated_time_seconds": 5 + dataset.n_rows // ROWS_PER_ESTIMATED_SECOND,
+        }
         return envelope(
-            {
-                "job_id": job_id,
-                "run_id": run.pk,
-                "status": JOB_STATES[run.status],
-                "message": "Clustering job queued successfully",
-                "estimated_time_seconds": 5 + dataset.n_rows // ROWS_PER_ESTIMATED_SECOND,
-            },
+            JobAcceptedSerializer(accepted).data,
             request=request,
             status=status.HTTP_202_ACCEPTED,
             links={"self": poll, "run": f"/api/v1/runs/{run.pk}/"},
@@ -168,7 +236,10 @@ class ExternalJobView(APIView):
     error_style = "envelope"
     required_scope = "clusters:read"
 
-    @extend_schema(operation_id="external_clusters_job", responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        operation_id="external_clusters_job",
+        responses=envelope_serializer("JobEnvelope", JobSerializer),
+    )
     def get(self, request: Request, job_id: str) -> Response:
         match = JOB_ID.match(job_id)
         if not match:
@@ -197,7 +268,7 @@ class ExternalJobView(APIView):
                 "clusters": clusters,
             }
         return envelope(
-            data,
+            JobSerializer(data).data,
             request=request,
             links={"self": f"/api/clusters/jobs/{job_id}", "run": f"/api/v1/runs/{run.pk}/"},
         )

@@ -5,7 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.envelope import envelope
+from config.api.envelope import envelope, envelope_serializer
 from config.api.schema import ERROR_SCHEMA
 
 from ...selectors import customer_segment_get
@@ -23,7 +23,7 @@ class ExternalCustomerSegmentView(APIView):
     @extend_schema(
         parameters=[CustomerSegmentQuerySerializer],
         responses={
-            200: CustomerSegmentSerializer,
+            200: envelope_serializer("CustomerSegmentEnvelope", CustomerSegmentSerializer),
             409: ERROR_RESPONSE_409,
             410: OpenApiResponse(
                 response=ERROR_SCHEMA, description="The dataset's data file is missing."
