@@ -17,7 +17,7 @@ from accounts.models import User
 from config.errors import Gone
 
 from .ingest.records import json_rows
-from .models import CurrentDataset, Customer, Dataset
+from .models import CurrentDataset, Customer, CustomerTableJob, Dataset
 
 _PANDAS_INDEX_PREFIX = "__index_level_"
 NO_DATASET = (
@@ -44,6 +44,19 @@ def dataset_get(*, user: User, pk: int | str) -> Dataset:
         return dataset_list(user=user).get(pk=int(pk))
     except (Dataset.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No dataset with that id.") from exc
+
+
+def customer_table_job_get(*, user: User, pk: int | str) -> CustomerTableJob:
+    """One customer-table job of the caller (any job for an admin); Http404 otherwise."""
+    jobs = CustomerTableJob.objects.select_related("source", "result")
+    if not user.is_authenticated:
+        jobs = jobs.none()
+    elif not user.is_admin_role:
+        jobs = jobs.filter(owner=user)
+    try:
+        return jobs.get(pk=int(pk))
+    except (CustomerTableJob.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No customer-table job with that id.") from exc
 
 
 def dataset_frame_load(*, dataset: Dataset, columns: list[str] | None = None) -> pd.DataFrame:

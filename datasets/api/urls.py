@@ -5,6 +5,7 @@ contracts of documents 000 and 002 at their own paths (APPEND_SLASH is off, so
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .customer_table import CustomerTableCreateView, CustomerTableJobDetailView
 from .views import DatasetPlainListView, DatasetUploadView, DatasetViewSet
 from .workspace import CorrelationMatrixView, DataQualityView, ResetView, WorkspaceUploadView
 
@@ -18,6 +19,16 @@ urlpatterns = [
     path("api/v1/datasets/upload", DatasetUploadView.as_view(), name="v1-upload"),
     path("api/v1/datasets", DatasetPlainListView.as_view(), name="v1-list"),
     *router.urls,
+    path(
+        "api/v1/datasets/<int:pk>/customer-table/",
+        CustomerTableCreateView.as_view(),
+        name="dataset-customer-table",
+    ),
+    path(
+        "api/v1/customer-table-jobs/<int:pk>/",
+        CustomerTableJobDetailView.as_view(),
+        name="customer-table-job-detail",
+    ),
     # 000: analytics workspace
     path("api/upload", WorkspaceUploadView.as_view(), name="upload"),
     path("api/data-quality", DataQualityView.as_view(), name="data-quality"),
