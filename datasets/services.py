@@ -352,7 +352,7 @@ def _customer_table_build(
     except IngestError as exc:
         raise ValidationError(str(exc)) from exc
     recipe = json.dumps({"source": source.sha256, **parameters}, sort_keys=True)
-    name = parameters.get("name") or f"{source.name} – customers as of {table.as_of.isoformat()}"
+    name = parameters.get("name") or f"{source.name}: customers as of {table.as_of.isoformat()}"
     return _dataset_store(
         owner=owner,
         typed=typed,

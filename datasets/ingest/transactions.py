@@ -122,11 +122,16 @@ def _named(frame: pd.DataFrame, kinds: dict[str, str], kind: str, words: set[str
 def detect_transaction_log(
     frame: pd.DataFrame, *, kinds: dict[str, str], roles: dict[str, str]
 ) -> TransactionColumns | None:
-    """The log's columns when the table has a customer id with repeats, a date and an amount
-    (by role or by name); None otherwise. Cheap: one uniqueness check of one column."""
-    dates = _named(frame, kinds, "datetime", _DATE_WORDS) or [
-        name for name in frame.columns if kinds.get(name) == "datetime"
-    ]
+    """The log's columns when the table has a customer id with repeats, a date (a date column,
+    or a text column named like one) and an amount (by role or by name); None otherwise. Cheap: one uniqueness check of one column."""
+    dates = (
+        _named(frame, kinds, "datetime", _DATE_WORDS)
+        or [name for name in frame.columns if kinds.get(name) == "datetime"]
+        # A date column with too many typos to read as dates: still the log's, and deriving
+        # names the first line that is not a date.
+        or _named(frame, kinds, "categorical", _DATE_WORDS)
+        or _named(frame, kinds, "text", _DATE_WORDS)
+    )
     amounts = [
         name
         for name, role in roles.items()
@@ -177,7 +182,7 @@ def _days(frame: pd.DataFrame, column: str) -> np.ndarray:
     bad = _first(np.isnat(stamps))
     if bad is not None:
         shown = values.iloc[bad]
-        what = "no date" if pd.isna(shown) else f"'{str(shown)[:40]}', which is not a date"
+        what = "no readable date" if pd.isna(shown) else f"'{str(shown)[:40]}', which is not a date"
         raise IngestError(
             f"Line {_line(bad)}: column '{column}' has {what}; every purchase needs a date "
             "such as 2024-03-31. Fix the line or remove it, then upload again."

@@ -143,7 +143,7 @@ def test_customer_table_refuses_an_unreadable_date_naming_column_and_line():
 def test_customer_table_refuses_a_missing_date_naming_the_line():
     frame = log()
     frame.loc[2, "date"] = pd.NaT
-    with pytest.raises(IngestError, match=r"Line 4: column 'date' has no date"):
+    with pytest.raises(IngestError, match=r"Line 4: column 'date' has no readable date"):
         customer_table(frame, columns=COLUMNS)
 
 
