@@ -159,9 +159,9 @@ def generate_purchase_log(customers: int, seed: int = 0) -> PurchaseLog:
     counts = np.where(one_time, 1, 1 + rng.geometric(REPEAT_GEOMETRIC_P, size=customers))
     repeaters = np.flatnonzero(~one_time)
     planted = rng.permutation(repeaters)
-    n_loyal = int(round(LOYAL_SHARE * customers))
-    n_whales = max(1, int(round(WHALE_SHARE * customers))) if len(planted) > 1 else 0
-    n_lapsed = int(round(LAPSED_SHARE * len(repeaters)))
+    n_loyal = round(LOYAL_SHARE * customers)
+    n_whales = max(1, round(WHALE_SHARE * customers)) if len(planted) > 1 else 0
+    n_lapsed = round(LAPSED_SHARE * len(repeaters))
     loyal = np.sort(planted[:n_loyal])
     whales = np.sort(planted[n_loyal : n_loyal + n_whales])
     lapsed = np.sort(planted[n_loyal + n_whales : n_loyal + n_whales + n_lapsed])

@@ -123,7 +123,8 @@ def detect_transaction_log(
     frame: pd.DataFrame, *, kinds: dict[str, str], roles: dict[str, str]
 ) -> TransactionColumns | None:
     """The log's columns when the table has a customer id with repeats, a date (a date column,
-    or a text column named like one) and an amount (by role or by name); None otherwise. Cheap: one uniqueness check of one column."""
+    or a text column named like one) and an amount (by role or by name); None otherwise.
+    Cheap: one uniqueness check of one column."""
     dates = (
         _named(frame, kinds, "datetime", _DATE_WORDS)
         or [name for name in frame.columns if kinds.get(name) == "datetime"]
