@@ -46,15 +46,18 @@ def dataset_get(*, user: User, pk: int | str) -> Dataset:
         raise Http404("No dataset with that id.") from exc
 
 
-def customer_table_job_get(*, user: User, pk: int | str) -> CustomerTableJob:
-    """One customer-table job of the caller (any job for an admin); Http404 otherwise."""
+def customer_table_job_list(*, user: User) -> QuerySet[CustomerTableJob]:
+    """The caller's customer-table jobs (every job for an admin), newest first."""
     jobs = CustomerTableJob.objects.select_related("source", "result")
     if not user.is_authenticated:
-        jobs = jobs.none()
-    elif not user.is_admin_role:
-        jobs = jobs.filter(owner=user)
+        return jobs.none()
+    return jobs if user.is_admin_role else jobs.filter(owner=user)
+
+
+def customer_table_job_get(*, user: User, pk: int | str) -> CustomerTableJob:
+    """One customer-table job of the caller (any job for an admin); Http404 otherwise."""
     try:
-        return jobs.get(pk=int(pk))
+        return customer_table_job_list(user=user).get(pk=int(pk))
     except (CustomerTableJob.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No customer-table job with that id.") from exc
 
