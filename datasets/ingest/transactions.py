@@ -230,7 +230,7 @@ def _amounts_and_returns(
     frame: pd.DataFrame, columns: TransactionColumns
 ) -> tuple[np.ndarray, np.ndarray]:
     """The amounts as stored (no copy where they are float64) and the positions of the lines
-    whose amount counts negated: returns (quantity < 0) booked with a positive amount."""
+    whose amount counts negated: returns (quantity < 0) booked with an amount >= 0."""
     amounts = _numbers(frame, columns.amount, "amount").astype(np.float64, copy=False)
     if columns.quantity is None:
         return amounts, np.empty(0, dtype=np.intp)
@@ -242,7 +242,7 @@ def _amounts_and_returns(
             f"({amounts[bad]:g}) for a purchase (column '{columns.quantity}' is "
             f"{quantities[bad]:g}); a return needs a negative quantity. Fix the line."
         )
-    return amounts, np.flatnonzero((quantities < 0) & (amounts > 0))
+    return amounts, np.flatnonzero((quantities < 0) & (amounts >= 0))
 
 
 def _customer_codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Index]:
@@ -291,8 +291,8 @@ def customer_table(
     lines_used = len(days)
 
     n = len(customers)
-    # Returns booked with a positive amount count negated: subtracted twice from the plain sum,
-    # so that the amounts are never copied.
+    # Returns booked with an amount >= 0 count negated: subtracted twice from the plain sum, so
+    # that the amounts are never copied; they are never purchases.
     monetary = np.bincount(codes, weights=amounts, minlength=n)
     purchase = amounts >= 0
     if flipped.size:
@@ -324,17 +324,15 @@ def customer_table(
     if no_purchase is not None:
         raise IngestError(
             f"Line {_first_refund_line(codes, purchase, positions, no_purchase)}: customer "
-            f"'{customers[no_purchase]}' has "
-            f"a refund in column '{columns.amount}' but no purchase; a refund must follow a "
-            "purchase. Fix the line or remove it."
+            f"'{customers[no_purchase]}' has a refund in column '{columns.amount}' but no "
+            "purchase; a refund must follow a purchase. Fix the line or remove it."
         )
     overdrawn = _first(present & (monetary < -1e-9 * np.maximum(1.0, np.abs(monetary))))
     if overdrawn is not None:
         raise IngestError(
             f"Line {_first_refund_line(codes, purchase, positions, overdrawn)}: customer "
-            f"'{customers[overdrawn]}' has "
-            f"refunds in column '{columns.amount}' larger than their purchases (net "
-            f"{monetary[overdrawn]:.2f}); check the amounts' signs."
+            f"'{customers[overdrawn]}' has refunds in column '{columns.amount}' larger than "
+            f"their purchases (net {monetary[overdrawn]:.2f}); check the amounts' signs."
         )
     refund_lines = int(lines_used - purchase.sum())
     del codes, purchase

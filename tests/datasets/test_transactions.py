@@ -102,6 +102,22 @@ def test_customer_table_counts_a_negative_quantity_as_a_return_whatever_the_amou
     assert table.loc[1, "recency"] == 3
 
 
+def test_customer_table_never_counts_a_return_of_amount_zero_as_a_purchase_day():
+    frame = pd.DataFrame(
+        {
+            "customer_id": [1, 1],
+            "date": pd.to_datetime(["2024-02-01", "2024-02-05"]),
+            "amount": [30.0, 0.0],
+            "quantity": [1, -1],
+        }
+    )
+    columns = TransactionColumns("customer_id", "date", "amount", "quantity")
+    table = customer_table(frame, columns=columns)
+    row = table.frame.iloc[0]
+    assert (row["frequency"], row["recency"], row["monetary"]) == (1, 5, 30.0)
+    assert table.refund_lines == 1
+
+
 def test_customer_table_refuses_a_negative_amount_for_a_purchase_naming_the_line():
     frame = pd.DataFrame(
         {
