@@ -7,6 +7,7 @@ real groups. `generate_rfm_customers(rows, seed)` draws a transaction summary pe
 once, spend is lognormal. Pure numpy and pandas, vectorised: one million rows take well under a
 second."""
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -146,3 +147,104 @@ def customers_csv_write(frame: pd.DataFrame, sink: Path | pa.NativeFile) -> None
         ]
     )
     pacsv.write_csv(table.cast(text_schema), str(sink) if isinstance(sink, Path) else sink)
+
+
+# --- Purchase logs -------------------------------------------------------------------------------
+
+LOG_START = np.datetime64("2023-01-01")
+LOG_DAYS = 730  # two years of purchases
+ONE_TIME_SHARE = 0.6  # most customers of a shop buy once
+REPEAT_GEOMETRIC_P = 0.25  # a repeat customer's further purchases: 1 + Geometric(p), mean 5
+MEDIAN_ORDER_VALUE = 40.0
+WHALE_SHARE = 0.002  # of the customers: order values a hundred times the median
+LOYAL_SHARE = 0.03  # of the customers: 20 to 40 purchases
+LAPSED_SHARE = 0.05  # of the repeat customers: every purchase in the first LAPSED_DAYS
+LAPSED_DAYS = 180
+REFUND_SHARE = 0.03  # of the purchases: refunded in part or whole within two weeks
+
+
+@dataclass(frozen=True)
+class PurchaseLog:
+    """A generated purchase log and the customer groups planted in it (ids per group)."""
+
+    frame: pd.DataFrame  # customer_id, order_date, amount, quantity; in date order
+    groups: dict[str, np.ndarray]  # one_time, loyal, whales, lapsed, refunders
+    first_day: np.datetime64
+    last_day: np.datetime64
+
+
+def _seasonal_days(rng: np.random.Generator, size: int, days: int) -> np.ndarray:
+    """Day offsets with a yearly cycle (busy November-December, quiet February) and busier
+    weekends."""
+    offsets = np.arange(days)
+    day_of_year = (offsets % 365) / 365.0
+    weight = 1.0 + 0.35 * np.cos(2 * np.pi * (day_of_year - 0.92))
+    weight *= np.where((offsets + 6) % 7 >= 5, 1.3, 1.0)  # 2023-01-01 was a Sunday
+    return rng.choice(offsets, size=size, p=weight / weight.sum())
+
+
+def generate_purchase_log(customers: int, seed: int = 0) -> PurchaseLog:
+    """A realistic purchase log of `customers` customers (about 3.4 lines each): ~60 % buy once,
+    the others 1 + Geometric(0.25) more times; order values lognormal around 40; a few whales
+    at a hundred times the median; seasonal dates over two years; refunds as negative lines
+    (quantity -1) after the purchase they refund, never more than it. Planted groups: one_time,
+    loyal (20-40 purchases), whales, lapsed (nothing after the first 180 days), refunders.
+    Vectorised; the same (customers, seed) gives the same log."""
+    if customers < 1:
+        raise ValueError("customers must be at least 1")
+    rng = np.random.default_rng(seed)
+    ids = _customer_ids(customers).to_numpy()
+    one_time = rng.random(customers) < ONE_TIME_SHARE
+    counts = np.where(one_time, 1, 1 + rng.geometric(REPEAT_GEOMETRIC_P, size=customers))
+    repeaters = np.flatnonzero(~one_time)
+    planted = rng.permutation(repeaters)
+    n_loyal = round(LOYAL_SHARE * customers)
+    n_whales = max(1, round(WHALE_SHARE * customers)) if len(planted) > 1 else 0
+    n_lapsed = round(LAPSED_SHARE * len(repeaters))
+    loyal = np.sort(planted[:n_loyal])
+    whales = np.sort(planted[n_loyal : n_loyal + n_whales])
+    lapsed = np.sort(planted[n_loyal + n_whales : n_loyal + n_whales + n_lapsed])
+    counts[loyal] = rng.integers(20, 41, size=len(loyal))
+    counts[whales] = np.maximum(counts[whales], 3)
+
+    owner = np.repeat(np.arange(customers), counts)
+    day = _seasonal_days(rng, len(owner), LOG_DAYS)
+    is_lapsed = np.zeros(customers, dtype=bool)
+    is_lapsed[lapsed] = True
+    early = is_lapsed[owner]
+    day[early] = _seasonal_days(rng, int(early.sum()), LAPSED_DAYS)
+
+    base = rng.lognormal(np.log(MEDIAN_ORDER_VALUE), 0.5, size=customers)
+    base[whales] *= 100.0
+    amount = np.round(base[owner] * rng.lognormal(0.0, 0.35, size=len(owner)), 2)
+    quantity = 1 + rng.poisson(0.8, size=len(owner))
+
+    refunded = np.flatnonzero((rng.random(len(owner)) < REFUND_SHARE) & ~early)
+    refund_owner = owner[refunded]
+    refund_day = np.minimum(day[refunded] + rng.integers(0, 15, len(refunded)), LOG_DAYS - 1)
+    refund_amount = -np.round(amount[refunded] * rng.uniform(0.2, 1.0, len(refunded)), 2)
+
+    all_owner = np.concatenate([owner, refund_owner])
+    all_day = np.concatenate([day, refund_day])
+    order = np.argsort(all_day, kind="stable")
+    frame = pd.DataFrame(
+        {
+            "customer_id": ids[all_owner[order]],
+            "order_date": (LOG_START + all_day[order]).astype("datetime64[ns]"),
+            "amount": np.concatenate([amount, refund_amount])[order],
+            "quantity": np.concatenate([quantity, np.full(len(refunded), -1)])[order],
+        }
+    )
+    groups = {
+        "one_time": ids[np.flatnonzero(counts == 1)],
+        "loyal": ids[loyal],
+        "whales": ids[whales],
+        "lapsed": ids[lapsed],
+        "refunders": ids[np.unique(refund_owner)],
+    }
+    return PurchaseLog(
+        frame=frame,
+        groups=groups,
+        first_day=LOG_START,
+        last_day=LOG_START + np.timedelta64(LOG_DAYS - 1, "D"),
+    )

@@ -40,3 +40,15 @@ class ColumnRolesForm(forms.Form):
             name: self.cleaned_data[f"role_{index}"] or None
             for index, name in enumerate(self.columns)
         }
+
+
+class CustomerTableForm(forms.Form):
+    """Derive a customer table from a purchase log: an optional as-of date and name."""
+
+    as_of = forms.DateField(
+        label="As of",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Recency and tenure count to this day; defaults to the day after the last line.",
+    )
+    name = forms.CharField(label="Name of the new dataset", max_length=200, required=False)

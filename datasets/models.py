@@ -24,6 +24,9 @@ class Dataset(models.Model):
     correlation = models.JSONField(default=dict, blank=True)
     sha256 = models.CharField(max_length=64, db_index=True)
     size_bytes = models.BigIntegerField(default=0)
+    # A purchase log's columns ({"customer_id", "date", "amount", "quantity"}) when the upload
+    # reads as one (datasets.ingest.transactions), else null.
+    transaction_log = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -31,6 +34,45 @@ class Dataset(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_transaction_log(self) -> bool:
+        return bool(self.transaction_log)
+
+
+class CustomerTableJob(models.Model):
+    """Deriving a customer table from a large purchase log on a Celery worker: status, progress
+    (0-100), the reason of a failure and the new dataset once it succeeded."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="customer_table_jobs"
+    )
+    source = models.ForeignKey(
+        Dataset, on_delete=models.CASCADE, related_name="customer_table_jobs"
+    )
+    parameters = models.JSONField(default=dict, blank=True)  # columns, as_of, name
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    result = models.ForeignKey(
+        Dataset, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Customer table job {self.pk} ({self.status})"
 
 
 ROWS_PER_DATASET = 2**32  # row numbers of one dataset: 0 .. ROWS_PER_DATASET - 1

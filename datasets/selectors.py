@@ -17,7 +17,7 @@ from accounts.models import User
 from config.errors import Gone
 
 from .ingest.records import json_rows
-from .models import CurrentDataset, Customer, Dataset
+from .models import CurrentDataset, Customer, CustomerTableJob, Dataset
 
 _PANDAS_INDEX_PREFIX = "__index_level_"
 NO_DATASET = (
@@ -44,6 +44,22 @@ def dataset_get(*, user: User, pk: int | str) -> Dataset:
         return dataset_list(user=user).get(pk=int(pk))
     except (Dataset.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No dataset with that id.") from exc
+
+
+def customer_table_job_list(*, user: User) -> QuerySet[CustomerTableJob]:
+    """The caller's customer-table jobs (every job for an admin), newest first."""
+    jobs = CustomerTableJob.objects.select_related("source", "result")
+    if not user.is_authenticated:
+        return jobs.none()
+    return jobs if user.is_admin_role else jobs.filter(owner=user)
+
+
+def customer_table_job_get(*, user: User, pk: int | str) -> CustomerTableJob:
+    """One customer-table job of the caller (any job for an admin); Http404 otherwise."""
+    try:
+        return customer_table_job_list(user=user).get(pk=int(pk))
+    except (CustomerTableJob.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No customer-table job with that id.") from exc
 
 
 def dataset_frame_load(*, dataset: Dataset, columns: list[str] | None = None) -> pd.DataFrame:

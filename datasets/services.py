@@ -4,17 +4,21 @@ Uploads are atomic: the Dataset row, its customers and its Parquet file all exis
 
 import hashlib
 import io
+import json
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
-from config.errors import PayloadTooLarge
+from config.errors import DomainError, PayloadTooLarge
 
 from .bulk import customers_delete, customers_load
 from .ingest import (
@@ -25,8 +29,16 @@ from .ingest import (
     TypedTable,
     profile,
     read_typed,
+    typed_from_frame,
 )
-from .models import CurrentDataset, Dataset
+from .ingest.transactions import (
+    CUSTOMER_TABLE_COLUMNS,
+    CUSTOMER_TABLE_ROLES,
+    TransactionColumns,
+    customer_table,
+)
+from .models import CurrentDataset, CustomerTableJob, Dataset
+from .selectors import dataset_frame_load
 from .signals import workspace_was_reset
 
 
@@ -112,9 +124,24 @@ def dataset_create_from_upload(
     del data  # the typed frame holds what is needed; free the raw bytes before loading
 
     filename = (getattr(uploaded_file, "name", "") or "")[:255]
+    dataset = _dataset_store(
+        owner=owner,
+        typed=typed,
+        name=_dataset_name(name=name, filename=filename),
+        filename=filename,
+        digest=digest,
+        size_bytes=size_bytes,
+    )
+    return dataset, True
+
+
+def _dataset_store(
+    *, owner: User, typed: TypedTable, name: str, filename: str, digest: str, size_bytes: int
+) -> Dataset:
+    """Store a typed table as a new dataset: row, customers, Parquet copy, reports. Atomic."""
     dataset = Dataset(
         owner=owner,
-        name=_dataset_name(name=name, filename=filename),
+        name=name,
         original_filename=filename,
         n_rows=len(typed.frame),
         n_columns=typed.frame.shape[1],
@@ -139,6 +166,7 @@ def dataset_create_from_upload(
             dataset.statistics = result.statistics
             dataset.quality_report = result.quality
             dataset.correlation = result.correlation
+            dataset.transaction_log = result.transaction_log
             dataset.save(
                 update_fields=[
                     "parquet_file",
@@ -146,13 +174,14 @@ def dataset_create_from_upload(
                     "statistics",
                     "quality_report",
                     "correlation",
+                    "transaction_log",
                 ]
             )
     except BaseException:
         if stored_name:
             dataset.parquet_file.storage.delete(stored_name)
         raise
-    return dataset, True
+    return dataset
 
 
 def dataset_delete(*, dataset: Dataset) -> None:
@@ -220,3 +249,152 @@ def workspace_reset(*, user: User) -> None:
     Deletes no dataset, and nothing of anyone else."""
     CurrentDataset.objects.filter(user=user).delete()
     workspace_was_reset.send(sender=Dataset, user=user)
+
+
+# --- Customer tables from purchase logs ----------------------------------------------------------
+
+CUSTOMER_TABLE_INLINE_MAX_ROWS = 200_000  # default; the setting of the same name overrides it
+LOG_COLUMNS = ("customer_id", "date", "amount", "quantity")
+_DERIVED_KINDS = {"customer_id": "id", **dict.fromkeys(CUSTOMER_TABLE_COLUMNS[1:], "numeric")}
+
+
+def transaction_columns_resolve(
+    *, dataset: Dataset, columns: dict[str, str | None] | None = None
+) -> TransactionColumns:
+    """The log's columns: the ones detected at upload, overridden by `columns` (role -> column
+    name). ValidationError naming what is missing or unknown."""
+    chosen = dict(dataset.transaction_log or {})
+    chosen.update({key: value for key, value in (columns or {}).items() if value})
+    if not chosen.get("date"):
+        raise ValidationError(
+            f"Dataset {dataset.pk} has no date column: a purchase log needs one date a line "
+            "(e.g. 2024-03-31). Add one, or name it in columns.date."
+        )
+    for key, what in (("customer_id", "customer id"), ("amount", "amount")):
+        if not chosen.get(key):
+            raise ValidationError(
+                f"Dataset {dataset.pk} has no {what} column that reads as a purchase log's; "
+                f"name it in columns.{key}."
+            )
+    names = {column["name"] for column in dataset.schema}
+    for key in LOG_COLUMNS:
+        if chosen.get(key) and chosen[key] not in names:
+            raise ValidationError(
+                f"No column named {chosen[key]!r} in dataset {dataset.pk} (for columns.{key}); "
+                f"its columns are {', '.join(repr(column['name']) for column in dataset.schema)}."
+            )
+    return TransactionColumns(**{key: chosen.get(key) for key in LOG_COLUMNS})
+
+
+def _customer_table_inline_limit() -> int:
+    return int(getattr(settings, "CUSTOMER_TABLE_INLINE_MAX_ROWS", CUSTOMER_TABLE_INLINE_MAX_ROWS))
+
+
+def customer_table_create(
+    *,
+    user: User,
+    dataset: Dataset,
+    columns: dict[str, str | None] | None = None,
+    as_of: date | None = None,
+    name: str | None = None,
+) -> Dataset | CustomerTableJob:
+    """Derive a customer table (one row per customer: recency, frequency, monetary, average
+    order value, tenure, roles set) from the purchase log `dataset`: a new Dataset, built in the
+    request, for a log of at most CUSTOMER_TABLE_INLINE_MAX_ROWS lines; above that a queued
+    CustomerTableJob whose task is enqueued once committed. ValidationError (400) naming the
+    column and line when the log cannot be read."""
+    resolved = transaction_columns_resolve(dataset=dataset, columns=columns)
+    parameters = {
+        "columns": resolved.as_dict(),
+        "as_of": as_of.isoformat() if as_of else None,
+        "name": (name or "").strip() or None,
+    }
+    if dataset.n_rows > _customer_table_inline_limit():
+        from .tasks import customer_table_build_task
+
+        with transaction.atomic():
+            job = CustomerTableJob.objects.create(owner=user, source=dataset, parameters=parameters)
+            transaction.on_commit(lambda: customer_table_build_task.delay(job.pk))
+        return job
+    return _customer_table_build(owner=user, source=dataset, parameters=parameters)
+
+
+def _customer_table_build(
+    *,
+    owner: User,
+    source: Dataset,
+    parameters: dict[str, Any],
+    progress: Callable[[int, str], None] | None = None,
+) -> Dataset:
+    progress = progress or (lambda percent, stage: None)
+    resolved = TransactionColumns(**parameters["columns"])
+    as_of = date.fromisoformat(parameters["as_of"]) if parameters.get("as_of") else None
+    progress(10, "loading the log")
+    frame = dataset_frame_load(
+        dataset=source, columns=[name for name in resolved.as_dict().values() if name]
+    )
+    progress(30, "deriving the customer table")
+    try:
+        table = customer_table(frame, columns=resolved, as_of=as_of)
+    except IngestError as exc:
+        raise ValidationError(str(exc)) from exc
+    del frame
+    progress(60, "storing the customer table")
+    limits = IngestLimits(
+        max_rows=settings.MAX_DATASET_ROWS,
+        max_columns=settings.MAX_DATASET_COLUMNS,
+        time_limit_s=settings.PARSE_TIME_LIMIT_S,
+    )
+    try:
+        typed = typed_from_frame(
+            table.frame, kinds=_DERIVED_KINDS, roles=CUSTOMER_TABLE_ROLES, limits=limits
+        )
+    except IngestError as exc:
+        raise ValidationError(str(exc)) from exc
+    recipe = json.dumps({"source": source.sha256, **parameters}, sort_keys=True)
+    name = parameters.get("name") or f"{source.name}: customers as of {table.as_of.isoformat()}"
+    return _dataset_store(
+        owner=owner,
+        typed=typed,
+        name=name[: Dataset._meta.get_field("name").max_length],
+        filename="",
+        digest=hashlib.sha256(recipe.encode()).hexdigest(),
+        size_bytes=0,
+    )
+
+
+def customer_table_job_execute(*, job_id: int) -> None:
+    """Build a queued job's customer table. Idempotent: a job no longer queued (a second
+    delivery) is left alone. A log that cannot be read fails the job with the reason."""
+    claimed = CustomerTableJob.objects.filter(pk=job_id, status=CustomerTableJob.Status.QUEUED)
+    if not claimed.update(status=CustomerTableJob.Status.RUNNING, started_at=timezone.now()):
+        return
+    job = CustomerTableJob.objects.select_related("owner", "source").get(pk=job_id)
+
+    def progress(percent: int, stage: str) -> None:
+        CustomerTableJob.objects.filter(pk=job_id).update(progress=percent, stage=stage)
+
+    try:
+        dataset = _customer_table_build(
+            owner=job.owner, source=job.source, parameters=job.parameters, progress=progress
+        )
+    except (ValidationError, DomainError) as exc:
+        message = " ".join(getattr(exc, "messages", None) or [str(exc)])
+        CustomerTableJob.objects.filter(pk=job_id).update(
+            status=CustomerTableJob.Status.FAILED, error=message, finished_at=timezone.now()
+        )
+        return
+    except BaseException:
+        CustomerTableJob.objects.filter(pk=job_id).update(
+            status=CustomerTableJob.Status.FAILED,
+            error="The customer table could not be built; try again.",
+            finished_at=timezone.now(),
+        )
+        raise
+    CustomerTableJob.objects.filter(pk=job_id).update(
+        status=CustomerTableJob.Status.SUCCEEDED,
+        progress=100,
+        stage="done",
+        result=dataset,
+        finished_at=timezone.now(),
+    )

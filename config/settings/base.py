@@ -328,6 +328,10 @@ EXPORT_TTL_S = env.int("EXPORT_TTL_S", default=86400)
 # Exports of runs above this many rows are built by a Celery worker instead of the request.
 EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=50_000)
 EXPORT_TIME_LIMIT_S = env.int("EXPORT_TIME_LIMIT_S", default=1800)
+# Purchase logs above this many lines become a customer table on a Celery worker, not in the
+# request (datasets.services.customer_table_create).
+CUSTOMER_TABLE_INLINE_MAX_ROWS = env.int("CUSTOMER_TABLE_INLINE_MAX_ROWS", default=200_000)
+CUSTOMER_TABLE_TIME_LIMIT_S = env.int("CUSTOMER_TABLE_TIME_LIMIT_S", default=1800)
 EXPORT_PURGE_INTERVAL_S = env.float("EXPORT_PURGE_INTERVAL_S", default=3600.0)
 CELERY_BEAT_SCHEDULE["reports-exports-purge-expired"] = {
     "task": "reports.tasks.exports_purge_expired_task",

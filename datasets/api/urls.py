@@ -18,6 +18,16 @@ urlpatterns = [
     path("api/v1/datasets/upload", v1.V1DatasetUploadView.as_view(), name="v1-upload"),
     path("api/v1/datasets", v1.V1DatasetListView.as_view(), name="v1-list"),
     *router.urls,
+    path(
+        "api/v1/datasets/<int:pk>/customer-table/",
+        canonical.CustomerTableCreateView.as_view(),
+        name="dataset-customer-table",
+    ),
+    path(
+        "api/v1/customer-table-jobs/<int:pk>/",
+        canonical.CustomerTableJobDetailView.as_view(),
+        name="customer-table-job-detail",
+    ),
     # 000: analytics workspace
     path("api/upload", workspace.WorkspaceUploadView.as_view(), name="upload"),
     path("api/data-quality", workspace.WorkspaceDataQualityView.as_view(), name="data-quality"),

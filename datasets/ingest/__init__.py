@@ -27,6 +27,7 @@ from .kinds import ColumnKind, type_columns
 from .parse import clean_names, read_table
 from .quality import column_statistics, correlation_matrix, json_clean, quality_report
 from .roles import RFM_ROLES, ROLES, detect_roles
+from .transactions import detect_transaction_log
 
 __all__ = [
     "RFM_ROLES",
@@ -39,6 +40,7 @@ __all__ = [
     "json_clean",
     "profile",
     "read_typed",
+    "typed_from_frame",
 ]
 
 MIN_ROWS = 2  # one customer cannot be segmented
@@ -63,6 +65,8 @@ class IngestResult:
     encoding: str
     delimiter: str
     notes: list[str] = field(default_factory=list)
+    # The columns of a purchase log (transactions.TransactionColumns.as_dict()), or None.
+    transaction_log: dict[str, str | None] | None = None
 
 
 class _Clock:
@@ -185,6 +189,9 @@ def profile(typed: TypedTable) -> IngestResult:
     quality["encoding"] = typed.encoding
     quality["delimiter"] = typed.dialect.delimiter_name
     correlation = correlation_matrix(frame, kinds)
+    log = detect_transaction_log(
+        frame, kinds={kind.name: kind.kind for kind in kinds}, roles=typed.roles
+    )
     typed.clock.check()
     return IngestResult(
         frame=frame,
@@ -196,6 +203,32 @@ def profile(typed: TypedTable) -> IngestResult:
         encoding=typed.encoding,
         delimiter=typed.dialect.delimiter,
         notes=typed.notes,
+        transaction_log=log.as_dict() if log is not None else None,
+    )
+
+
+def typed_from_frame(
+    frame: pd.DataFrame,
+    *,
+    kinds: dict[str, str],
+    roles: dict[str, str],
+    limits: IngestLimits = IngestLimits(),
+) -> TypedTable:
+    """A frame made by the service itself (a derived table), typed already, as `read_typed`
+    would leave it: `kinds` and `roles` by column name. IngestError past the row limit."""
+    if len(frame) > limits.max_rows:
+        raise IngestError(
+            f"The table would have {len(frame):,} rows; the limit is {limits.max_rows:,}."
+        )
+    return TypedTable(
+        frame=frame,
+        kinds=[ColumnKind(name, kinds[name]) for name in frame.columns],
+        roles=dict(roles),
+        id_column=_external_id_column(frame, roles),
+        encoding="utf-8",
+        dialect=Dialect(delimiter=",", header=list(frame.columns), has_quotes=False),
+        notes=[],
+        clock=_Clock(limits.time_limit_s),
     )
 
 

@@ -1,5 +1,6 @@
 """Dataset pages: list and upload (with upload progress), detail (quality report, warnings,
-statistics, correlation heatmap, editable column roles). Choosing k is a clustering page
+statistics, correlation heatmap, editable column roles; for a purchase log, the button that
+derives its customer table, and that table's jobs). Choosing k is a clustering page
 (`clustering/pages/choose_k.py`)."""
 
 from typing import Any
@@ -18,9 +19,14 @@ from config.pages.access import analyst_required, posted
 from config.pages.assets import plotly_url
 from config.pages.errors import add_service_errors
 from config.pages.figures import chart_or_none
-from datasets.forms import ColumnRolesForm, DatasetUploadForm
-from datasets.selectors import dataset_get, dataset_list
-from datasets.services import dataset_columns_update, dataset_create_from_upload
+from datasets.forms import ColumnRolesForm, CustomerTableForm, DatasetUploadForm
+from datasets.models import CustomerTableJob, Dataset
+from datasets.selectors import customer_table_job_list, dataset_get, dataset_list
+from datasets.services import (
+    customer_table_create,
+    dataset_columns_update,
+    dataset_create_from_upload,
+)
 from reports import charts
 
 DATASETS_PAGE_SIZE = 20
@@ -139,12 +145,25 @@ def dataset_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "Column roles saved.")
                 return redirect("pages:dataset-detail", pk=dataset.pk)
+    return _detail_page(request, dataset, roles_form=roles_form, status=status)
+
+
+def _detail_page(
+    request: HttpRequest,
+    dataset: Dataset,
+    *,
+    roles_form: ColumnRolesForm,
+    table_form: CustomerTableForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     figures, warnings = quality_items(dataset.quality_report)
     matrix = correlation_frame(dataset.correlation)
     context = {
         "dataset": dataset,
         "columns": list(zip(dataset.schema, roles_form.visible_fields(), strict=True)),
         "roles_form": roles_form,
+        "table_form": table_form or CustomerTableForm(),
+        "table_jobs": customer_table_job_list(user=request.user).filter(source=dataset)[:5],
         "quality": figures,
         "warnings": warnings,
         "statistics": statistics_table(dataset.statistics),
@@ -155,3 +174,33 @@ def dataset_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
         "plotly_url": plotly_url(),
     }
     return render(request, "datasets/dataset_detail.html", context, status=status)
+
+
+@analyst_required
+def dataset_customer_table_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST: derive a customer table from the purchase log; opens the new dataset, or (a large
+    log) the log's page with the job's progress. Errors show on the log's page (400)."""
+    dataset = dataset_get(user=request.user, pk=pk)
+    if request.method != "POST":
+        return redirect("pages:dataset-detail", pk=dataset.pk)
+    form = CustomerTableForm(request.POST)
+    if form.is_valid():
+        try:
+            made = customer_table_create(
+                user=request.user,
+                dataset=dataset,
+                as_of=form.cleaned_data["as_of"],
+                name=form.cleaned_data["name"] or None,
+            )
+        except (ValidationError, DomainError) as exc:
+            add_service_errors(form, exc)
+        else:
+            if isinstance(made, CustomerTableJob):
+                messages.success(
+                    request, "The customer table is being built; this page shows its progress."
+                )
+                return redirect("pages:dataset-detail", pk=dataset.pk)
+            messages.success(request, f"Customer table “{made.name}” made from the purchase log.")
+            return redirect("pages:dataset-detail", pk=made.pk)
+    roles_form = ColumnRolesForm(None, schema=dataset.schema)
+    return _detail_page(request, dataset, roles_form=roles_form, table_form=form, status=400)
