@@ -22,10 +22,12 @@ from clustering.engine.algorithms import (
     threads_for,
 )
 from clustering.engine.errors import EngineCancelled, EngineInputError
-from clustering.engine.model import build_artifact, json_safe
+from clustering.engine.labels import NOISE_LABEL
+from clustering.engine.model import build_artifact
 from clustering.engine.preprocess import Prepared, prepare
 from clustering.engine.results import ClusterResult, EngineResult, KSweepResult
 from clustering.engine.sweep import sweep_matrix
+from common.jsonsafe import json_safe
 
 Progress = Callable[[int, str], None]
 ShouldCancel = Callable[[], bool]
@@ -130,7 +132,7 @@ def _fit(
         {
             "inertia": fitted.inertia,
             "n_clusters": n_clusters,
-            "n_noise": explanation.sizes.get(-1, 0),
+            "n_noise": explanation.sizes.get(NOISE_LABEL, 0),
             "cluster_sizes": {str(label): size for label, size in explanation.sizes.items()},
             "cluster_percentages": {
                 str(label): pct for label, pct in explanation.percentages.items()
@@ -297,7 +299,7 @@ def _clusters(prepared: Prepared, explanation: interpret.Explanation) -> list[Cl
     labels = explanation.label_values
     names = words.name_clusters(labels=labels, z_scores=explanation.numeric_z, roles=prepared.roles)
     by_size = sorted(
-        (label for label in labels if label >= 0), key=lambda lab: -explanation.sizes[lab]
+        (label for label in labels if label != NOISE_LABEL), key=lambda lab: -explanation.sizes[lab]
     )
     clusters = []
     for label in labels:
@@ -332,7 +334,7 @@ def _clusters(prepared: Prepared, explanation: interpret.Explanation) -> list[Cl
                     name=names[label],
                     label=label,
                     percentage=percentage,
-                    rank=by_size.index(label) if label >= 0 else -1,
+                    rank=by_size.index(label) if label != NOISE_LABEL else -1,
                 ),
             )
         )

@@ -6,7 +6,6 @@ scikit-learn Pipeline rebuilt from the same arrays: the reference the fast path 
 Loading never executes code from the artifact. Imports numpy, pandas, scikit-learn only.
 """
 
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from clustering.engine.preprocess import (
     to_float,
     transform_columns,
 )
+from common.jsonsafe import json_safe
 
 ARTIFACT_VERSION = 1
 PREDICT_CHUNK_ROWS = 20_000  # (rows, clusters, features) blocks stay under ~50 MB
@@ -56,23 +56,6 @@ def build_artifact(
         "eps": fit.eps,
     }
     return json_safe(artifact)
-
-
-def json_safe(value: Any) -> Any:
-    """Nested lists/dicts with numpy scalars turned into Python ones and NaN/inf into None."""
-    if isinstance(value, dict):
-        return {str(key): json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(item) for item in value]
-    if isinstance(value, np.ndarray):
-        return json_safe(value.tolist())
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(value) else None
-    return value
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import pandas as pd
 from sklearn.decomposition import PCA
 
 from clustering.engine.errors import EngineInputError
+from clustering.engine.sampling import sample_rows
 
 MAX_CATEGORIES_PER_COLUMN = 50  # one-hot width stays bounded; rarer values encode as all zeros
 PCA_FIT_ROWS = 100_000  # PCA components are stable on this many rows; transform covers all rows
@@ -317,8 +318,7 @@ def _fit_pca(
         size = share if share < 1 else width
     sample = encoded
     if len(encoded) > PCA_FIT_ROWS:
-        picks = np.random.default_rng(random_state).choice(len(encoded), PCA_FIT_ROWS, False)
-        sample = encoded[np.sort(picks)]
+        sample = encoded[sample_rows(len(encoded), PCA_FIT_ROWS, seed=random_state)]
     pca = PCA(n_components=size, svd_solver="full", random_state=random_state).fit(sample)
     components = pca.components_.astype(np.float64)
     mean = pca.mean_.astype(np.float64)

@@ -9,6 +9,8 @@ description ("Segment 2: high annual_income, low age") when they are not. Pure P
 
 from collections.abc import Mapping, Sequence
 
+from clustering.engine.labels import NOISE_LABEL
+
 NOTABLE_Z = 0.35  # a cluster mean this many standard deviations from everyone's is "high"/"low"
 MAINSTREAM_Z = 0.35  # every role feature within this band: the cluster is the typical customer
 MAX_CHARACTERISTICS = 5
@@ -104,7 +106,11 @@ def name_clusters(
     Each (cluster, name) pair is scored by the weakest of its conditions; the best pairs are
     taken first, so the clearest High Value cluster gets that name and no name repeats.
     """
-    role_z = {label: _role_scores(z_scores.get(label, {}), roles) for label in labels if label >= 0}
+    role_z = {
+        label: _role_scores(z_scores.get(label, {}), roles)
+        for label in labels
+        if label != NOISE_LABEL
+    }
     pairs = []
     for label, scores in role_z.items():
         for name, conditions in ROLE_NAMES:
@@ -126,8 +132,8 @@ def name_clusters(
             names[label] = "Mainstream"
         else:
             names[label] = describe(label=label, z_scores=z_scores.get(label, {}))
-    if any(label < 0 for label in labels):
-        names[-1] = "Outliers"
+    if NOISE_LABEL in labels:
+        names[NOISE_LABEL] = "Outliers"
     return _unique(names)
 
 
@@ -182,7 +188,7 @@ def summary(
     """One paragraph: who the cluster is, how it differs from everyone, in numbers."""
     opening = (
         f"Cluster {label} ({name}) contains {size:,} customers ({percentage:.1f}% of total)."
-        if label >= 0
+        if label != NOISE_LABEL
         else f"{size:,} customers ({percentage:.1f}% of total) fit no dense group and are "
         "treated as outliers."
     )
@@ -207,7 +213,7 @@ def recommendation(*, name: str, label: int, percentage: float, rank: int) -> st
     key = "Mainstream" if name == "Mainstream" else name
     if key in RECOMMENDATIONS:
         return RECOMMENDATIONS[key].format(name=name)
-    if label < 0:
+    if label == NOISE_LABEL:
         return (
             f"Review the {percentage:.1f}% of outliers by hand: they may be data errors or "
             "rare, valuable customers."

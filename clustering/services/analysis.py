@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from clustering import engine
+from clustering.engine.labels import cluster_count
 from clustering.engine.preprocess import infer_schema
 from clustering.engine.words import recommendation
 
@@ -106,7 +107,7 @@ def _analysis_answer(
             "stability": result.stability,
         },
         "algorithm": result.algorithm,
-        "n_clusters": len([c for c in result.clusters if c.label >= 0]),
+        "n_clusters": cluster_count(c.label for c in result.clusters),
         "parameters": result.parameters,
         "notes": list(result.notes),
     }
