@@ -13,6 +13,7 @@ other apps use (docs/architecture.md):
 """
 
 from clustering.engine.algorithms import ALGORITHMS, LINKAGES, MAX_CLUSTERS, MIN_CLUSTERS
+from clustering.engine.degenerate import DegenerateDataError, check_row_count
 from clustering.engine.dendrogram import dendrogram_png
 from clustering.engine.errors import EngineCancelled, EngineInputError
 from clustering.engine.fitting import fit, sweep_k, validate_params
@@ -27,11 +28,13 @@ __all__ = [
     "MAX_CLUSTERS",
     "MIN_CLUSTERS",
     "ClusterResult",
+    "DegenerateDataError",
     "EngineCancelled",
     "EngineInputError",
     "EngineResult",
     "FittedModel",
     "KSweepResult",
+    "check_row_count",
     "dendrogram_png",
     "fit",
     "infer_schema",

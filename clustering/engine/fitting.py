@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from clustering.engine import interpret, words
+from clustering.engine import degenerate, interpret, words
 from clustering.engine.algorithms import (
     ALGORITHMS,
     LINKAGES,
@@ -80,6 +80,7 @@ def _fit(
     should_cancel: ShouldCancel | None,
 ) -> EngineResult:
     stage = Stages(progress, should_cancel)
+    degenerate.check_row_count(len(frame))
     options = validate_params(algorithm, params or {}, n_rows=len(frame))
     seed = options["random_state"]
     notes = list(options.pop("_notes"))
@@ -88,10 +89,21 @@ def _fit(
     prepared = prepare_with(frame, schema=schema, features=features, options=options)
     notes += prepared.notes
     matrix = prepared.matrix
+    distinct = degenerate.check_distinct_rows(
+        matrix,
+        n_clusters=options["n_clusters"] if algorithm in NEEDS_K else None,
+        features=prepared.features,
+        at_most=MAX_CLUSTERS + 1,
+    )
 
     if algorithm in NEEDS_K and options["n_clusters"] is None:
         stage.begin(10, "choosing k")
-        k_values = tuple(range(MIN_CLUSTERS, min(AUTO_K_MAX, len(matrix) - 1) + 1))
+        k_values = tuple(range(MIN_CLUSTERS, min(AUTO_K_MAX, len(matrix) - 1, distinct) + 1))
+        if distinct < min(AUTO_K_MAX, len(matrix) - 1):
+            notes.append(
+                f"k was chosen among {MIN_CLUSTERS}..{distinct}: only {distinct} customers "
+                "differ in the chosen features."
+            )
         sweep = sweep_matrix(matrix, k_values=k_values, seed=seed)
         options["n_clusters"] = sweep.optimal_k
         notes.append(
@@ -101,6 +113,7 @@ def _fit(
 
     stage.begin(20, "fitting")
     fitted = run_algorithm(matrix, algorithm=algorithm, params=options)
+    degenerate.check_clusters_filled(fitted.labels, fitted.centroid_labels)
     notes += fitted.notes
     if fitted.eps is not None:
         options["eps"] = fitted.eps
@@ -197,6 +210,7 @@ def sweep_k(
         )
     options = validate_params("kmeans", {**(params or {}), "random_state": random_state}, n_rows=0)
     notes = list(options.pop("_notes"))
+    degenerate.check_row_count(len(frame))
     if k_min >= len(frame):
         raise EngineInputError(
             f"k_min ({k_min}) must be smaller than the number of rows ({len(frame)})."
@@ -211,6 +225,16 @@ def sweep_k(
     k_values = tuple(range(k_min, k_max + 1))
     with threads_for(len(frame)):
         prepared = prepare_with(frame, schema=schema, features=features, options=options)
+        distinct = degenerate.check_distinct_rows(
+            prepared.matrix, n_clusters=k_min, features=prepared.features, at_most=k_max + 1
+        )
+        if k_max > distinct:
+            notes.append(
+                f"k_max lowered from {k_max} to {distinct}: only {distinct} customers differ in "
+                "the chosen features."
+            )
+            k_max = distinct
+            k_values = tuple(range(k_min, k_max + 1))
         curves = sweep_matrix(
             prepared.matrix,
             k_values=k_values,

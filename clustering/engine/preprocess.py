@@ -17,13 +17,13 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
+from clustering.engine import degenerate
 from clustering.engine.errors import EngineInputError
 from clustering.engine.sampling import sample_rows
 
 MAX_CATEGORIES_PER_COLUMN = 50  # one-hot width stays bounded; rarer values encode as all zeros
 PCA_FIT_ROWS = 100_000  # PCA components are stable on this many rows; transform covers all rows
 DEFAULT_PCA_VARIANCE = 0.9  # use_pca without a size keeps components explaining 90% of variance
-MIN_ROWS = 5  # fewer rows cannot form two clusters with a meaningful silhouette
 KINDS_USED_BY_DEFAULT = ("numeric", "categorical")  # ids, text and dates only when named
 ROLE_HINTS = (  # column-name words -> semantic role, used only when the schema has no role
     ("spending", "spending_score"),
@@ -108,13 +108,10 @@ def prepare(
 ) -> Prepared:
     """Choose the features, fit imputation/scaling/one-hot/PCA and transform every row.
 
-    Raises EngineInputError for unknown features, no usable feature, too few rows, an all-missing
-    column or an impossible PCA size.
+    Raises EngineInputError for unknown features, no usable feature or an impossible PCA size,
+    DegenerateDataError (one) for too few rows or a column with no value at all.
     """
-    if len(frame) < MIN_ROWS:
-        raise EngineInputError(
-            f"Clustering needs at least {MIN_ROWS} rows; this data has {len(frame)}."
-        )
+    degenerate.check_row_count(len(frame))
     if not all(isinstance(name, str) for name in frame.columns):
         frame = frame.rename(columns=str)  # column names are matched as text everywhere
     repeated = sorted(set(frame.columns[frame.columns.duplicated()]))
@@ -128,10 +125,7 @@ def prepare(
     medians, means, scales = [], [], []
     for name in numeric:
         values = numeric_values(columns(name))
-        if np.isnan(values).all():
-            raise EngineInputError(
-                f"Column '{name}' has no numeric values; pick another feature or clean the file."
-            )
+        degenerate.check_has_values(name, present=not np.isnan(values).all(), numeric=True)
         median = float(np.nanmedian(values))
         filled = np.where(np.isnan(values), median, values)
         mean, std = (float(filled.mean()), float(filled.std())) if normalize else (0.0, 1.0)
@@ -142,10 +136,7 @@ def prepare(
     categories = []
     for name in categorical:
         kept, dropped = _fit_categories(columns(name))
-        if not kept:
-            raise EngineInputError(
-                f"Column '{name}' has no values; pick another feature or clean the file."
-            )
+        degenerate.check_has_values(name, present=bool(kept), numeric=False)
         if dropped:
             notes.append(
                 f"Column '{name}' has {len(kept) + dropped} distinct values; the "

@@ -53,6 +53,10 @@ def records_analyze(
         raise ValidationError(
             {"customerData": ["The customers have no numeric or text field to cluster on."]}
         )
+    try:  # the engine's words for too few customers, before the n_clusters rule below
+        engine.check_row_count(len(frame))
+    except engine.EngineInputError as exc:
+        raise ValidationError({"customerData": [str(exc)]}) from None
     params: dict[str, Any] = {}
     if n_clusters is not None:
         if n_clusters >= len(frame):
