@@ -18,6 +18,11 @@ from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
 
+from clustering.engine.compiled import (
+    PREDICT_CHUNK_ROWS,
+    centroid_distances,
+    confidence_from_distances,
+)
 from clustering.engine.errors import EngineInputError
 from clustering.engine.labels import NOISE_LABEL
 from clustering.engine.sampling import sample_rows
@@ -37,7 +42,6 @@ DBSCAN_FIT_ROWS = 10_000  # neighbourhood lists grow with n^2 at worst: 50,000 r
 DBSCAN_EXTEND_CORES = 2_000  # core points searched when extending a sampled fit to every row
 GMM_FIT_ROWS = 100_000  # full-covariance EM on more rows changes little and costs minutes
 EPS_SAMPLE_ROWS = 10_000  # the k-distance curve is estimated on this many rows
-PREDICT_CHUNK_ROWS = 200_000  # distance blocks stay at a few tens of MB
 SINGLE_THREAD_ROWS = 20_000  # below this, OpenMP/BLAS threads cost more than they save: on a busy
 # 2-core host a 600-row KMeans(n_init=10) took 2.8 s threaded and 0.04 s on one thread
 
@@ -374,42 +378,13 @@ def refit_labels(
 
 
 def nearest_centroids(matrix: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(index of the nearest centroid, distances to every centroid) per row, in chunks.
-
-    One thread: the work per row is a few dozen flops, so threads only add synchronisation
-    (1M x 14 x 5: 0.24 s on one thread, 1.0 s on two of a busy host)."""
-    labels = np.empty(len(matrix), dtype=np.int32)
-    distances = np.empty((len(matrix), len(centroids)), dtype=np.float32)
-    centres = centroids.astype(matrix.dtype)
-    centre_norms = np.einsum("ij,ij->i", centres, centres)
+    """(index of the nearest centroid, distances to every centroid) per row, in the matrix's
+    dtype: the compiled model's distances. One thread: the work per row is a few dozen flops, so
+    threads only add synchronisation (1M x 14 x 5: 0.24 s on one thread, 1.0 s on two of a busy
+    host)."""
     with threadpool_limits(limits=1):
-        for start in range(0, len(matrix), PREDICT_CHUNK_ROWS):
-            block = matrix[start : start + PREDICT_CHUNK_ROWS]
-            squared = block @ centres.T
-            squared *= -2
-            squared += np.einsum("ij,ij->i", block, block)[:, None]
-            squared += centre_norms[None, :]
-            np.maximum(squared, 0, out=squared)
-            labels[start : start + len(block)] = squared.argmin(axis=1)
-            distances[start : start + len(block)] = np.sqrt(squared)
-    return labels, distances
-
-
-def confidence_from_distances(distances: np.ndarray, own: np.ndarray) -> np.ndarray:
-    """(1 - d_own / d_nearest_other) * 100, clipped to 0..100; ``own`` -1 (noise) gives 0.
-    The rule shared by training and prediction. Column by column: no (rows, k) copies."""
-    if distances.shape[1] < 2:
-        return np.zeros(len(own), dtype=np.float32)
-    safe_own = np.maximum(own, 0)
-    d_own = np.take_along_axis(distances, safe_own[:, None], axis=1)[:, 0]
-    d_other = np.full(len(own), np.inf, dtype=distances.dtype)
-    for column in range(distances.shape[1]):
-        np.minimum(d_other, np.where(safe_own == column, np.inf, distances[:, column]), out=d_other)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = (1.0 - d_own.astype(np.float64) / d_other) * 100.0
-    value[~np.isfinite(value) | (own == NOISE_LABEL)] = 0.0  # d_other 0: no meaningful answer
-    np.clip(value, 0.0, 100.0, out=value)
-    return value.astype(np.float32)
+        distances = centroid_distances(matrix, centroids)
+    return distances.argmin(axis=1).astype(np.int32), distances
 
 
 def within_sum_of_squares(matrix: np.ndarray, labels: np.ndarray, centroids: np.ndarray) -> float:

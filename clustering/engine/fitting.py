@@ -21,9 +21,9 @@ from clustering.engine.algorithms import (
     run_algorithm,
     threads_for,
 )
+from clustering.engine.artifact import build_artifact
 from clustering.engine.errors import EngineCancelled, EngineInputError
 from clustering.engine.labels import NOISE_LABEL
-from clustering.engine.model import build_artifact
 from clustering.engine.preprocess import Prepared, prepare
 from clustering.engine.results import ClusterResult, EngineResult, KSweepResult
 from clustering.engine.sweep import sweep_matrix

@@ -22,11 +22,11 @@ from sklearn.tree import DecisionTreeClassifier
 
 from clustering.engine.algorithms import (
     AlgorithmFit,
-    confidence_from_distances,
     nearest_centroids,
     refit_labels,
     threads_for,
 )
+from clustering.engine.compiled import confidence_from_distances
 from clustering.engine.labels import NOISE_LABEL
 from clustering.engine.preprocess import Prepared
 from clustering.engine.sampling import sample_rows
