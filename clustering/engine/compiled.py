@@ -28,6 +28,7 @@ from clustering.engine.labels import NOISE_LABEL
 from clustering.engine.values import category_codes, category_string, numeric_values, to_float
 
 PREDICT_CHUNK_ROWS = 200_000  # distance blocks stay at a few tens of MB
+COPY_MAX_VALUES = 1_000_000  # up to this many distances, one (rows, k) copy finds the runner-up
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,10 @@ class FeatureTransform:
         encoded = np.zeros((n_rows, self.width)) if out is None else out
         if self.numeric_columns:
             encoded[:, : len(self.numeric_columns)] = self.numeric(values)
+        rows = np.arange(n_rows)
         for offset, column_codes in zip(self.offsets, codes, strict=True):
-            known = np.flatnonzero(column_codes >= 0)
-            encoded[known, offset + column_codes[known]] = 1.0
+            known = column_codes >= 0  # an unknown or missing category encodes as all zeros
+            encoded[rows[known], offset + column_codes[known]] = 1.0
         return encoded
 
     def project(self, encoded: np.ndarray) -> np.ndarray:
@@ -299,32 +301,46 @@ def centroid_distances(
     centres = centroids.astype(x.dtype, copy=False)
     if sq_norms is None or sq_norms.dtype != x.dtype:
         sq_norms = np.einsum("ij,ij->i", centres, centres)
+    if len(x) <= PREDICT_CHUNK_ROWS:
+        return _distances_block(x, centres, sq_norms)
     distances = np.empty((len(x), len(centres)), dtype=x.dtype)
     for start in range(0, len(x), PREDICT_CHUNK_ROWS):
         block = x[start : start + PREDICT_CHUNK_ROWS]
-        squared = block @ centres.T
-        squared *= -2
-        squared += np.einsum("ij,ij->i", block, block)[:, None]
-        squared += sq_norms[None, :]
-        np.maximum(squared, 0, out=squared)
-        distances[start : start + len(block)] = np.sqrt(squared)
+        distances[start : start + len(block)] = _distances_block(block, centres, sq_norms)
     return distances
+
+
+def _distances_block(x: np.ndarray, centres: np.ndarray, sq_norms: np.ndarray) -> np.ndarray:
+    squared = x @ centres.T
+    squared *= -2
+    squared += np.einsum("ij,ij->i", x, x)[:, None]
+    squared += sq_norms[None, :]
+    np.maximum(squared, 0, out=squared)
+    return np.sqrt(squared, out=squared)
 
 
 def confidence_from_distances(distances: np.ndarray, own: np.ndarray) -> np.ndarray:
     """(1 - d_own / d_nearest_other) * 100, clipped to 0..100, in the distances' float dtype;
-    ``own`` NOISE_LABEL gives 0. The rule of training and prediction alike (document 004 section
-    7). Column by column: no (rows, k) copies."""
-    if distances.shape[1] < 2:  # one cluster: no other centre to be confident against
-        return np.zeros(len(own), dtype=distances.dtype)
-    safe_own = np.maximum(own, 0)
-    d_own = np.take_along_axis(distances, safe_own[:, None], axis=1)[:, 0]
-    d_other = np.full(len(own), np.inf, dtype=distances.dtype)
-    for column in range(distances.shape[1]):
-        np.minimum(d_other, np.where(safe_own == column, np.inf, distances[:, column]), out=d_other)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = (1.0 - d_own.astype(np.float64) / d_other) * 100.0
-    value[~np.isfinite(value) | (own == NOISE_LABEL)] = 0.0  # d_other 0: no meaningful answer
+    ``own`` NOISE_LABEL gives 0, and so does a nearest other centre at distance 0. The rule of
+    training and prediction alike (document 004 section 7)."""
+    n_rows, k = distances.shape
+    if k < 2:  # one cluster: no other centre to be confident against
+        return np.zeros(n_rows, dtype=distances.dtype)
+    rows = np.arange(n_rows)
+    noise = own == NOISE_LABEL
+    safe_own = np.where(noise, 0, own)
+    d_own = distances[rows, safe_own].astype(np.float64, copy=False)
+    if n_rows * k <= COPY_MAX_VALUES:
+        others = distances.copy()
+        others[rows, safe_own] = np.inf
+        d_other = others.min(axis=1)
+    else:  # column by column: no (rows, k) copy of a large matrix
+        d_other = np.full(n_rows, np.inf, dtype=distances.dtype)
+        for column in range(k):
+            np.minimum(d_other, np.where(safe_own == column, np.inf, distances[:, column]), d_other)
+    ratio = np.ones(n_rows)  # noise, and a runner-up at distance 0: no confidence
+    np.divide(d_own, d_other, out=ratio, where=(d_other > 0) & ~noise)
+    value = (1.0 - ratio) * 100.0
     np.clip(value, 0.0, 100.0, out=value)
     return value.astype(distances.dtype, copy=False)
 
