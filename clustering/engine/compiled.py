@@ -11,7 +11,8 @@ pandas only (scikit-learn only for ``to_sklearn``, the reference it is tested ag
 A per-feature numeric transform (log1p, Yeo-Johnson, ... chosen at fit time) belongs in exactly
 two places: its choice and parameters are fitted in ``preprocess._fit_numeric`` and stored in the
 artifact's ``numeric`` part, and it is applied in ``FeatureTransform.numeric`` between imputation
-and scaling (the comment there marks the spot). Training and prediction both pass through it.
+and scaling (the comment there marks the spot; ``numeric_original``, beside it, undoes it for
+centroids in original units). Training and prediction both pass through it.
 """
 
 from collections.abc import Mapping, Sequence
@@ -82,6 +83,11 @@ class FeatureTransform:
         filled -= self.means[columns]
         filled /= self.scales[columns]
         return filled
+
+    def numeric_original(self, scaled: np.ndarray) -> np.ndarray:
+        """Scaled numeric values back in original units (centroids are reported so): the
+        inverse of ``numeric`` after imputation, where a per-feature transform is undone too."""
+        return scaled * self.scales + self.means
 
     def encode(
         self,

@@ -26,7 +26,7 @@ from clustering.engine.algorithms import (
     refit_labels,
     threads_for,
 )
-from clustering.engine.compiled import confidence_from_distances
+from clustering.engine.compiled import FeatureTransform, confidence_from_distances
 from clustering.engine.labels import NOISE_LABEL
 from clustering.engine.preprocess import Prepared
 from clustering.engine.sampling import sample_rows
@@ -373,11 +373,10 @@ def _category_shares(
 
 
 def _numeric_centroid(prepared: Prepared, encoded_mean: np.ndarray) -> dict[str, float | None]:
-    numeric = prepared.transform["numeric"]
-    return {
-        name: _finite(encoded_mean[j] * numeric["scales"][j] + numeric["means"][j])
-        for j, name in enumerate(numeric["columns"])
-    }
+    encoder = FeatureTransform.of(prepared.transform)
+    columns = encoder.numeric_columns
+    values = encoder.numeric_original(encoded_mean[: len(columns)])
+    return {name: _finite(value) for name, value in zip(columns, values, strict=True)}
 
 
 def _z(value: float | None, mean: float | None, std: float | None) -> float:
