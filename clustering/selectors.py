@@ -15,6 +15,7 @@ from django.http import Http404
 
 from accounts.models import User
 from clustering import engine
+from clustering.engine.sampling import sample_rows
 from config.errors import Conflict
 from datasets.models import Dataset
 from datasets.selectors import dataset_frame_load
@@ -145,7 +146,7 @@ def dataset_k_sweep(
         )
     frame = dataset_frame_load(dataset=dataset, columns=chosen)
     if len(frame) > max_rows:
-        frame = frame.sample(n=max_rows, random_state=0).reset_index(drop=True)
+        frame = frame.iloc[sample_rows(len(frame), max_rows, seed=0)].reset_index(drop=True)
     k_max = min(k_max, len(frame) - 1)
     try:
         result = engine.sweep_k(

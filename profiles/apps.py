@@ -10,6 +10,6 @@ class ProfilesConfig(AppConfig):
         # bumped `published-run-version` on their next prediction.
         from clustering.signals import run_published
 
-        from .predictor import process_cache_clear
+        from .predictor.cache import process_cache_clear
 
         run_published.connect(process_cache_clear, dispatch_uid="profiles-predictor-cache")

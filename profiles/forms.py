@@ -5,6 +5,7 @@ pages call."""
 from django import forms
 
 from profiles.models import CustomerProfile
+from profiles.predictor.fields import SEX_VALUES
 
 
 class CustomerLookupForm(forms.Form):
@@ -49,7 +50,7 @@ class PredictForm(forms.Form):
                     label=label, widget=forms.NumberInput(attrs={"step": "any"})
                 )
             else:
-                values = ("Male", "Female") if key == "sex" else feature.categories
+                values = SEX_VALUES if key == "sex" else feature.categories
                 self.fields[key] = forms.ChoiceField(
                     label=label, choices=[("", "— choose —"), *((v, v) for v in values)]
                 )

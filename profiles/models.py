@@ -1,30 +1,27 @@
 """Saved customer profiles and the history of predictions."""
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+from .predictor.fields import SEX_VALUES, validators
 
 
 class CustomerProfile(models.Model):
     """A customer a user saved to segment again later (document 004, CustomerProfile)."""
 
     class Sex(models.TextChoices):
-        MALE = "Male", "Male"
-        FEMALE = "Female", "Female"
+        MALE = SEX_VALUES[0], "Male"
+        FEMALE = SEX_VALUES[1], "Female"
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="customer_profiles"
     )
     name = models.CharField(max_length=150)
     sex = models.CharField(max_length=10, choices=Sex.choices)
-    age = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(18), MaxValueValidator(100)]
-    )
-    annual_income = models.FloatField(validators=[MinValueValidator(0)])
-    spending_score = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(100)]
-    )
-    purchase_frequency = models.FloatField(validators=[MinValueValidator(0)])
+    age = models.PositiveSmallIntegerField(validators=validators("age"))
+    annual_income = models.FloatField(validators=validators("annual_income"))
+    spending_score = models.PositiveSmallIntegerField(validators=validators("spending_score"))
+    purchase_frequency = models.FloatField(validators=validators("purchase_frequency"))
     extra_features = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

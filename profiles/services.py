@@ -16,12 +16,9 @@ from clustering.models import ClusteringRun
 from config.errors import Conflict, Unprocessable
 
 from .models import CustomerProfile, Prediction
-from .predictor import (
-    ArtifactError,
-    PredictionBatchError,
-    published_model_get,
-    run_model_get,
-)
+from .predictor.cache import published_model_get, run_model_get
+from .predictor.checks import PredictionBatchError
+from .predictor.model import ArtifactError
 
 NOTHING_PUBLISHED = (
     "No segmentation is published yet: a segmentation must be published first (an analyst "

@@ -1,6 +1,6 @@
 """Plotly figures of a clustering run, as plain JSON-ready dicts (`{"data": [...], "layout":
 {...}}`) that `Plotly.newPlot(element, figure.data, figure.layout)` draws. Pure: frames, arrays and
-dicts in, dicts out; imports numpy, pandas, scikit-learn and plotly only.
+dicts in, dicts out; imports numpy, pandas, scikit-learn, plotly and the engine's `sample_rows`.
 
 Large inputs are sampled before they reach a figure: a browser draws a few thousand points
 smoothly, not a million (`MAX_SCATTER_POINTS`).
@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from sklearn.decomposition import PCA
+
+from clustering.engine.sampling import sample_rows
 
 MAX_SCATTER_POINTS = 3000  # beyond this the browser slows down and the picture does not change
 CHART_NAMES = ("scatter", "distribution", "elbow", "correlation", "profiles", "feature_importance")
@@ -50,10 +52,7 @@ def sample_positions(
     n_rows: int, *, max_points: int = MAX_SCATTER_POINTS, seed: int = 0
 ) -> np.ndarray:
     """Sorted row positions of a uniform sample of at most `max_points` rows, reproducible."""
-    if n_rows <= max_points:
-        return np.arange(n_rows)
-    rng = np.random.default_rng(seed)
-    return np.sort(rng.choice(n_rows, size=max_points, replace=False))
+    return sample_rows(n_rows, max_points, seed=seed)
 
 
 def _encode(features: pd.DataFrame) -> np.ndarray:

@@ -23,6 +23,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from common.jsonsafe import json_safe
+
 DANGEROUS_FIRST_CHARACTERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 CSV_CHUNK_ROWS = 100_000  # bounded memory per write; measured no slower than one to_csv call
 CSV_LINE_END = "\r\n"
@@ -83,26 +85,9 @@ def write_csv(frame: pd.DataFrame, handle: IO[str], *, chunk_rows: int = CSV_CHU
     return len(safe)
 
 
-def _plain(value: Any) -> Any:
-    """JSON-ready Python values: numpy scalars unwrapped, NaN/inf as null, dates as ISO."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _plain(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
 def write_json(document: Any, handle: IO[str]) -> None:
     """Write a JSON document (report dict or records) with numpy and NaN made valid JSON."""
-    json.dump(_plain(document), handle, indent=2, ensure_ascii=False)
+    json.dump(json_safe(document), handle, indent=2, ensure_ascii=False)
 
 
 def write_json_records(
@@ -188,7 +173,7 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], handle: IO[bytes]) -> int:
 
 def _script_json(value: Any) -> str:
     """JSON that is safe inside a <script> element: no `</script>` or comment can close it."""
-    text = json.dumps(_plain(value), ensure_ascii=False)
+    text = json.dumps(json_safe(value), ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -217,7 +202,7 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, dict | list):
-        return json.dumps(_plain(value), ensure_ascii=False)
+        return json.dumps(json_safe(value), ensure_ascii=False)
     return str(value)
 
 

@@ -6,17 +6,20 @@ other apps use (docs/architecture.md):
 - ``fit(frame, *, schema, features, algorithm, params, progress=None, should_cancel=None)``
   -> EngineResult
 - ``sweep_k(frame, *, schema, features, k_min=2, k_max=10, random_state=0)`` -> KSweepResult
-- ``load_model(artifact)`` -> FittedModel with ``predict(frame_or_records)``
-  -> (labels, confidences)
+- ``load_model(artifact)`` -> CompiledModel: ``transform(frame_or_records)``,
+  ``predict(frame_or_records)`` / ``predict_frame(frame)`` -> (labels, confidences),
+  ``predict_record(record)`` -> Prediction(label, confidence, distances),
+  ``predict_columns(columns, n_rows=)`` (checked columns: the prediction fast path)
 - ``dendrogram_png(artifact, max_leaves=30)`` -> PNG bytes
 - ``EngineInputError`` (a sentence for the user), ``EngineCancelled``
 """
 
 from clustering.engine.algorithms import ALGORITHMS, LINKAGES, MAX_CLUSTERS, MIN_CLUSTERS
+from clustering.engine.compiled import CompiledModel, Prediction, load_model
+from clustering.engine.degenerate import DegenerateDataError, check_row_count
 from clustering.engine.dendrogram import dendrogram_png
 from clustering.engine.errors import EngineCancelled, EngineInputError
 from clustering.engine.fitting import fit, sweep_k, validate_params
-from clustering.engine.model import FittedModel, load_model
 from clustering.engine.preprocess import infer_schema
 from clustering.engine.results import ClusterResult, EngineResult, KSweepResult
 from clustering.engine.words import recommendation
@@ -27,11 +30,14 @@ __all__ = [
     "MAX_CLUSTERS",
     "MIN_CLUSTERS",
     "ClusterResult",
+    "CompiledModel",
+    "DegenerateDataError",
     "EngineCancelled",
     "EngineInputError",
     "EngineResult",
-    "FittedModel",
     "KSweepResult",
+    "Prediction",
+    "check_row_count",
     "dendrogram_png",
     "fit",
     "infer_schema",

@@ -18,7 +18,14 @@ from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
 
+from clustering.engine.compiled import (
+    PREDICT_CHUNK_ROWS,
+    centroid_distances,
+    confidence_from_distances,
+)
 from clustering.engine.errors import EngineInputError
+from clustering.engine.labels import NOISE_LABEL
+from clustering.engine.sampling import sample_rows
 
 ALGORITHMS = ("kmeans", "minibatch_kmeans", "hierarchical", "dbscan", "gmm")
 LINKAGES = ("ward", "complete", "average", "single")
@@ -35,7 +42,6 @@ DBSCAN_FIT_ROWS = 10_000  # neighbourhood lists grow with n^2 at worst: 50,000 r
 DBSCAN_EXTEND_CORES = 2_000  # core points searched when extending a sampled fit to every row
 GMM_FIT_ROWS = 100_000  # full-covariance EM on more rows changes little and costs minutes
 EPS_SAMPLE_ROWS = 10_000  # the k-distance curve is estimated on this many rows
-PREDICT_CHUNK_ROWS = 200_000  # distance blocks stay at a few tens of MB
 SINGLE_THREAD_ROWS = 20_000  # below this, OpenMP/BLAS threads cost more than they save: on a busy
 # 2-core host a 600-row KMeans(n_init=10) took 2.8 s threaded and 0.04 s on one thread
 
@@ -117,7 +123,7 @@ def fit_kmeans(
             )
         fitted = matrix
         if len(matrix) > MINIBATCH_FIT_ROWS:
-            fitted = matrix[_sample_rows(len(matrix), MINIBATCH_FIT_ROWS, seed)]
+            fitted = matrix[sample_rows(len(matrix), MINIBATCH_FIT_ROWS, seed=seed)]
             notes.append(
                 f"Mini-batches were drawn from a random sample of {MINIBATCH_FIT_ROWS:,} rows; "
                 "every row was then assigned to its nearest centre."
@@ -178,7 +184,7 @@ def fit_hierarchical(
     if method not in LINKAGES:
         raise EngineInputError(f"Unknown linkage '{method}'; choose one of {', '.join(LINKAGES)}.")
     notes = []
-    sample_rows = None
+    sampled = None
     fitted = matrix
     if len(matrix) > HIERARCHICAL_MAX_ROWS:
         if not allow_sampling:
@@ -187,8 +193,8 @@ def fit_hierarchical(
                 f"grows with the square of the rows); this data has {len(matrix):,}. Use kmeans, "
                 "or allow sampling."
             )
-        sample_rows = _sample_rows(len(matrix), HIERARCHICAL_MAX_ROWS, seed)
-        fitted = matrix[sample_rows]
+        sampled = sample_rows(len(matrix), HIERARCHICAL_MAX_ROWS, seed=seed)
+        fitted = matrix[sampled]
         notes.append(
             f"Hierarchical clustering was fitted on a random sample of {HIERARCHICAL_MAX_ROWS:,} "
             f"of {len(matrix):,} rows; the other rows joined the cluster with the nearest centroid."
@@ -196,11 +202,11 @@ def fit_hierarchical(
     tree = linkage(fitted.astype(np.float64), method=method)
     fitted_labels = cut_tree(tree, n_clusters=n_clusters).ravel().astype(np.int32)
     centroids = _centroids(fitted, fitted_labels, n_clusters)
-    if sample_rows is None:
+    if sampled is None:
         labels = fitted_labels
     else:
         labels, _ = nearest_centroids(matrix, centroids)
-        labels[sample_rows] = fitted_labels  # sampled rows keep the tree's own answer
+        labels[sampled] = fitted_labels  # sampled rows keep the tree's own answer
     return AlgorithmFit(
         algorithm="hierarchical",
         labels=labels,
@@ -225,11 +231,11 @@ def fit_dbscan(
     if neighbours < 2:
         raise EngineInputError(f"min_samples must be at least 2; got {neighbours}.")
     notes = []
-    sample_rows = None
+    sampled = None
     fitted = matrix
     if len(matrix) > DBSCAN_FIT_ROWS:
-        sample_rows = _sample_rows(len(matrix), DBSCAN_FIT_ROWS, seed)
-        fitted = matrix[sample_rows]
+        sampled = sample_rows(len(matrix), DBSCAN_FIT_ROWS, seed=seed)
+        fitted = matrix[sampled]
         notes.append(
             f"DBSCAN was fitted on a random sample of {DBSCAN_FIT_ROWS:,} of {len(matrix):,} rows "
             "(eps and min_samples apply to that sample); every other row joined the cluster of "
@@ -253,13 +259,13 @@ def fit_dbscan(
             "another algorithm."
         )
     labels = fitted_labels
-    if sample_rows is not None:
+    if sampled is not None:
         labels = _extend_dbscan(
             matrix, fitted, model.core_sample_indices_, fitted_labels, eps, seed
         )
-        labels[sample_rows] = fitted_labels
+        labels[sampled] = fitted_labels
     centroids = _centroids(matrix, labels, n_found)
-    noise = int((labels == -1).sum())
+    noise = int((labels == NOISE_LABEL).sum())
     if noise:
         notes.append(f"{noise:,} rows are noise (label -1): too far from any dense region.")
     return AlgorithmFit(
@@ -280,7 +286,7 @@ def fit_gmm(matrix: np.ndarray, *, n_clusters: int, seed: int, max_iter: int = 2
     notes = []
     fitted = matrix
     if len(matrix) > GMM_FIT_ROWS:
-        fitted = matrix[_sample_rows(len(matrix), GMM_FIT_ROWS, seed)]
+        fitted = matrix[sample_rows(len(matrix), GMM_FIT_ROWS, seed=seed)]
         notes.append(
             f"The Gaussian mixture was fitted on a random sample of {GMM_FIT_ROWS:,} of "
             f"{len(matrix):,} rows and then applied to every row."
@@ -327,10 +333,10 @@ def _extend_dbscan(
     """Label of the nearest core point within eps for every row (-1 beyond), using at most
     DBSCAN_EXTEND_CORES core points so a million look-ups stay in seconds."""
     if len(cores) > DBSCAN_EXTEND_CORES:
-        cores = cores[_sample_rows(len(cores), DBSCAN_EXTEND_CORES, seed)]
+        cores = cores[sample_rows(len(cores), DBSCAN_EXTEND_CORES, seed=seed)]
     index = NearestNeighbors(n_neighbors=1).fit(fitted[cores])
     core_labels = fitted_labels[cores]
-    labels = np.full(len(matrix), -1, dtype=np.int32)
+    labels = np.full(len(matrix), NOISE_LABEL, dtype=np.int32)
     for start in range(0, len(matrix), PREDICT_CHUNK_ROWS):
         block = matrix[start : start + PREDICT_CHUNK_ROWS]
         distance, nearest = index.kneighbors(block)
@@ -343,7 +349,7 @@ def estimate_eps(matrix: np.ndarray, *, min_samples: int, seed: int) -> float:
     """eps at the knee of the sorted distances to the ``min_samples``-th neighbour (kneedle)."""
     sample = matrix
     if len(matrix) > EPS_SAMPLE_ROWS:
-        sample = matrix[_sample_rows(len(matrix), EPS_SAMPLE_ROWS, seed)]
+        sample = matrix[sample_rows(len(matrix), EPS_SAMPLE_ROWS, seed=seed)]
     neighbours = min(min_samples, len(sample) - 1)
     distances, _ = NearestNeighbors(n_neighbors=neighbours + 1).fit(sample).kneighbors(sample)
     curve = np.sort(distances[:, -1].astype(np.float64))
@@ -372,42 +378,13 @@ def refit_labels(
 
 
 def nearest_centroids(matrix: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(index of the nearest centroid, distances to every centroid) per row, in chunks.
-
-    One thread: the work per row is a few dozen flops, so threads only add synchronisation
-    (1M x 14 x 5: 0.24 s on one thread, 1.0 s on two of a busy host)."""
-    labels = np.empty(len(matrix), dtype=np.int32)
-    distances = np.empty((len(matrix), len(centroids)), dtype=np.float32)
-    centres = centroids.astype(matrix.dtype)
-    centre_norms = np.einsum("ij,ij->i", centres, centres)
+    """(index of the nearest centroid, distances to every centroid) per row, in the matrix's
+    dtype: the compiled model's distances. One thread: the work per row is a few dozen flops, so
+    threads only add synchronisation (1M x 14 x 5: 0.24 s on one thread, 1.0 s on two of a busy
+    host)."""
     with threadpool_limits(limits=1):
-        for start in range(0, len(matrix), PREDICT_CHUNK_ROWS):
-            block = matrix[start : start + PREDICT_CHUNK_ROWS]
-            squared = block @ centres.T
-            squared *= -2
-            squared += np.einsum("ij,ij->i", block, block)[:, None]
-            squared += centre_norms[None, :]
-            np.maximum(squared, 0, out=squared)
-            labels[start : start + len(block)] = squared.argmin(axis=1)
-            distances[start : start + len(block)] = np.sqrt(squared)
-    return labels, distances
-
-
-def confidence_from_distances(distances: np.ndarray, own: np.ndarray) -> np.ndarray:
-    """(1 - d_own / d_nearest_other) * 100, clipped to 0..100; ``own`` -1 (noise) gives 0.
-    The rule shared by training and prediction. Column by column: no (rows, k) copies."""
-    if distances.shape[1] < 2:
-        return np.zeros(len(own), dtype=np.float32)
-    safe_own = np.maximum(own, 0)
-    d_own = np.take_along_axis(distances, safe_own[:, None], axis=1)[:, 0]
-    d_other = np.full(len(own), np.inf, dtype=distances.dtype)
-    for column in range(distances.shape[1]):
-        np.minimum(d_other, np.where(safe_own == column, np.inf, distances[:, column]), out=d_other)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = (1.0 - d_own.astype(np.float64) / d_other) * 100.0
-    value[~np.isfinite(value) | (own < 0)] = 0.0  # d_other 0: no meaningful answer
-    np.clip(value, 0.0, 100.0, out=value)
-    return value.astype(np.float32)
+        distances = centroid_distances(matrix, centroids)
+    return distances.argmin(axis=1).astype(np.int32), distances
 
 
 def within_sum_of_squares(matrix: np.ndarray, labels: np.ndarray, centroids: np.ndarray) -> float:
@@ -421,14 +398,10 @@ def within_sum_of_squares(matrix: np.ndarray, labels: np.ndarray, centroids: np.
 
 def _centroids(matrix: np.ndarray, labels: np.ndarray, n_clusters: int) -> np.ndarray:
     centroids = np.zeros((n_clusters, matrix.shape[1]), dtype=np.float64)
-    members = labels >= 0
+    members = labels != NOISE_LABEL
     kept_labels = labels[members]
     counts = np.bincount(kept_labels, minlength=n_clusters)
     for column in range(matrix.shape[1]):
         sums = np.bincount(kept_labels, weights=matrix[members, column], minlength=n_clusters)
         centroids[:, column] = sums / np.maximum(counts, 1)
     return centroids
-
-
-def _sample_rows(n_rows: int, size: int, seed: int) -> np.ndarray:
-    return np.sort(np.random.default_rng(seed).choice(n_rows, size=size, replace=False))

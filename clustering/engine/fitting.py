@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from clustering.engine import interpret, words
+from clustering.engine import degenerate, interpret, words
 from clustering.engine.algorithms import (
     ALGORITHMS,
     LINKAGES,
@@ -21,11 +21,13 @@ from clustering.engine.algorithms import (
     run_algorithm,
     threads_for,
 )
+from clustering.engine.artifact import build_artifact
 from clustering.engine.errors import EngineCancelled, EngineInputError
-from clustering.engine.model import build_artifact, json_safe
+from clustering.engine.labels import NOISE_LABEL
 from clustering.engine.preprocess import Prepared, prepare
 from clustering.engine.results import ClusterResult, EngineResult, KSweepResult
 from clustering.engine.sweep import sweep_matrix
+from common.jsonsafe import json_safe
 
 Progress = Callable[[int, str], None]
 ShouldCancel = Callable[[], bool]
@@ -78,6 +80,7 @@ def _fit(
     should_cancel: ShouldCancel | None,
 ) -> EngineResult:
     stage = Stages(progress, should_cancel)
+    degenerate.check_row_count(len(frame))
     options = validate_params(algorithm, params or {}, n_rows=len(frame))
     seed = options["random_state"]
     notes = list(options.pop("_notes"))
@@ -86,10 +89,21 @@ def _fit(
     prepared = prepare_with(frame, schema=schema, features=features, options=options)
     notes += prepared.notes
     matrix = prepared.matrix
+    distinct = degenerate.check_distinct_rows(
+        matrix,
+        n_clusters=options["n_clusters"] if algorithm in NEEDS_K else None,
+        features=prepared.features,
+        at_most=MAX_CLUSTERS + 1,
+    )
 
     if algorithm in NEEDS_K and options["n_clusters"] is None:
         stage.begin(10, "choosing k")
-        k_values = tuple(range(MIN_CLUSTERS, min(AUTO_K_MAX, len(matrix) - 1) + 1))
+        k_values = tuple(range(MIN_CLUSTERS, min(AUTO_K_MAX, len(matrix) - 1, distinct) + 1))
+        if distinct < min(AUTO_K_MAX, len(matrix) - 1):
+            notes.append(
+                f"k was chosen among {MIN_CLUSTERS}..{distinct}: only {distinct} customers "
+                "differ in the chosen features."
+            )
         sweep = sweep_matrix(matrix, k_values=k_values, seed=seed)
         options["n_clusters"] = sweep.optimal_k
         notes.append(
@@ -99,13 +113,8 @@ def _fit(
 
     stage.begin(20, "fitting")
     fitted = run_algorithm(matrix, algorithm=algorithm, params=options)
+    degenerate.check_clusters_filled(fitted.labels, fitted.centroid_labels)
     notes += fitted.notes
-    found = len(np.unique(fitted.labels[fitted.labels >= 0]))
-    if found < len(fitted.centroid_labels):  # identical rows: some centres got no customer
-        raise EngineInputError(
-            f"Only {found} distinct groups can be formed: many rows have identical values. "
-            f"Choose at most {found} clusters or add features that tell the rows apart."
-        )
     if fitted.eps is not None:
         options["eps"] = fitted.eps
         options["min_samples"] = fitted.min_samples
@@ -136,7 +145,7 @@ def _fit(
         {
             "inertia": fitted.inertia,
             "n_clusters": n_clusters,
-            "n_noise": explanation.sizes.get(-1, 0),
+            "n_noise": explanation.sizes.get(NOISE_LABEL, 0),
             "cluster_sizes": {str(label): size for label, size in explanation.sizes.items()},
             "cluster_percentages": {
                 str(label): pct for label, pct in explanation.percentages.items()
@@ -201,6 +210,7 @@ def sweep_k(
         )
     options = validate_params("kmeans", {**(params or {}), "random_state": random_state}, n_rows=0)
     notes = list(options.pop("_notes"))
+    degenerate.check_row_count(len(frame))
     if k_min >= len(frame):
         raise EngineInputError(
             f"k_min ({k_min}) must be smaller than the number of rows ({len(frame)})."
@@ -215,6 +225,16 @@ def sweep_k(
     k_values = tuple(range(k_min, k_max + 1))
     with threads_for(len(frame)):
         prepared = prepare_with(frame, schema=schema, features=features, options=options)
+        distinct = degenerate.check_distinct_rows(
+            prepared.matrix, n_clusters=k_min, features=prepared.features, at_most=k_max + 1
+        )
+        if k_max > distinct:
+            notes.append(
+                f"k_max lowered from {k_max} to {distinct}: only {distinct} customers differ in "
+                "the chosen features."
+            )
+            k_max = distinct
+            k_values = tuple(range(k_min, k_max + 1))
         curves = sweep_matrix(
             prepared.matrix,
             k_values=k_values,
@@ -310,7 +330,7 @@ def _clusters(prepared: Prepared, explanation: interpret.Explanation) -> list[Cl
         category_shares={label: explanation.profiles[label]["category_shares"] for label in labels},
     )
     by_size = sorted(
-        (label for label in labels if label >= 0), key=lambda lab: -explanation.sizes[lab]
+        (label for label in labels if label != NOISE_LABEL), key=lambda lab: -explanation.sizes[lab]
     )
     clusters = []
     for label in labels:
@@ -348,7 +368,7 @@ def _clusters(prepared: Prepared, explanation: interpret.Explanation) -> list[Cl
                     name=names[label],
                     label=label,
                     percentage=percentage,
-                    rank=by_size.index(label) if label >= 0 else -1,
+                    rank=by_size.index(label) if label != NOISE_LABEL else -1,
                     figures=words.figures(
                         means=means, z_scores=explanation.numeric_z[label], roles=prepared.roles
                     ),

@@ -22,12 +22,14 @@ from sklearn.tree import DecisionTreeClassifier
 
 from clustering.engine.algorithms import (
     AlgorithmFit,
-    confidence_from_distances,
     nearest_centroids,
     refit_labels,
     threads_for,
 )
+from clustering.engine.compiled import FeatureTransform, confidence_from_distances
+from clustering.engine.labels import NOISE_LABEL
 from clustering.engine.preprocess import Prepared
+from clustering.engine.sampling import sample_rows
 
 SILHOUETTE_SAMPLE_ROWS = 10_000  # the exact silhouette is O(n^2); 10,000 rows give +-0.01
 SILHOUETTE_BLOCK_ROWS = 250  # a (250 x 10,000) float32 distance block is 10 MB
@@ -74,10 +76,10 @@ class Explanation:
 
 def quality_metrics(matrix: np.ndarray, labels: np.ndarray, *, seed: int) -> dict:
     """Silhouette (sampled), Davies-Bouldin and Calinski-Harabasz, noise rows left out."""
-    members = np.flatnonzero(labels >= 0)
+    members = np.flatnonzero(labels != NOISE_LABEL)
     rng = np.random.default_rng(seed)
-    silhouette_rows = subset(members, SILHOUETTE_SAMPLE_ROWS, rng)
-    score_rows = subset(members, SCORE_SAMPLE_ROWS, rng)
+    silhouette_rows = sample_rows(members, SILHOUETTE_SAMPLE_ROWS, seed=rng)
+    score_rows = sample_rows(members, SCORE_SAMPLE_ROWS, seed=rng)
     metrics = {
         **sampled_silhouette(matrix, labels, rows=silhouette_rows),
         **separation_scores(matrix, labels, rows=score_rows),
@@ -262,7 +264,7 @@ def explain(prepared: Prepared, labels: np.ndarray) -> Explanation:
 def surrogate_accuracy(encoded: np.ndarray, labels: np.ndarray, *, seed: int) -> float | None:
     """3-fold cross-validated accuracy of a shallow decision tree predicting the cluster."""
     rng = np.random.default_rng(seed)
-    sample = subset(np.arange(len(labels)), ACCURACY_SAMPLE_ROWS, rng)
+    sample = sample_rows(len(labels), ACCURACY_SAMPLE_ROWS, seed=rng)
     x, y = encoded[sample], labels[sample]
     _, class_counts = np.unique(y, return_counts=True)
     if len(class_counts) < 2 or len(y) < 6:
@@ -279,11 +281,11 @@ def surrogate_accuracy(encoded: np.ndarray, labels: np.ndarray, *, seed: int) ->
 def stability(matrix: np.ndarray, fit: AlgorithmFit, params: Mapping, *, seed: int) -> dict:
     """Mean adjusted Rand index between the run's labels and re-fits on random resamples."""
     rng = np.random.default_rng(seed + 1)
-    pool = subset(np.arange(len(matrix)), STABILITY_SAMPLE_ROWS, rng)
+    pool = sample_rows(len(matrix), STABILITY_SAMPLE_ROWS, seed=rng)
     size = max(10, int(len(pool) * STABILITY_SHARE))
     scores = []
     for attempt in range(STABILITY_RESAMPLES):
-        rows = np.sort(rng.choice(pool, size=min(size, len(pool)), replace=False))
+        rows = sample_rows(pool, size, seed=rng)
         if len(np.unique(fit.labels[rows])) < 2:
             continue
         try:
@@ -408,11 +410,10 @@ def _positions(
 
 
 def _numeric_centroid(prepared: Prepared, encoded_mean: np.ndarray) -> dict[str, float | None]:
-    numeric = prepared.transform["numeric"]
-    return {
-        name: _finite(encoded_mean[j] * numeric["scales"][j] + numeric["means"][j])
-        for j, name in enumerate(numeric["columns"])
-    }
+    encoder = FeatureTransform.of(prepared.transform)
+    columns = encoder.numeric_columns
+    values = encoder.numeric_original(encoded_mean[: len(columns)])
+    return {name: _finite(value) for name, value in zip(columns, values, strict=True)}
 
 
 def _z(value: float | None, mean: float | None, std: float | None) -> float:
@@ -429,9 +430,3 @@ def _share_z(share: float, overall: float) -> float:
 def _finite(value: float) -> float | None:
     value = float(value)
     return value if math.isfinite(value) else None
-
-
-def subset(rows: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
-    if len(rows) <= size:
-        return rows
-    return np.sort(rng.choice(rows, size=size, replace=False))

@@ -2,12 +2,12 @@
 
 Numeric columns are median-imputed and standardised (or left in their units when ``normalize`` is
 false), categorical columns one-hot encoded (categories unseen at fit time encode as all zeros),
-then an optional PCA. The same ``transform_columns`` serves training and prediction, so the
-fitted preprocessing that travels in the artifact is exactly what the model was trained on.
+then an optional PCA. The statistics are fitted here; the rows are encoded by the compiled
+model's ``FeatureTransform`` (``compiled.py``), the one that also predicts, so the fitted
+preprocessing that travels in the artifact is exactly what the model was trained on.
 Imports numpy, pandas and scikit-learn only.
 """
 
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,12 +17,21 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
+from clustering.engine import degenerate
+from clustering.engine.compiled import FeatureTransform
 from clustering.engine.errors import EngineInputError
+from clustering.engine.sampling import sample_rows
+from clustering.engine.values import (
+    category_codes,
+    category_string,
+    factorize,
+    numeric_values,
+)
 
 MAX_CATEGORIES_PER_COLUMN = 50  # one-hot width stays bounded; rarer values encode as all zeros
+ENCODE_CHUNK_ROWS = 100_000  # float64 temporaries of one block: ~11 MB at 14 numeric columns
 PCA_FIT_ROWS = 100_000  # PCA components are stable on this many rows; transform covers all rows
 DEFAULT_PCA_VARIANCE = 0.9  # use_pca without a size keeps components explaining 90% of variance
-MIN_ROWS = 5  # fewer rows cannot form two clusters with a meaningful silhouette
 KINDS_USED_BY_DEFAULT = ("numeric", "categorical")  # ids, text and dates only when named
 ROLE_HINTS = (  # column-name words -> semantic role, used only when the schema has no role
     ("recency", "recency"),
@@ -109,13 +118,10 @@ def prepare(
 ) -> Prepared:
     """Choose the features, fit imputation/scaling/one-hot/PCA and transform every row.
 
-    Raises EngineInputError for unknown features, no usable feature, too few rows, an all-missing
-    column or an impossible PCA size.
+    Raises EngineInputError for unknown features, no usable feature or an impossible PCA size,
+    DegenerateDataError (one) for too few rows or a column with no value at all.
     """
-    if len(frame) < MIN_ROWS:
-        raise EngineInputError(
-            f"Clustering needs at least {MIN_ROWS} rows; this data has {len(frame)}."
-        )
+    degenerate.check_row_count(len(frame))
     if not all(isinstance(name, str) for name in frame.columns):
         frame = frame.rename(columns=str)  # column names are matched as text everywhere
     repeated = sorted(set(frame.columns[frame.columns.duplicated()]))
@@ -128,25 +134,15 @@ def prepare(
 
     medians, means, scales = [], [], []
     for name in numeric:
-        values = numeric_values(columns(name))
-        if np.isnan(values).all():
-            raise EngineInputError(
-                f"Column '{name}' has no numeric values; pick another feature or clean the file."
-            )
-        median = float(np.nanmedian(values))
-        filled = np.where(np.isnan(values), median, values)
-        mean, std = (float(filled.mean()), float(filled.std())) if normalize else (0.0, 1.0)
+        median, mean, scale = _fit_numeric(name, numeric_values(columns(name)), normalize=normalize)
         medians.append(median)
         means.append(mean)
-        scales.append(std if std > 0 else 1.0)  # a constant column stays at 0, as StandardScaler
+        scales.append(scale)
 
     categories = []
     for name in categorical:
         kept, dropped = _fit_categories(columns(name))
-        if not kept:
-            raise EngineInputError(
-                f"Column '{name}' has no values; pick another feature or clean the file."
-            )
+        degenerate.check_has_values(name, present=bool(kept), numeric=False)
         if dropped:
             notes.append(
                 f"Column '{name}' has {len(kept) + dropped} distinct values; the "
@@ -165,20 +161,21 @@ def prepare(
         ],
         "pca": None,
     }
-    encoded, codes = _encode(columns, transform, n_rows=len(frame), dtype=np.float32)
+    encoded, codes = _encode(columns, transform, n_rows=len(frame))
     encoded_feature = tuple(numeric) + tuple(
         name for name, cats in zip(categorical, categories, strict=True) for _ in cats
     )
 
     matrix = encoded
     if use_pca or pca_components is not None or pca_variance is not None:
-        matrix, transform["pca"], pca_note = _fit_pca(
+        transform["pca"], pca_note = _fit_pca(
             encoded,
             pca_components=pca_components,
             pca_variance=pca_variance,
             random_state=random_state,
         )
         notes.append(pca_note)
+        matrix = FeatureTransform.of(transform).project(encoded)
     return Prepared(
         matrix=matrix,
         encoded=encoded,
@@ -194,90 +191,37 @@ def prepare(
     )
 
 
-def transform_columns(columns: Columns, transform: Mapping, *, n_rows: int) -> np.ndarray:
-    """Model-space float64 rows for new data, with the fitted transform (used by predict)."""
-    encoded, _ = _encode(columns, transform, n_rows=n_rows, dtype=np.float64)
-    pca = transform.get("pca")
-    if pca:
-        components = np.asarray(pca["components"], dtype=np.float64)
-        return encoded @ components.T - np.asarray(pca["mean"]) @ components.T
-    return encoded
-
-
-def numeric_values(values: Any) -> np.ndarray:
-    """Float64 values of a column; text that is not a number, None, NaN and +-inf become NaN."""
-    if not isinstance(values, pd.Series):
-        return np.array([to_float(value) for value in values], dtype=np.float64)
-    if pd.api.types.is_datetime64_any_dtype(values):
-        days = values.astype("datetime64[s]").astype("int64").to_numpy() / 86_400.0
-        return np.where(values.isna().to_numpy(), np.nan, days)
-    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
-        array = values.to_numpy(dtype=np.float64, na_value=np.nan)
-    else:
-        array = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    if np.isinf(array).any():
-        array = np.where(np.isinf(array), np.nan, array)
-    return array
-
-
-def category_string(value: Any) -> str | None:
-    """The category a single value encodes as: 1, 1.0 and "1" are the same; missing is None."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float | np.floating):
-        if np.isnan(value):
-            return None
-        if float(value).is_integer():
-            return str(int(value))
-    if isinstance(value, bool | np.bool_):
-        return str(bool(value))
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    text = str(value).strip()
-    return text or None
-
-
-def category_codes(values: Any, categories: Sequence[str]) -> np.ndarray:
-    """Index of each value in ``categories``; -1 for missing or unknown values. O(n) hashing."""
-    index = {category: position for position, category in enumerate(categories)}
-    if isinstance(values, pd.Series):
-        codes, uniques = _factorize(values)
-        mapped = np.array(
-            [index.get(category_string(unique), -1) for unique in uniques] + [-1], dtype=np.int32
-        )
-        return mapped[codes]  # code -1 picks the trailing -1
-    return np.array([index.get(category_string(value), -1) for value in values], dtype=np.int32)
+def _fit_numeric(name: str, values: np.ndarray, *, normalize: bool) -> tuple[float, float, float]:
+    """(median, mean, scale) of one numeric feature, for ``FeatureTransform.numeric``. A
+    per-feature numeric transform (log1p, Yeo-Johnson...) is chosen and fitted here, on the
+    imputed values, and the mean and scale then taken after it."""
+    degenerate.check_has_values(name, present=not np.isnan(values).all(), numeric=True)
+    median = float(np.nanmedian(values))
+    filled = np.where(np.isnan(values), median, values)
+    mean, std = (float(filled.mean()), float(filled.std())) if normalize else (0.0, 1.0)
+    return median, mean, (std if std > 0 else 1.0)  # a constant column stays at 0
 
 
 def _encode(
-    columns: Columns, transform: Mapping, *, n_rows: int, dtype: type
+    columns: Columns, transform: Mapping, *, n_rows: int
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    numeric = transform["numeric"]
-    categorical = transform["categorical"]
-    width = len(numeric["columns"]) + sum(len(cats) for cats in categorical["categories"])
-    encoded = np.zeros((n_rows, width), dtype=dtype)
-    for j, name in enumerate(numeric["columns"]):
-        filled = numeric_values(columns(name))
-        filled = np.where(np.isnan(filled), numeric["medians"][j], filled)  # a copy: never a view
-        filled -= numeric["means"][j]  # in place: one float64 column of temporaries at a time
-        filled /= numeric["scales"][j]
-        encoded[:, j] = filled
-    offset = len(numeric["columns"])
-    codes_list = []
-    for name, cats in zip(categorical["columns"], categorical["categories"], strict=True):
-        codes = category_codes(columns(name), cats)
-        for position in range(len(cats)):  # boolean columns: no (rows,) int64 index arrays
-            encoded[:, offset + position] = codes == position
-        codes_list.append(codes)
-        offset += len(cats)
-    return encoded, codes_list
-
-
-def _factorize(values: pd.Series) -> tuple[np.ndarray, Any]:
-    try:
-        return pd.factorize(values, use_na_sentinel=True)
-    except TypeError:  # unhashable values (lists, dicts from JSON): compare their text
-        return pd.factorize(values.map(category_string, na_action="ignore"), use_na_sentinel=True)
+    """The training rows encoded (float32, before PCA) by the compiled model's own transform,
+    a block of ENCODE_CHUNK_ROWS rows at a time (bounded float64 temporaries), and the category
+    codes of every categorical column."""
+    encoder = FeatureTransform.of(transform)
+    codes = [
+        category_codes(columns(name), categories)
+        for name, categories in zip(encoder.categorical_columns, encoder.categories, strict=True)
+    ]
+    encoded = np.zeros((n_rows, encoder.width), dtype=np.float32)
+    for start in range(0, n_rows, ENCODE_CHUNK_ROWS):
+        rows = slice(start, min(start + ENCODE_CHUNK_ROWS, n_rows))
+        values = np.empty((rows.stop - start, len(encoder.numeric_columns)))
+        for j, name in enumerate(encoder.numeric_columns):
+            values[:, j] = numeric_values(columns(name).iloc[rows])
+        block_codes = [column_codes[rows] for column_codes in codes]
+        encoder.encode(values, block_codes, n_rows=rows.stop - start, out=encoded[rows])
+    return encoded, codes
 
 
 def _frame_columns(frame: pd.DataFrame) -> Columns:
@@ -285,7 +229,7 @@ def _frame_columns(frame: pd.DataFrame) -> Columns:
 
 
 def _fit_categories(values: pd.Series) -> tuple[list[str], int]:
-    codes, uniques = _factorize(values)
+    codes, uniques = factorize(values)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     totals: dict[str, int] = {}
     for unique, count in zip(uniques, counts, strict=True):
@@ -303,7 +247,8 @@ def _fit_pca(
     pca_components: int | None,
     pca_variance: float | None,
     random_state: int,
-) -> tuple[np.ndarray, dict, str]:
+) -> tuple[dict, str]:
+    """The artifact's pca part fitted on (a sample of) the encoded rows, and a note."""
     width = encoded.shape[1]
     if pca_components is not None:
         if not 1 <= pca_components <= width:
@@ -319,12 +264,10 @@ def _fit_pca(
         size = share if share < 1 else width
     sample = encoded
     if len(encoded) > PCA_FIT_ROWS:
-        picks = np.random.default_rng(random_state).choice(len(encoded), PCA_FIT_ROWS, False)
-        sample = encoded[np.sort(picks)]
+        sample = encoded[sample_rows(len(encoded), PCA_FIT_ROWS, seed=random_state)]
     pca = PCA(n_components=size, svd_solver="full", random_state=random_state).fit(sample)
     components = pca.components_.astype(np.float64)
     mean = pca.mean_.astype(np.float64)
-    matrix = (encoded @ components.T.astype(np.float32)) - (mean @ components.T).astype(np.float32)
     explained = float(pca.explained_variance_ratio_.sum())
     note = (
         f"PCA kept {len(components)} of {width} encoded features, explaining "
@@ -335,7 +278,7 @@ def _fit_pca(
         "mean": mean.tolist(),
         "explained_variance_ratio": [float(v) for v in pca.explained_variance_ratio_],
     }
-    return matrix.astype(np.float32, copy=False), artifact, note
+    return artifact, note
 
 
 def _select_features(
@@ -389,14 +332,3 @@ def _role_from_name(name: str) -> str | None:
         if fragment in words:
             return role
     return None
-
-
-def to_float(value: Any) -> float:
-    """A number as float; None, text that is not a number and other objects become NaN."""
-    if value is None or isinstance(value, bool):
-        return float(value) if isinstance(value, bool) else np.nan
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return np.nan
-    return number if math.isfinite(number) else np.nan

@@ -14,6 +14,7 @@ import numpy as np
 
 from clustering.engine import interpret
 from clustering.engine.algorithms import fit_kmeans
+from clustering.engine.sampling import sample_rows
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,8 @@ def sweep_matrix(
     """Fit K-Means (MiniBatch above its threshold) for each k; ``before_k(position, k)`` is
     called before each fit (progress and cancellation)."""
     rng = np.random.default_rng(seed)
-    rows = np.arange(len(matrix))
-    silhouette_rows = interpret.subset(rows, interpret.SILHOUETTE_SAMPLE_ROWS, rng)
-    score_rows = interpret.subset(rows, interpret.SCORE_SAMPLE_ROWS, rng)
+    silhouette_rows = sample_rows(len(matrix), interpret.SILHOUETTE_SAMPLE_ROWS, seed=rng)
+    score_rows = sample_rows(len(matrix), interpret.SCORE_SAMPLE_ROWS, seed=rng)
     inertias, davies, calinski, sample_labels = [], [], [], []
     for position, k in enumerate(k_values):
         if before_k is not None:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from clustering import engine
+from clustering.engine.labels import cluster_count
 from clustering.engine.preprocess import infer_schema
 from clustering.engine.words import name_segments, recommendation
 
@@ -52,6 +53,10 @@ def records_analyze(
         raise ValidationError(
             {"customerData": ["The customers have no numeric or text field to cluster on."]}
         )
+    try:  # the engine's words for too few customers, before the n_clusters rule below
+        engine.check_row_count(len(frame))
+    except engine.EngineInputError as exc:
+        raise ValidationError({"customerData": [str(exc)]}) from None
     params: dict[str, Any] = {}
     if n_clusters is not None:
         if n_clusters >= len(frame):
@@ -106,7 +111,7 @@ def _analysis_answer(
             "stability": result.stability,
         },
         "algorithm": result.algorithm,
-        "n_clusters": len([c for c in result.clusters if c.label >= 0]),
+        "n_clusters": cluster_count(c.label for c in result.clusters),
         "parameters": result.parameters,
         "notes": list(result.notes),
     }

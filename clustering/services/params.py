@@ -39,12 +39,12 @@ def run_parameters_clean(
             f"Unknown parameter '{unknown[0]}'; known: {', '.join(sorted(PARAMETER_NAMES))}.",
         )
     n_rows = dataset.n_rows
-    if not dataset.parquet_file or n_rows < 3:
-        raise _fail(
-            "dataset",
-            f"Dataset {dataset.pk} has {n_rows} rows; clustering needs at least 3. Upload a "
-            "larger table.",
-        )
+    if not dataset.parquet_file:
+        raise _fail("dataset", f"Dataset {dataset.pk} has no data file; upload the table again.")
+    try:  # the engine's own rule, in its words, before anything is queued
+        engine.check_row_count(n_rows)
+    except engine.EngineInputError as exc:
+        raise _fail("dataset", str(exc)) from None
     chosen = features_clean(schema=dataset.schema, features=features)
     cleaned = {key: value for key, value in parameters.items() if value is not None}
 

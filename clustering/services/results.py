@@ -12,6 +12,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Max, Min
 
 from clustering import engine
+from clustering.engine.labels import cluster_count
 from datasets.models import Customer, customer_pk
 
 from ..models import Assignment, Cluster, ClusteringRun
@@ -59,7 +60,7 @@ def run_result_fields(*, result: "engine.EngineResult", timings: dict[str, float
         "davies_bouldin_score": raw.get("davies_bouldin"),
         "calinski_harabasz_score": raw.get("calinski_harabasz"),
         "inertia": raw.get("inertia"),
-        "n_clusters": len([c for c in result.clusters if c.label >= 0]),
+        "n_clusters": cluster_count(c.label for c in result.clusters),
         "cluster_sizes": {str(c.label): int(c.size) for c in result.clusters},
         "stability": result.stability,
         "algorithm_used": result.algorithm,

@@ -25,7 +25,7 @@ from .encoding import decode
 from .errors import IngestError
 from .kinds import ColumnKind, type_columns
 from .parse import clean_names, read_table
-from .quality import column_statistics, correlation_matrix, json_clean, quality_report
+from .quality import column_statistics, correlation_matrix, quality_report
 from .roles import RFM_ROLES, ROLES, detect_roles
 from .transactions import detect_transaction_log
 
@@ -37,7 +37,6 @@ __all__ = [
     "IngestResult",
     "TypedTable",
     "ingest",
-    "json_clean",
     "profile",
     "read_typed",
     "typed_from_frame",

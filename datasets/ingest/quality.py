@@ -1,18 +1,18 @@
 """Quality report, per-column statistics and the correlation matrix of a typed frame.
 
 In: the typed DataFrame and its column kinds. Out: plain JSON-ready dicts (no NaN, no numpy
-types: see `json_clean`). The report carries document 000's `/api/data-quality` keys
+types: see `common.jsonsafe.json_safe`). The report carries document 000's `/api/data-quality` keys
 (total_rows, total_columns, numeric_columns, categorical_columns, duplicate_rows, missing_values,
 missing_percentage, memory_usage_mb) and more: constant and high-cardinality columns, IQR outlier
 counts, values that were not numbers, duplicate ids, and warnings in plain words."""
 
-import math
 import warnings
-from datetime import date, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from common.jsonsafe import json_safe
 
 from .kinds import ColumnKind
 
@@ -20,27 +20,6 @@ HIGH_CARDINALITY = 50  # a category with more distinct values than this is hard 
 MISSING_WARN_PERCENT = 5.0
 OUTLIER_WARN_PERCENT = 1.0
 TOP_VALUES = 10
-
-
-def json_clean(value: Any) -> Any:
-    """NaN and infinities become None, numpy and pandas scalars plain Python, dates ISO text."""
-    if isinstance(value, dict):
-        return {str(key): json_clean(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_clean(item) for item in value]
-    if isinstance(value, np.ndarray):
-        return json_clean(value.tolist())
-    if value is pd.NaT or value is None:
-        return None
-    if isinstance(value, pd.Timestamp | datetime | date):
-        return value.isoformat()
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    return value
 
 
 def _describe(series: pd.Series) -> dict[str, Any]:
@@ -95,7 +74,7 @@ def column_statistics(frame: pd.DataFrame, kinds: list[ColumnKind]) -> dict[str,
                     {"value": value, "count": int(count)} for value, count in counts.items()
                 ]
             statistics[kind.name] = entry
-    return json_clean(statistics)
+    return json_safe(statistics, strip_nul=True)
 
 
 _CORRELATION_BLOCK_ROWS = 65_536
@@ -148,7 +127,7 @@ def correlation_matrix(frame: pd.DataFrame, kinds: list[ColumnKind]) -> dict[str
     if not features:
         return {"features": [], "matrix": []}
     matrix = pairwise_pearson([_numbers(frame[name]) for name in features])
-    return json_clean({"features": features, "matrix": matrix.round(6)})
+    return json_safe({"features": features, "matrix": matrix.round(6)}, strip_nul=True)
 
 
 def _is_constant(series: pd.Series, kind: ColumnKind, stats: dict[str, Any]) -> bool:
@@ -243,7 +222,7 @@ def quality_report(
                 f"Column '{name}' has {count} outliers (beyond 1.5 times the interquartile range)."
             )
 
-    return json_clean(
+    return json_safe(
         {
             "total_rows": rows,
             "total_columns": frame.shape[1],
@@ -262,5 +241,6 @@ def quality_report(
             "outliers": outliers,
             "non_numeric_values": non_numeric,
             "warnings": warnings,
-        }
+        },
+        strip_nul=True,
     )

@@ -8,9 +8,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from .quality import json_clean
+from common.jsonsafe import json_safe
 
 
 def json_rows(table: pa.Table) -> list[dict[str, Any]]:
     """Each row of `table` as a JSON-safe dict."""
-    return [json_clean(row) for row in table.to_pylist()]
+    return [json_safe(row, strip_nul=True) for row in table.to_pylist()]

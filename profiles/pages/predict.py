@@ -11,7 +11,8 @@ from config.errors import DomainError
 from config.pages.access import posted
 from config.pages.errors import add_service_errors, form_page
 from profiles.forms import PredictForm
-from profiles.predictor import ArtifactError, published_model_get
+from profiles.predictor.cache import published_model_get
+from profiles.predictor.model import ArtifactError
 from profiles.selectors import prediction_list
 from profiles.services import predict
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 
-from profiles.predictor import process_cache_clear
+from profiles.predictor.cache import process_cache_clear
 from tests.factories import DEFAULT_PASSWORD
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse

@@ -8,7 +8,7 @@ from django.test import TestCase
 from clustering.services import run_execute_inline, run_publish
 from datasets.demo import generate_customers
 from datasets.services import dataset_create_from_upload
-from profiles.predictor import process_cache_clear
+from profiles.predictor.cache import process_cache_clear
 from tests.factories import AnalystFactory
 
 DOC004_FEATURES = ["age", "gender", "annual_income", "spending_score", "purchase_frequency"]

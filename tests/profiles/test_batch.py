@@ -12,7 +12,8 @@ from clustering.services import run_publish
 from config.api.renderers import SafeJSONRenderer
 from profiles.api.renderers import PredictionJSONRenderer
 from profiles.models import Prediction
-from profiles.predictor import PredictionBatchError, PredictionInputError, compile_artifact
+from profiles.predictor.checks import PredictionBatchError, PredictionInputError
+from profiles.predictor.model import compile_artifact
 
 from .conftest import DOC004_BODY, train, upload_customers
 

@@ -159,7 +159,7 @@ def test_predict_sees_a_publish_made_by_another_process(user_client):
     try:
         second = train(upload_customers(seed=2), n_clusters=5)
     finally:
-        from profiles.predictor import process_cache_clear
+        from profiles.predictor.cache import process_cache_clear
 
         run_published.connect(process_cache_clear, dispatch_uid="profiles-predictor-cache")
 

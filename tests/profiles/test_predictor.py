@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clustering.engine.model import load_model
+from clustering.engine import load_model
 from clustering.engine.preprocess import category_string
 from datasets.selectors import customer_attributes
-from profiles.predictor import ArtifactError, compile_artifact
+from profiles.predictor.model import ArtifactError, compile_artifact
 
 from .conftest import train, upload_customers
 
@@ -42,10 +42,11 @@ def _roles(run) -> dict:
 def _predict(model, records: list[dict]) -> tuple[list[int], list[float]]:
     """Labels and unrounded confidences from the encoding and prediction `predict_batch` runs,
     for records given as rows (unknown categories included, which `clean_batch` would refuse)."""
-    columns = {column: [r.get(column) for r in records] for column in model.numeric_columns}
-    for column in model.categorical_columns:
+    encoder = model.compiled.encoder
+    columns = {column: [r.get(column) for r in records] for column in encoder.numeric_columns}
+    for column in encoder.categorical_columns:
         columns[column] = [category_string(r.get(column)) for r in records]
-    labels, confidences = model.predict_encoded(model.encode_columns(columns, n=len(records)))
+    labels, confidences = model.compiled.predict_columns(columns, n_rows=len(records))
     return labels.tolist(), confidences.tolist()
 
 
@@ -82,7 +83,7 @@ def test_fast_path_matches_engine_reference_on_random_inputs(algorithm, features
     assert predicted_labels == [int(v) for v in sklearn_labels]
     np.testing.assert_allclose(predicted_confidences, confidences, rtol=0, atol=1e-3)
     names = dict(zip(reference.labels.tolist(), reference.names, strict=True))
-    assert fast.names_by_label == names
+    assert fast.compiled.names_by_label == names
 
 
 @pytest.mark.django_db

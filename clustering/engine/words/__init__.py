@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from clustering.engine.labels import NOISE_LABEL
 from clustering.engine.words import income, rfm
 from clustering.engine.words.figures import (
     display,
@@ -97,7 +98,7 @@ def name_segments(
     roles = roles or {}
     z_scores = z_scores or {}
     leaders = leaders or {}
-    members = [int(label) for label in labels if label >= 0]
+    members = [int(label) for label in labels if label != NOISE_LABEL]
     columns = rfm.rfm_columns(roles) if positions else {}
     names: dict[int, str] = {}
     values: dict[int, dict[str, float]] = {}
@@ -133,7 +134,7 @@ def name_segments(
             known = profile or lead
             names[label] = describe(z_scores=profile or {}, leaders=lead) if known else UNPROFILED
     names = unique_names(names, values=values, axes=axes)
-    names.update({int(label): NOISE_NAME for label in labels if label < 0})
+    names.update({int(label): NOISE_NAME for label in labels if label == NOISE_LABEL})
     return _within(names, MAX_NAME_CHARS)
 
 
@@ -253,7 +254,7 @@ def summary(
     """One paragraph: who the segment is, how it differs from everyone, in numbers."""
     opening = (
         f"Cluster {label} ({name}) contains {size:,} customers ({percentage:.1f}% of total)."
-        if label >= 0
+        if label != NOISE_LABEL
         else f"{size:,} customers ({percentage:.1f}% of total) fit no dense group and are "
         "treated as outliers."
     )
@@ -284,7 +285,7 @@ def recommendation(
     for table in (rfm.RECOMMENDATIONS, income.RECOMMENDATIONS):
         if base in table:
             return table[base].format(name=name, figures=quoted)
-    if label < 0:
+    if label == NOISE_LABEL:
         return (
             f"Review the {percentage:.1f}% of outliers{quoted} by hand: they may be data errors "
             "or rare, valuable customers."

@@ -1,0 +1,49 @@
+"""The model artifact: written at fit time as JSON only (lists and finite floats, never pickle),
+checked before it is loaded. Format in docs/architecture.md ("The model artifact"); the compiled
+model (``compiled.load_model``) applies it. Imports nothing but the engine's own modules.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from clustering.engine.errors import EngineInputError
+from common.jsonsafe import json_safe
+
+if TYPE_CHECKING:  # the algorithms import the compiled model, which checks artifacts
+    from clustering.engine.algorithms import AlgorithmFit
+
+ARTIFACT_VERSION = 1
+ARTIFACT_KEYS = ("version", "algorithm", "features", "numeric", "categorical", "centroids")
+
+
+def build_artifact(
+    *, transform: Mapping, features: Sequence[str], fit: "AlgorithmFit", names: Mapping[int, str]
+) -> dict:
+    """The JSON-safe artifact: lists and finite floats only, never pickle."""
+    artifact = {
+        "version": ARTIFACT_VERSION,
+        "algorithm": fit.algorithm,
+        "features": list(features),
+        "numeric": dict(transform["numeric"]),
+        "categorical": dict(transform["categorical"]),
+        "encoded_feature_names": list(transform["encoded_feature_names"]),
+        "pca": transform["pca"],
+        "centroids": fit.centroids.tolist(),
+        "labels": list(fit.centroid_labels),
+        "names": [names[label] for label in fit.centroid_labels],
+        "gmm": fit.gmm,
+        "dendrogram": fit.dendrogram,
+        "eps": fit.eps,
+    }
+    return json_safe(artifact)
+
+
+def check_artifact(artifact: object) -> None:
+    """EngineInputError unless the artifact has every key and this version's format."""
+    if not isinstance(artifact, Mapping) or any(key not in artifact for key in ARTIFACT_KEYS):
+        raise EngineInputError("This run has no usable model; train it again.")
+    if artifact["version"] != ARTIFACT_VERSION:
+        raise EngineInputError(
+            f"This model was saved in format {artifact['version']}, which this version cannot "
+            "read; train the run again."
+        )

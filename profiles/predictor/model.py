@@ -1,0 +1,70 @@
+"""A run's model as the prediction service uses it: the engine's compiled model
+(``clustering.engine.load_model``) plus the request names of its features (document 004's
+aliases, from the dataset's column roles) and the checks of ``checks``."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from clustering.engine import CompiledModel, EngineInputError, load_model
+
+from .checks import CleanBatch, FeatureInput, clean_batch, clean_columns, clean_record
+from .fields import ROLE_ALIASES
+
+
+class ArtifactError(ValueError):
+    """The run has no usable model artifact (not finished, or an unsupported format)."""
+
+
+@dataclass(frozen=True)
+class RunModel:
+    """One run's compiled model with its inputs, ready for checked records of any number."""
+
+    run_id: int | None
+    compiled: CompiledModel
+    inputs: tuple[FeatureInput, ...]
+
+    def clean(self, record: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(values by feature column, the input echoed as given); see ``checks.clean_record``."""
+        return clean_record(self.inputs, record)
+
+    def clean_batch(self, records: Sequence[Any]) -> CleanBatch:
+        """Every record checked, or PredictionBatchError; see ``checks.clean_batch``."""
+        return clean_batch(self.inputs, records)
+
+    def _clean_columns(self, records: Sequence[Any]) -> CleanBatch | None:
+        return clean_columns(self.inputs, records)
+
+    def predict_batch(self, batch: CleanBatch) -> tuple[list[int], list[str], list[float]]:
+        """(labels, names, confidences 0-100 rounded to 2 places) of a checked batch, in order."""
+        labels, confidences = self.compiled.predict_columns(batch.columns, n_rows=len(batch.echoes))
+        labels = labels.tolist()
+        names = list(map(self.compiled.names_by_label.__getitem__, labels))
+        # Python's round, as one prediction is rounded (np.round scales and may differ by an ulp).
+        return labels, names, [round(value, 2) for value in confidences.tolist()]
+
+
+def compile_artifact(
+    artifact: Mapping[str, Any], *, roles: Mapping[str, str | None], run_id: int | None = None
+) -> RunModel:
+    """The run's model: compiled by the engine; `roles` maps dataset columns to semantic roles
+    (a feature may then be sent under document 004's name for its role). ArtifactError when
+    the artifact is unusable."""
+    try:
+        compiled = load_model(artifact)
+    except EngineInputError as exc:
+        raise ArtifactError(
+            "This segmentation has no model to predict with; publish another run."
+        ) from exc
+    encoder = compiled.encoder
+    categories = dict(zip(encoder.categorical_columns, encoder.category_index, strict=True))
+    inputs = tuple(
+        FeatureInput(
+            name=column,
+            kind="categorical" if column in categories else "numeric",
+            alias=ROLE_ALIASES.get(roles.get(column) or ""),
+            categories=tuple(categories.get(column, ())),
+        )
+        for column in compiled.features or (*encoder.numeric_columns, *categories)
+    )
+    return RunModel(run_id=run_id, compiled=compiled, inputs=inputs)
