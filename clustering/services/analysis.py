@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from clustering import engine
-from clustering.engine.labels import cluster_count
+from clustering.engine.labels import NOISE_LABEL, cluster_count
 from clustering.engine.preprocess import infer_schema
 from clustering.engine.words import name_segments, recommendation
 
@@ -144,7 +144,7 @@ def analysis_recommendations(*, analysis: dict[str, Any]) -> list[str]:
         percentage = cluster.get("percentage")
         valid = isinstance(percentage, int | float) and not isinstance(percentage, bool)
         shares.append(float(percentage) if valid else 100.0 * _size(cluster) / total)
-    keys = [rank if label >= 0 else -1 - rank for rank, label in enumerate(labels)]
+    keys = [rank if label != NOISE_LABEL else -1 - rank for rank, label in enumerate(labels)]
     unnamed = name_segments(keys, percentages=dict(zip(keys, shares, strict=True)))
     advice = []
     for rank, cluster in enumerate(ranked):

@@ -1,26 +1,16 @@
 """JSON rendering that never emits NaN or Infinity (invalid JSON): they become null."""
 
-import math
+from functools import partial
 from typing import Any
 
 import numpy as np
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
+from common.jsonsafe import json_safe as _json_safe
 
-def json_safe(value: Any) -> Any:
-    """Recursively replace NaN/inf with None and numpy scalars/arrays with Python values."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return json_safe(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+# DRF's encoder formats dates itself; everything else goes through the one converter.
+json_safe = partial(_json_safe, iso_dates=False)
 
 
 class SafeJSONEncoder(JSONEncoder):

@@ -7,24 +7,30 @@ from typing import Any
 from rest_framework import serializers
 
 from ..models import CustomerProfile, Prediction
+from ..predictor.fields import NUMBER_RULES, SEX_VALUES
 from ..services import PROFILE_FIELDS, PredictionResult
 
+
+def _bounded(name: str, kind: str, **extra: Any) -> dict[str, Any]:
+    """An OpenAPI property for one of document 004's numbers, its bounds read from the field
+    rules (`profiles.predictor.fields.NUMBER_RULES`)."""
+    rule = NUMBER_RULES[name]
+    bounds = {"minimum": rule.minimum}
+    if rule.maximum is not None:
+        bounds["maximum"] = rule.maximum
+    return {"type": kind, **bounds, **extra}
+
+
 CUSTOMER_PROPERTIES = {
-    "sex": {"type": "string", "enum": ["Male", "Female"], "example": "Male"},
-    "age": {"type": "integer", "minimum": 18, "maximum": 100, "example": 35},
-    "annual_income": {
-        "type": "number",
-        "minimum": 0,
-        "description": "Annual income in thousands.",
-        "example": 65.0,
-    },
-    "spending_score": {"type": "integer", "minimum": 1, "maximum": 100, "example": 75},
-    "purchase_frequency": {
-        "type": "integer",
-        "minimum": 0,
-        "description": "Purchases per year.",
-        "example": 12,
-    },
+    "sex": {"type": "string", "enum": list(SEX_VALUES), "example": "Male"},
+    "age": _bounded("age", "integer", example=35),
+    "annual_income": _bounded(
+        "annual_income", "number", description="Annual income in thousands.", example=65.0
+    ),
+    "spending_score": _bounded("spending_score", "integer", example=75),
+    "purchase_frequency": _bounded(
+        "purchase_frequency", "integer", description="Purchases per year.", example=12
+    ),
 }
 CUSTOMER_DESCRIPTION = (
     "One customer. Keys are the features of the published segmentation. For a dataset with "

@@ -7,12 +7,12 @@ from typing import Any
 
 import pandas as pd
 
+from clustering.engine.labels import NOISE_LABEL
+
 from .derive import DerivedCustomers
 from .tables import round_or_none
 
-__all__ = ["CLUSTER_NOISE_LABEL", "cluster_details", "cluster_records"]
-
-CLUSTER_NOISE_LABEL = -1  # DBSCAN's group of points that belong to no cluster
+__all__ = ["cluster_details", "cluster_records"]
 
 
 def cluster_details(derived: DerivedCustomers) -> dict[int, dict[str, Any]]:
@@ -68,7 +68,7 @@ def cluster_records(
         info = clusters.get(label, {})
         extra = details.get(label, {})
         name = info.get("name") or (
-            "Noise (no cluster)" if label == CLUSTER_NOISE_LABEL else f"Cluster {label}"
+            "Noise (no cluster)" if label == NOISE_LABEL else f"Cluster {label}"
         )
         demographics: dict[str, Any] = {}
         if "avg_age" in row:

@@ -5,6 +5,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from clustering.engine.algorithms import LINKAGES
 from config.api.fields import documented_json
 
 from ...models import ClusteringRun
@@ -19,9 +20,7 @@ class V1TrainInputSerializer(RunStartInputSerializer):
     algorithm = serializers.ChoiceField(
         choices=ClusteringRun.Algorithm.choices, default=ClusteringRun.Algorithm.HIERARCHICAL
     )
-    linkage = serializers.ChoiceField(
-        choices=("ward", "complete", "average", "single"), default="ward"
-    )
+    linkage = serializers.ChoiceField(choices=LINKAGES, default="ward")
     use_pca = serializers.BooleanField(default=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

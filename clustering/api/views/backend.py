@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from accounts.permissions import IsAnalyst
 from accounts.scopes import HasRequiredScope
+from clustering.engine.labels import cluster_count
 from config.errors import Conflict
 from datasets.models import Dataset
 from datasets.selectors import column_for_role, current_dataset_get
@@ -121,7 +122,7 @@ class BackendClustersView(APIView):
         return Response(
             {
                 "total_customers": sum(cluster["size"] for cluster in clusters),
-                "n_clusters": len([c for c in clusters if c["cluster_id"] >= 0]),
+                "n_clusters": cluster_count(c["cluster_id"] for c in clusters),
                 "run_id": run.pk,
                 "clusters": clusters,
             }

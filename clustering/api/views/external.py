@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsAnalyst
 from accounts.scopes import HasRequiredScope
 from accounts.throttles import ClusterRunThrottle
+from clustering.engine.labels import cluster_count
 from config.api.envelope import (
     PAGE_MAX_LIMIT,
     PageQueryInputSerializer,
@@ -263,7 +264,7 @@ class ExternalJobView(APIView):
         if run.status == ClusteringRun.Status.SUCCEEDED:
             clusters = cluster_items(run)
             data["result"] = {
-                "n_clusters": len([c for c in clusters if c["cluster_id"] >= 0]),
+                "n_clusters": cluster_count(c["cluster_id"] for c in clusters),
                 "metrics": run.metrics,
                 "clusters": clusters,
             }

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsAnalyst
 from accounts.scopes import HasRequiredScope
+from clustering.engine.labels import cluster_count
 from config.api.pagination import PageNumberPagination
 from config.api.renderers import SafeJSONRenderer
 from datasets.selectors import dataset_get
@@ -134,7 +135,7 @@ class V1RunSegmentsView(APIView):
             {
                 "run_id": run.pk,
                 "status": run.status,
-                "n_clusters": len([c for c in clusters if c["cluster_id"] >= 0]),
+                "n_clusters": cluster_count(c["cluster_id"] for c in clusters),
                 "clusters": clusters,
                 "count": paginator.page.paginator.count,
                 "next": paginator.get_next_link(),

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsAnalyst
 from accounts.scopes import HasRequiredScope
+from clustering.engine.labels import cluster_count
 from datasets.selectors import current_dataset_required
 
 from ...models import ClusteringRun
@@ -61,7 +62,7 @@ def workspace_analysis(*, run: ClusteringRun) -> dict[str, Any]:
         "top_features": {label: cluster.top_features for label, cluster in keyed.items()},
         "cluster_summaries": {label: cluster.summary for label, cluster in keyed.items()},
         "cluster_names": {label: cluster.name for label, cluster in keyed.items()},
-        "n_clusters": len([cluster for cluster in clusters if cluster.label >= 0]),
+        "n_clusters": cluster_count(cluster.label for cluster in clusters),
     }
 
 
