@@ -16,7 +16,7 @@ from django.db import transaction
 from accounts.models import User
 from config.errors import PayloadTooLarge
 
-from .bulk import customers_delete, customers_load
+from .bulk import customers_delete, customers_load, partitions_lock
 from .ingest import (
     ROLES,
     IngestError,
@@ -79,6 +79,11 @@ def _profile_and_parquet(typed: TypedTable) -> tuple[IngestResult, bytes]:
     return result, _parquet_bytes(result)
 
 
+def _same_upload(*, owner: User, digest: str) -> Dataset | None:
+    """The owner's latest dataset uploaded from the same bytes, if any."""
+    return Dataset.objects.filter(owner=owner, sha256=digest).order_by("-id").first()
+
+
 def dataset_create_from_upload(
     *, owner: User, uploaded_file: File, name: str | None = None, force_new: bool = False
 ) -> tuple[Dataset, bool]:
@@ -96,7 +101,7 @@ def dataset_create_from_upload(
     data = _read_upload(uploaded_file)
     digest = hashlib.sha256(data).hexdigest()
     if not force_new:
-        existing = Dataset.objects.filter(owner=owner, sha256=digest).order_by("-id").first()
+        existing = _same_upload(owner=owner, digest=digest)
         if existing is not None:
             return existing, False
     limits = IngestLimits(
@@ -125,6 +130,14 @@ def dataset_create_from_upload(
     try:
         with transaction.atomic(), ThreadPoolExecutor(max_workers=1) as helper:
             profiling = helper.submit(_profile_and_parquet, typed)
+            # Uploads write their rows one at a time from here (PostgreSQL: the partitions'
+            # lock; SQLite: the write lock taken at BEGIN), so the check for the same bytes,
+            # repeated now, sees any upload that committed them meanwhile: identical uploads
+            # at the same moment make one dataset.
+            partitions_lock()
+            existing = None if force_new else _same_upload(owner=owner, digest=digest)
+            if existing is not None:
+                return existing, False
             dataset.save()
             customers_load(dataset=dataset, frame=typed.frame, id_column=typed.id_column)
             try:
@@ -161,6 +174,7 @@ def dataset_delete(*, dataset: Dataset) -> None:
     stored_name = dataset.parquet_file.name
     storage = dataset.parquet_file.storage
     with transaction.atomic():
+        partitions_lock()
         dataset.runs.all().delete()
         customers_delete(dataset=dataset)
         dataset.delete()
