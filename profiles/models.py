@@ -4,6 +4,11 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from clustering.features import MAX_INPUT_MAGNITUDE
+
+# Beyond this the segment distances overflow (see clustering.features.number_out_of_range).
+_BOUNDED = MaxValueValidator(MAX_INPUT_MAGNITUDE)
+
 
 class CustomerProfile(models.Model):
     """A customer a user saved to segment again later (document 004, CustomerProfile)."""
@@ -20,11 +25,11 @@ class CustomerProfile(models.Model):
     age = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(18), MaxValueValidator(100)]
     )
-    annual_income = models.FloatField(validators=[MinValueValidator(0)])
+    annual_income = models.FloatField(validators=[MinValueValidator(0), _BOUNDED])
     spending_score = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
-    purchase_frequency = models.FloatField(validators=[MinValueValidator(0)])
+    purchase_frequency = models.FloatField(validators=[MinValueValidator(0), _BOUNDED])
     extra_features = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -10,7 +10,7 @@ from clustering import engine
 from clustering.engine.preprocess import infer_schema
 from clustering.engine.words import recommendation
 
-from ..features import default_features
+from ..features import default_features, records_out_of_range
 
 
 def records_analyze(
@@ -45,6 +45,9 @@ def records_analyze(
                         ]
                     }
                 )
+    for index, fields in records_out_of_range(records).items():
+        key, message = next(iter(fields.items()))
+        raise ValidationError({"customerData": [f"Customer {index}: field '{key}': {message}"]})
     frame = pd.DataFrame.from_records(records)
     schema = infer_schema(frame)
     features = default_features(schema=schema)
