@@ -16,7 +16,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import User
-from config.errors import Conflict
+from config.errors import Conflict, ServiceUnavailable
 from datasets.models import Dataset
 
 from ..models import ClusteringRun
@@ -42,10 +42,17 @@ def run_create(
 ) -> ClusteringRun:
     """Record a queued run after checking its parameters against the dataset and the caller's cap
     on active runs. With `enqueue`, the job is sent only once the row is committed; without it,
-    the caller runs `run_execute` inline (synchronous contracts, the demo, benchmarks)."""
+    the caller runs `run_execute` inline (synchronous contracts, the demo, benchmarks).
+
+    Raises ServiceUnavailable (503, Retry-After) when the broker cannot be reached (the run is
+    then recorded as failed with that reason); only when called outside a transaction, since
+    inside one the job is sent at the caller's commit."""
     features, parameters = run_parameters_clean(
         dataset=dataset, algorithm=algorithm, parameters=parameters or {}, features=features
     )
+    # Outside any transaction (a request) the job is sent right after the commit, and a broker
+    # that cannot be reached answers 503; inside the caller's transaction it is sent on commit.
+    outer_transaction = transaction.get_connection().in_atomic_block
     with transaction.atomic():
         # Lock the caller's row: two concurrent requests cannot both pass the cap check.
         User.objects.select_for_update().filter(pk=user.pk).exists()
@@ -67,20 +74,29 @@ def run_create(
         )
         run.full_clean()
         run.save()
-        if enqueue:
+        if enqueue and outer_transaction:
             run_id, task_id = run.pk, run.task_id
             transaction.on_commit(lambda: _run_enqueue(run_id=run_id, task_id=task_id))
+    if enqueue and not outer_transaction and not _run_enqueue(run_id=run.pk, task_id=run.task_id):
+        raise ServiceUnavailable(QUEUE_UNREACHABLE)
     return run
 
 
-def _run_enqueue(*, run_id: int, task_id: str) -> None:
-    """Send the job; a broker that cannot be reached fails the run with a reason at once."""
+QUEUE_UNREACHABLE = (
+    "The job queue cannot be reached right now, so the run was not started (it is recorded as "
+    "failed). Try again in a minute; if it keeps failing, tell an administrator."
+)
+
+
+def _run_enqueue(*, run_id: int, task_id: str) -> bool:
+    """Send the job; a broker that cannot be reached fails the run with a reason at once and
+    answers False."""
     from ..tasks import run_execute_task
 
     try:
         run_execute_task.apply_async(args=[run_id], task_id=task_id)
-    except BrokerError:
-        logger.exception("Could not queue clustering run %s", run_id)
+    except BrokerError as exc:
+        logger.warning("Could not queue clustering run %s: %s", run_id, exc)
         status_change(
             run_id=run_id,
             from_statuses=[Status.QUEUED],
@@ -88,6 +104,8 @@ def _run_enqueue(*, run_id: int, task_id: str) -> None:
             error="The job queue could not be reached, so the run never started. Try again in "
             "a minute; if it keeps failing, tell an administrator.",
         )
+        return False
+    return True
 
 
 # --- status changes (all conditional) ----------------------------------------------------------

@@ -222,6 +222,8 @@ class SegmentExportCreateView(APIView):
     """Document 003 `POST /api/export/{type}`: export the published run's segments (or its
     customers with `assignments`, or its whole report with `report`); 202 with a download URL."""
 
+    queues_jobs = ("post",)  # may answer 503 while the broker is unreachable
+
     error_style = "envelope"
     required_scope = "exports:write"
     permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]
@@ -311,6 +313,8 @@ class WorkspaceExportView(APIView):
     """Document 000 `GET /api/export`: CSV (customers with clusters), JSON and HTML reports of
     the caller's latest clustering, answered with download URLs."""
 
+    queues_jobs = ("get",)  # may answer 503 while the broker is unreachable
+
     error_style = "plain"
     required_scope = "exports:write"
     permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]
@@ -382,6 +386,7 @@ class ExportViewSet(
 ):
     """The caller's exports; POST builds one from one of the caller's runs (202)."""
 
+    queues_jobs = ("post",)  # may answer 503 while the broker is unreachable
     serializer_class = ExportSerializer
     required_scope = "exports:write"
     permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]
