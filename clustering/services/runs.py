@@ -6,6 +6,8 @@ The row is the truth about a job. Every status change is a conditional UPDATE
 a status set elsewhere (cancelled, failed by the sweep)."""
 
 import logging
+import os
+import socket
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -186,4 +188,69 @@ def runs_fail_stale(*, now: Any = None) -> int:
     )
     if ended:
         logger.warning("Stale-run sweep ended %s run(s)", ended)
+    return ended
+
+
+# --- runs whose process is gone (checked when a worker starts) ---------------------------------
+
+
+def this_process() -> dict[str, Any]:
+    """The `worker_host` and `worker_pid` a run records when this process starts executing it."""
+    return {"worker_host": socket.gethostname()[:255], "worker_pid": os.getpid()}
+
+
+def _process_gone(pid: int | None) -> bool:
+    """True when no process `pid` runs on this host any more (or the id now belongs to this
+    process or one it started, so the run's process is surely gone)."""
+    if pid is None:
+        return True
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # another user's process: it exists
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return False
+    return parent == os.getpid()
+
+
+def runs_fail_orphaned(*, host: str | None = None) -> int:
+    """Fail (or, when its cancel was requested, cancel) every `running` run recorded on `host`
+    (this one by default) whose process is gone: a worker that starts calls it, so a crash and
+    restart clears its runs in seconds instead of waiting for the stale sweep. Runs of live
+    processes and of other hosts are left to themselves and to the sweep. Returns how many
+    ended."""
+    host = host or this_process()["worker_host"]
+    running = ClusteringRun.objects.filter(status=Status.RUNNING, worker_host=host)
+    ended = 0
+    for run_id, pid, cancel_requested in running.values_list(
+        "pk", "worker_pid", "cancel_requested"
+    ):
+        if not _process_gone(pid):
+            continue
+        if cancel_requested:
+            done = status_change(
+                run_id=run_id,
+                from_statuses=[Status.RUNNING],
+                to_status=Status.CANCELLED,
+                error="Cancelled.",
+            )
+        else:
+            done = status_change(
+                run_id=run_id,
+                from_statuses=[Status.RUNNING],
+                to_status=Status.FAILED,
+                error=f"The worker process running this job (process {pid} on {host}) stopped "
+                "before it finished (it crashed or was restarted), so nothing was saved. Start "
+                "the run again.",
+            )
+        ended += done
+    if ended:
+        logger.warning("Ended %s run(s) whose worker process on %s is gone", ended, host)
     return ended

@@ -79,25 +79,22 @@ def redis_and_server(django_db_setup, tmp_path_factory) -> Iterator[tuple[RedisS
 
 def _calls(base: str, *, headers: dict, username: str, dataset_id: int, run_id: int) -> dict:
     """One request of each kind; the responses by name."""
-    post = {"headers": headers, "timeout": 60}
+
+    def get(path: str) -> requests.Response:
+        return requests.get(f"{base}{path}", headers=headers, timeout=60)
+
+    def post(path: str, body: dict) -> requests.Response:
+        return requests.post(f"{base}{path}", json=body, headers=headers, timeout=60)
+
+    login = {"username": username, "password": DEFAULT_PASSWORD}
     return {
-        "login": requests.post(
-            f"{base}/auth/login",
-            json={"username": username, "password": DEFAULT_PASSWORD},
-            timeout=60,
-        ),
-        "predict": requests.post(f"{base}/predict", json=DOC004_BODY, **post),
-        "batch": requests.post(
-            f"{base}/api/v1/predictions/", json={"records": [DOC004_BODY] * 3}, **post
-        ),
-        "history": requests.get(f"{base}/history", **post),
-        "runs": requests.get(f"{base}/api/v1/runs/", **post),
-        "run_create": requests.post(
-            f"{base}/api/v1/runs/", json={"dataset": dataset_id, "n_clusters": 3}, **post
-        ),
-        "export_create": requests.post(
-            f"{base}/api/v1/exports/", json={"run": run_id, "format": "csv"}, **post
-        ),
+        "login": requests.post(f"{base}/auth/login", json=login, timeout=60),
+        "predict": post("/predict", DOC004_BODY),
+        "batch": post("/api/v1/predictions/", {"records": [DOC004_BODY] * 3}),
+        "history": get("/history"),
+        "runs": get("/api/v1/runs/"),
+        "run_create": post("/api/v1/runs/", {"dataset": dataset_id, "n_clusters": 3}),
+        "export_create": post("/api/v1/exports/", {"run": run_id, "format": "csv"}),
         "health": requests.get(f"{base}/api/health", timeout=60),
     }
 
