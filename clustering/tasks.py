@@ -1,9 +1,13 @@
 """Celery entry points of the clustering app: a few lines each, ids in, services do the work."""
 
+import logging
+
 from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
+
+logger = logging.getLogger(__name__)
 
 # The hard limit is RUN_TIME_LIMIT_S; the soft one comes earlier so the run can record why it
 # stopped. Both sit below the broker's visibility timeout (CELERY_VISIBILITY_TIMEOUT_S), so a
@@ -41,5 +45,7 @@ def runs_orphaned_fail_on_start(**_) -> None:
 
     try:
         runs_fail_orphaned()
+    except DatabaseError:  # the worker still serves; the stale sweep catches these runs later
+        logger.exception("Could not check for runs left by a stopped worker")
     finally:
         connection.close()  # the pool's processes open their own
