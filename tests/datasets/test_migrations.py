@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
 
 from datasets.bulk import customers_load
 from datasets.models import Dataset, customer_pk
@@ -18,7 +19,12 @@ PACKED = [
     ("datasets", "0005_customer_packed_id_no_attributes"),
     ("clustering", "0004_assignment_customer_no_db_constraint"),
 ]
-LATEST = [("datasets", "0006_customer_partitioned_by_dataset"), *PACKED[1:]]
+# Each app's newest migration: the tests end where every other test expects the schema to be.
+LATEST = [
+    node
+    for node in MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes()
+    if node[0] in ("datasets", "clustering")
+]
 
 
 def _migrate(targets):
