@@ -32,13 +32,7 @@ run: demo
 	@echo "  Admin:     http://127.0.0.1:$(PORT)/admin/"
 	@echo "  Demo logins are printed above by seed_demo."
 	@echo ""
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(VENV)/bin/celery -A config worker --beat --concurrency 2 --loglevel INFO \
-	    --schedule var/celerybeat-schedule & \
-	  $(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
-	    --timeout $(REQUEST_TIMEOUT_S) \
-	    --access-logfile - & \
-	  wait
+	$(PY) -m config.serve --port $(PORT) --request-timeout $(REQUEST_TIMEOUT_S)
 
 test: venv
 	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -2,7 +2,8 @@
 
 Each throttle is a fixed-window counter: the window is `duration` seconds aligned to the epoch,
 and every request adds one, atomically, to the counter of (scope, client, window):
-- on Redis, `cache.add` + `cache.incr` (Redis INCR is atomic);
+- on Redis, `cache.add` + `cache.incr` (Redis INCR is atomic); while Redis cannot be reached
+  (`config.redis_cache` skips the calls and logs a warning), on the database as below;
 - on the database cache, a row of `RateCounter` upserted with `INSERT ... ON CONFLICT DO UPDATE
   SET count = count + 1 RETURNING count` (Django's database cache increments by
   read-then-write, which loses concurrent hits).
@@ -37,13 +38,11 @@ def rate_counter_hit(*, key: str, expires_at: int) -> int:
     """Add one to the counter `key` (which lives until epoch second `expires_at`) and return
     its new value. Atomic across processes: two concurrent hits always count two."""
     if _uses_redis():
-        timeout = max(1, expires_at - int(time.time()) + 1)
-        cache.add(key, 0, timeout=timeout)
-        try:
-            return cache.incr(key)
-        except ValueError:  # expired between add and incr: this hit opens the window again
-            cache.add(key, 1, timeout=timeout)
-            return 1
+        count = _redis_hit(key=key, expires_at=expires_at)
+        if count is not None:
+            return count
+        # Redis is unreachable (the cache skipped the calls and logged a warning): count on the
+        # database meanwhile, so throttles keep holding and requests keep being served.
     expires = datetime.fromtimestamp(expires_at, tz=UTC)
     table = connection.ops.quote_name(RateCounter._meta.db_table)
     # One statement adds the hit or opens the window (PostgreSQL and SQLite >= 3.35 both have
@@ -63,6 +62,17 @@ def rate_counter_hit(*, key: str, expires_at: int) -> int:
         if count == 1:  # a new window: drop the finished ones (cheap, indexed)
             RateCounter.objects.filter(expires_at__lt=datetime.now(tz=UTC)).delete()
         return count
+
+
+def _redis_hit(*, key: str, expires_at: int) -> int | None:
+    """`rate_counter_hit` on Redis; None while Redis cannot be reached."""
+    timeout = max(1, expires_at - int(time.time()) + 1)
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr: this hit opens the window again
+        added = cache.add(key, 1, timeout=timeout)  # None: Redis went away meanwhile
+        return None if added is None else 1
 
 
 def _digest(value: str) -> str:

@@ -1,5 +1,7 @@
 """Which columns a run clusters on: pure functions of a dataset schema (no database)."""
 
+import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -57,3 +59,51 @@ def profile_features(*, schema: list[dict[str, Any]]) -> list[str] | None:
             by_role[role] = column["name"]
     found = [by_role[role] for role in PROFILE_ROLES if role in by_role]
     return found if len(found) >= 2 else None
+
+
+# --- numbers the math can use -----------------------------------------------------------------
+# Customer numbers beyond this magnitude are no customer's value, and they break the distance
+# math: a value near 1e154 squares past the largest float, and inf - inf is NaN (a NaN
+# confidence). 1e15 leaves every real income, count or score its full precision.
+MAX_INPUT_MAGNITUDE = 1e15
+
+
+def number_out_of_range(value: Any) -> str | None:
+    """A sentence when `value` is a number (not a bool) the math cannot use: beyond
+    +/-MAX_INPUT_MAGNITUDE, not finite, or an integer no float holds; None for anything else
+    (text, null, a usable number: the field's own checks decide those)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        usable = math.isfinite(float(value)) and abs(value) <= MAX_INPUT_MAGNITUDE
+    except OverflowError:  # an integer beyond any float
+        usable = False
+    if usable:
+        return None
+    return (
+        f"Must be a finite number between -{MAX_INPUT_MAGNITUDE:.0e} and "
+        f"{MAX_INPUT_MAGNITUDE:.0e}; got {_shown(value)}."
+    )
+
+
+def records_out_of_range(records: Sequence[Any]) -> dict[int, dict[str, str]]:
+    """Per record index, its fields holding numbers the math cannot use (see
+    `number_out_of_range`), in words; empty when every number is usable. Records that are not
+    objects are left to the caller's own checks."""
+    errors: dict[int, dict[str, str]] = {}
+    for index, record in enumerate(records):
+        if not isinstance(record, Mapping):
+            continue
+        for key, value in record.items():
+            message = number_out_of_range(value)
+            if message is not None:
+                errors.setdefault(index, {})[str(key)] = message
+    return errors
+
+
+def _shown(value: Any) -> str:
+    try:
+        text = repr(value)
+    except ValueError:  # an integer past Python's digit limit
+        return "a number too long to show"
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} digits)"

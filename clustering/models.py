@@ -52,6 +52,10 @@ class ClusteringRun(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The process executing the run (host name and process id): a worker that starts on that
+    # host fails the runs whose process is gone (`services.runs_fail_orphaned`).
+    worker_host = models.CharField(max_length=255, blank=True)
+    worker_pid = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

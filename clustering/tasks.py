@@ -1,7 +1,13 @@
 """Celery entry points of the clustering app: a few lines each, ids in, services do the work."""
 
+import logging
+
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
+from django.db import DatabaseError, connection
+
+logger = logging.getLogger(__name__)
 
 # The hard limit is RUN_TIME_LIMIT_S; the soft one comes earlier so the run can record why it
 # stopped. Both sit below the broker's visibility timeout (CELERY_VISIBILITY_TIMEOUT_S), so a
@@ -29,3 +35,17 @@ def runs_fail_stale_task() -> int:
     from .services import runs_fail_stale
 
     return runs_fail_stale()
+
+
+@worker_ready.connect
+def runs_orphaned_fail_on_start(**_) -> None:
+    """A worker that starts fails the runs left `running` by a process of this host that is gone
+    (a crash and restart clears them in seconds; the stale sweep still covers other hosts)."""
+    from .services import runs_fail_orphaned
+
+    try:
+        runs_fail_orphaned()
+    except DatabaseError:  # the worker still serves; the stale sweep catches these runs later
+        logger.exception("Could not check for runs left by a stopped worker")
+    finally:
+        connection.close()  # the pool's processes open their own

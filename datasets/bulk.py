@@ -12,7 +12,11 @@ copy. The rows of one upload are written in one go:
 - Other databases (SQLite): batched `executemany` of plain INSERTs.
 
 Callers wrap these in a transaction with the dataset row: a failure leaves no row and no table
-behind."""
+behind. On PostgreSQL attaching a partition adds its foreign key to `datasets_dataset`, which
+waits for every open transaction that wrote a dataset row: two uploads that had each inserted
+their row and then attached would wait for each other (a deadlock). `partitions_lock()` orders
+them: an upload takes it before inserting its row, a deletion before dropping a partition, and
+holds it to the commit."""
 
 from collections.abc import Iterator
 
@@ -31,9 +35,22 @@ from .models import (
     partition_name,
 )
 
+# pg_advisory_xact_lock key of partition changes ("dscust" in ASCII); nothing else uses it.
+PARTITIONS_LOCK_KEY = 0x647363757374
 CHUNK_ROWS = 100_000  # ~3 MB of COPY text a chunk: bounded memory, few round trips
 MAX_EXTERNAL_ID_CHARS = Customer._meta.get_field("external_id").max_length
 _COPY_SPECIAL = (b"\\", b"\t", b"\n", b"\r")
+
+
+def partitions_lock() -> None:
+    """PostgreSQL: wait for, then hold until the transaction ends, the one lock that orders
+    uploads and deletions of datasets (see the module's docstring); nothing elsewhere (SQLite's
+    IMMEDIATE transactions already take the database's write lock at BEGIN). Call it inside the
+    transaction, before the dataset row is written."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PARTITIONS_LOCK_KEY])
 
 
 def _row_numbers(start: int, stop: int) -> pa.Array:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from config.errors import DomainError, PayloadTooLarge
 
-from .bulk import customers_delete, customers_load
+from .bulk import customers_delete, customers_load, partitions_lock
 from .ingest import (
     ROLES,
     IngestError,
@@ -91,6 +91,11 @@ def _profile_and_parquet(typed: TypedTable) -> tuple[IngestResult, bytes]:
     return result, _parquet_bytes(result)
 
 
+def _same_upload(*, owner: User, digest: str) -> Dataset | None:
+    """The owner's latest dataset uploaded from the same bytes, if any."""
+    return Dataset.objects.filter(owner=owner, sha256=digest).order_by("-id").first()
+
+
 def dataset_create_from_upload(
     *, owner: User, uploaded_file: File, name: str | None = None, force_new: bool = False
 ) -> tuple[Dataset, bool]:
@@ -108,7 +113,7 @@ def dataset_create_from_upload(
     data = _read_upload(uploaded_file)
     digest = hashlib.sha256(data).hexdigest()
     if not force_new:
-        existing = Dataset.objects.filter(owner=owner, sha256=digest).order_by("-id").first()
+        existing = _same_upload(owner=owner, digest=digest)
         if existing is not None:
             return existing, False
     limits = IngestLimits(
@@ -124,21 +129,30 @@ def dataset_create_from_upload(
     del data  # the typed frame holds what is needed; free the raw bytes before loading
 
     filename = (getattr(uploaded_file, "name", "") or "")[:255]
-    dataset = _dataset_store(
+    return _dataset_store(
         owner=owner,
         typed=typed,
         name=_dataset_name(name=name, filename=filename),
         filename=filename,
         digest=digest,
         size_bytes=size_bytes,
+        reuse_same_bytes=not force_new,
     )
-    return dataset, True
 
 
 def _dataset_store(
-    *, owner: User, typed: TypedTable, name: str, filename: str, digest: str, size_bytes: int
-) -> Dataset:
-    """Store a typed table as a new dataset: row, customers, Parquet copy, reports. Atomic."""
+    *,
+    owner: User,
+    typed: TypedTable,
+    name: str,
+    filename: str,
+    digest: str,
+    size_bytes: int,
+    reuse_same_bytes: bool,
+) -> tuple[Dataset, bool]:
+    """Store a typed table as a new dataset: row, customers, Parquet copy, reports. Atomic.
+    With `reuse_same_bytes`, an owner's dataset of the same digest is answered instead (False:
+    it was not created)."""
     dataset = Dataset(
         owner=owner,
         name=name,
@@ -152,6 +166,14 @@ def _dataset_store(
     try:
         with transaction.atomic(), ThreadPoolExecutor(max_workers=1) as helper:
             profiling = helper.submit(_profile_and_parquet, typed)
+            # Uploads write their rows one at a time from here (PostgreSQL: the partitions'
+            # lock; SQLite: the write lock taken at BEGIN), so the check for the same bytes,
+            # repeated now, sees any upload that committed them meanwhile: identical uploads
+            # at the same moment make one dataset.
+            partitions_lock()
+            existing = _same_upload(owner=owner, digest=digest) if reuse_same_bytes else None
+            if existing is not None:
+                return existing, False
             dataset.save()
             customers_load(dataset=dataset, frame=typed.frame, id_column=typed.id_column)
             try:
@@ -181,7 +203,7 @@ def _dataset_store(
         if stored_name:
             dataset.parquet_file.storage.delete(stored_name)
         raise
-    return dataset
+    return dataset, True
 
 
 def dataset_delete(*, dataset: Dataset) -> None:
@@ -190,6 +212,7 @@ def dataset_delete(*, dataset: Dataset) -> None:
     stored_name = dataset.parquet_file.name
     storage = dataset.parquet_file.storage
     with transaction.atomic():
+        partitions_lock()
         dataset.runs.all().delete()
         customers_delete(dataset=dataset)
         dataset.delete()
@@ -353,14 +376,16 @@ def _customer_table_build(
         raise ValidationError(str(exc)) from exc
     recipe = json.dumps({"source": source.sha256, **parameters}, sort_keys=True)
     name = parameters.get("name") or f"{source.name}: customers as of {table.as_of.isoformat()}"
-    return _dataset_store(
+    dataset, _ = _dataset_store(
         owner=owner,
         typed=typed,
         name=name[: Dataset._meta.get_field("name").max_length],
         filename="",
         digest=hashlib.sha256(recipe.encode()).hexdigest(),
         size_bytes=0,
+        reuse_same_bytes=False,
     )
+    return dataset
 
 
 def customer_table_job_execute(*, job_id: int) -> None:

@@ -1,6 +1,7 @@
 """Writes of the profiles app: predictions (every one recorded) and saved customer profiles."""
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from clustering.features import records_out_of_range
 from clustering.models import ClusteringRun
 from config.errors import Conflict, Unprocessable
 
@@ -74,19 +76,22 @@ def predict(
     if model is None:
         raise Conflict(NOTHING_PUBLISHED)
 
+    # Numbers the math cannot use (1e160 squares past any float) are refused before the model
+    # sees them, whatever field carries them.
+    out_of_range = records_out_of_range(records)
+    if out_of_range:
+        raise _unprocessable(out_of_range, n=len(records))
     try:
         batch = model.clean_batch(records)
     except PredictionBatchError as exc:
-        errors = {
-            str(index): {key: [message] for key, message in fields.items()}
-            for index, fields in exc.errors.items()
-        }
-        raise Unprocessable(
-            "Some fields cannot be used for a prediction.",
-            detail=errors["0"] if len(records) == 1 else {"records": errors},
-        ) from exc
+        raise _unprocessable(exc.errors, n=len(records)) from exc
 
     labels, names, confidences = model.predict_batch(batch)
+    unusable = [index for index, value in enumerate(confidences) if not math.isfinite(value)]
+    if unusable:  # never reached with bounded inputs; a NaN must still never leave the service
+        raise _unprocessable(
+            {index: _numeric_fields(records[index]) for index in unusable}, n=len(records)
+        )
     echoes = batch.echoes
     profile_id = profile.pk if profile is not None else None
     if len(echoes) == 1:  # one INSERT in autocommit: a batch statement costs more for one row
@@ -126,6 +131,29 @@ def predict(
             ids, labels, names, confidences, echoes, strict=True
         )
     ]
+
+
+def _unprocessable(errors: Mapping[int, Mapping[str, str]], *, n: int) -> Unprocessable:
+    """The 422 naming each bad record's fields: {field: [message]} for one record, else
+    {"records": {index: {field: [message]}}}."""
+    detail = {
+        str(index): {key: [message] for key, message in fields.items()}
+        for index, fields in errors.items()
+    }
+    return Unprocessable(
+        "Some fields cannot be used for a prediction.",
+        detail=detail["0"] if n == 1 else {"records": detail},
+    )
+
+
+def _numeric_fields(record: Mapping[str, Any]) -> dict[str, str]:
+    message = "This value makes the segment distances incomputable; send a smaller number."
+    numbers = [
+        key
+        for key, value in record.items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    ]
+    return dict.fromkeys(numbers or ["non_field_errors"], message)
 
 
 # One statement for a whole batch: the rows travel as one JSON parameter that the database

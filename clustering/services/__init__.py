@@ -4,7 +4,7 @@ Callers import from `clustering.services`; the modules split one concern each.""
 from .analysis import analysis_recommendations, records_analyze
 from .execute import RunAbandoned, RunCancelled, run_execute, run_execute_inline
 from .publish import PUBLISHED_VERSION_KEY, run_publish
-from .runs import run_cancel, run_create, run_fail, runs_fail_stale
+from .runs import run_cancel, run_create, run_fail, runs_fail_orphaned, runs_fail_stale
 
 __all__ = [
     "PUBLISHED_VERSION_KEY",
@@ -18,5 +18,6 @@ __all__ = [
     "run_execute_inline",
     "run_fail",
     "run_publish",
+    "runs_fail_orphaned",
     "runs_fail_stale",
 ]

@@ -11,7 +11,7 @@ from clustering.engine.labels import NOISE_LABEL, cluster_count
 from clustering.engine.preprocess import infer_schema
 from clustering.engine.words import name_segments, recommendation
 
-from ..features import default_features
+from ..features import default_features, records_out_of_range
 
 
 def records_analyze(
@@ -46,6 +46,9 @@ def records_analyze(
                         ]
                     }
                 )
+    for index, fields in records_out_of_range(records).items():
+        key, message = next(iter(fields.items()))
+        raise ValidationError({"customerData": [f"Customer {index}: field '{key}': {message}"]})
     frame = pd.DataFrame.from_records(records)
     schema = infer_schema(frame)
     features = default_features(schema=schema)

@@ -20,7 +20,7 @@ from datasets.selectors import dataset_frame_load
 from ..models import ClusteringRun
 from .publish import run_publish
 from .results import assignments_insert, clusters_create, run_result_fields
-from .runs import run_create, run_fail, status_change
+from .runs import run_create, run_fail, status_change, this_process
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,12 @@ def run_execute(*, run_id: int) -> None:
     running does the work. Ends the run `succeeded`, `failed` with a reason, or `cancelled`."""
     now = timezone.now()
     started = ClusteringRun.objects.filter(pk=run_id, status=Status.QUEUED).update(
-        status=Status.RUNNING, started_at=now, heartbeat_at=now, progress=0, stage="loading data"
+        status=Status.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        progress=0,
+        stage="loading data",
+        **this_process(),
     )
     if not started:
         logger.info("Run %s is not queued any more; this delivery does nothing", run_id)

@@ -6,6 +6,8 @@ The row is the truth about a job. Every status change is a conditional UPDATE
 a status set elsewhere (cancelled, failed by the sweep)."""
 
 import logging
+import os
+import socket
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -16,7 +18,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import User
-from config.errors import Conflict
+from config.errors import Conflict, ServiceUnavailable
 from datasets.models import Dataset
 
 from ..models import ClusteringRun
@@ -42,10 +44,17 @@ def run_create(
 ) -> ClusteringRun:
     """Record a queued run after checking its parameters against the dataset and the caller's cap
     on active runs. With `enqueue`, the job is sent only once the row is committed; without it,
-    the caller runs `run_execute` inline (synchronous contracts, the demo, benchmarks)."""
+    the caller runs `run_execute` inline (synchronous contracts, the demo, benchmarks).
+
+    Raises ServiceUnavailable (503, Retry-After) when the broker cannot be reached (the run is
+    then recorded as failed with that reason); only when called outside a transaction, since
+    inside one the job is sent at the caller's commit."""
     features, parameters = run_parameters_clean(
         dataset=dataset, algorithm=algorithm, parameters=parameters or {}, features=features
     )
+    # Outside any transaction (a request) the job is sent right after the commit, and a broker
+    # that cannot be reached answers 503; inside the caller's transaction it is sent on commit.
+    outer_transaction = transaction.get_connection().in_atomic_block
     with transaction.atomic():
         # Lock the caller's row: two concurrent requests cannot both pass the cap check.
         User.objects.select_for_update().filter(pk=user.pk).exists()
@@ -67,20 +76,29 @@ def run_create(
         )
         run.full_clean()
         run.save()
-        if enqueue:
+        if enqueue and outer_transaction:
             run_id, task_id = run.pk, run.task_id
             transaction.on_commit(lambda: _run_enqueue(run_id=run_id, task_id=task_id))
+    if enqueue and not outer_transaction and not _run_enqueue(run_id=run.pk, task_id=run.task_id):
+        raise ServiceUnavailable(QUEUE_UNREACHABLE)
     return run
 
 
-def _run_enqueue(*, run_id: int, task_id: str) -> None:
-    """Send the job; a broker that cannot be reached fails the run with a reason at once."""
+QUEUE_UNREACHABLE = (
+    "The job queue cannot be reached right now, so the run was not started (it is recorded as "
+    "failed). Try again in a minute; if it keeps failing, tell an administrator."
+)
+
+
+def _run_enqueue(*, run_id: int, task_id: str) -> bool:
+    """Send the job; a broker that cannot be reached fails the run with a reason at once and
+    answers False."""
     from ..tasks import run_execute_task
 
     try:
         run_execute_task.apply_async(args=[run_id], task_id=task_id)
-    except BrokerError:
-        logger.exception("Could not queue clustering run %s", run_id)
+    except BrokerError as exc:
+        logger.warning("Could not queue clustering run %s: %s", run_id, exc)
         status_change(
             run_id=run_id,
             from_statuses=[Status.QUEUED],
@@ -88,6 +106,8 @@ def _run_enqueue(*, run_id: int, task_id: str) -> None:
             error="The job queue could not be reached, so the run never started. Try again in "
             "a minute; if it keeps failing, tell an administrator.",
         )
+        return False
+    return True
 
 
 # --- status changes (all conditional) ----------------------------------------------------------
@@ -168,4 +188,69 @@ def runs_fail_stale(*, now: Any = None) -> int:
     )
     if ended:
         logger.warning("Stale-run sweep ended %s run(s)", ended)
+    return ended
+
+
+# --- runs whose process is gone (checked when a worker starts) ---------------------------------
+
+
+def this_process() -> dict[str, Any]:
+    """The `worker_host` and `worker_pid` a run records when this process starts executing it."""
+    return {"worker_host": socket.gethostname()[:255], "worker_pid": os.getpid()}
+
+
+def _process_gone(pid: int | None) -> bool:
+    """True when no process `pid` runs on this host any more (or the id now belongs to this
+    process or one it started, so the run's process is surely gone)."""
+    if pid is None:
+        return True
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # another user's process: it exists
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return False
+    return parent == os.getpid()
+
+
+def runs_fail_orphaned(*, host: str | None = None) -> int:
+    """Fail (or, when its cancel was requested, cancel) every `running` run recorded on `host`
+    (this one by default) whose process is gone: a worker that starts calls it, so a crash and
+    restart clears its runs in seconds instead of waiting for the stale sweep. Runs of live
+    processes and of other hosts are left to themselves and to the sweep. Returns how many
+    ended."""
+    host = host or this_process()["worker_host"]
+    running = ClusteringRun.objects.filter(status=Status.RUNNING, worker_host=host)
+    ended = 0
+    for run_id, pid, cancel_requested in running.values_list(
+        "pk", "worker_pid", "cancel_requested"
+    ):
+        if not _process_gone(pid):
+            continue
+        if cancel_requested:
+            done = status_change(
+                run_id=run_id,
+                from_statuses=[Status.RUNNING],
+                to_status=Status.CANCELLED,
+                error="Cancelled.",
+            )
+        else:
+            done = status_change(
+                run_id=run_id,
+                from_statuses=[Status.RUNNING],
+                to_status=Status.FAILED,
+                error=f"The worker process running this job (process {pid} on {host}) stopped "
+                "before it finished (it crashed or was restarted), so nothing was saved. Start "
+                "the run again.",
+            )
+        ended += done
+    if ended:
+        logger.warning("Ended %s run(s) whose worker process on %s is gone", ended, host)
     return ended

@@ -7,6 +7,8 @@ already declare them:
   password or token);
 - 404 when its path has parameters or it is a paged list (`?page=` past the end);
 - 429 when it is throttled;
+- 503 to the operations of views that queue jobs (`queues_jobs = ("post",)`, the methods that
+  may): the broker may be unreachable, and the answer then carries `Retry-After`;
 all with the `Error` body. A view declares any other status itself (e.g. `409:
 OpenApiResponse(description=...)`); a 4xx or 5xx declared without a body gets the `Error` body.
 `tests/contracts/test_schemathesis.py` holds every answer to the documented statuses."""
@@ -37,6 +39,7 @@ DESCRIPTIONS = {
     "403": "The credential is valid but its role or scope does not allow this.",
     "404": "Nothing with this id exists for the caller (or the page is past the end).",
     "429": "Rate limit exceeded; `Retry-After` says when to try again.",
+    "503": "The job queue cannot be reached right now; `Retry-After` says when to try again.",
 }
 METHODS = {"get", "put", "patch", "post", "delete", "head", "options", "trace"}
 
@@ -78,6 +81,8 @@ def add_error_responses(result: dict, generator: Any, request: Any, public: bool
                 codes.append("404")
             if _is_throttled(views.get((path, method))):
                 codes.append("429")
+            if method in getattr(views.get((path, method)), "queues_jobs", ()):
+                codes.append("503")
             responses = operation.setdefault("responses", {})
             for code in codes:
                 responses.setdefault(code, {"description": DESCRIPTIONS[code]})

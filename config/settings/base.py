@@ -109,10 +109,16 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # Skips itself (with a logged warning) while Redis is down: see config/redis_cache.py.
+            "BACKEND": "config.redis_cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="seg"),
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # An unreachable host must not hold a request: fail fast, then skip the cache.
+                "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT_S", default=1.0),
+                "SOCKET_TIMEOUT": env.float("REDIS_TIMEOUT_S", default=2.0),
+            },
         }
     }
 else:

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.core.validators import BaseValidator, MaxValueValidator, MinValueValidator
 
+from clustering.features import MAX_INPUT_MAGNITUDE
+
 CONTRACT_FIELDS = ("sex", "age", "annual_income", "spending_score", "purchase_frequency")
 SEX_VALUES = ("Male", "Female")
 # Document 004's request names for the dataset columns that carry these semantic roles.
@@ -77,9 +79,8 @@ def in_range(rule: NumberRule, value: Any) -> Any:
 
 
 def validators(name: str) -> list[BaseValidator]:
-    """The model-field validators of a numeric field's bounds."""
+    """The model-field validators of a numeric field's bounds; an unbounded field still stops
+    where the segment distances would overflow (`clustering.features.MAX_INPUT_MAGNITUDE`)."""
     rule = NUMBER_RULES[name]
-    bounds: list[BaseValidator] = [MinValueValidator(rule.minimum)]
-    if rule.maximum is not None:
-        bounds.append(MaxValueValidator(rule.maximum))
-    return bounds
+    maximum = rule.maximum if rule.maximum is not None else MAX_INPUT_MAGNITUDE
+    return [MinValueValidator(rule.minimum), MaxValueValidator(maximum)]

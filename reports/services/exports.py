@@ -4,6 +4,7 @@ exports with their files."""
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import uuid
@@ -16,9 +17,11 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import User
 from clustering.models import ClusteringRun
+from config.errors import ServiceUnavailable
 
 from .. import charts, exports, segments
 from ..models import Export
@@ -34,6 +37,8 @@ from .options import (
     what_kind,
 )
 from .writers import FORMATS_BY_WHAT, WRITERS
+
+logger = logging.getLogger(__name__)
 
 EXPORT_INLINE_MAX_ROWS = 50_000  # default: above it the file is built by a worker, not the request
 
@@ -103,11 +108,31 @@ def export_create(
     if (run.dataset.n_rows or 0) > _inline_limit() and kind != SEGMENT_PREFIX:
         from ..tasks import export_build_task  # tasks import this module
 
-        transaction.on_commit(lambda: export_build_task.delay(str(export.pk)))
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(lambda: export_build_task.delay(str(export.pk)))
+        else:
+            _export_enqueue(export=export, task=export_build_task)
     else:
         export_build(export_id=export.pk)
         export.refresh_from_db()
     return export
+
+
+def _export_enqueue(*, export: Export, task: Any) -> None:
+    """Send the build job; a broker that cannot be reached fails the export with a reason and
+    answers 503 (ServiceUnavailable, with Retry-After)."""
+    try:
+        task.delay(str(export.pk))
+    except BrokerError as exc:
+        logger.warning("Could not queue export %s: %s", export.pk, exc)
+        message = (
+            "The job queue cannot be reached right now, so the export was not started. Try "
+            "again in a minute; if it keeps failing, tell an administrator."
+        )
+        Export.objects.filter(pk=export.pk, status=Export.Status.PROCESSING).update(
+            status=Export.Status.FAILED, error=message
+        )
+        raise ServiceUnavailable(message) from exc
 
 
 def export_build(*, export_id: Any) -> None:

@@ -105,3 +105,32 @@ def test_run_whose_worker_is_killed_ends_failed_with_reason_and_no_clusters(
     detail = analyst_client.get(reverse("clustering-api:run-detail", args=[run.pk])).json()
     assert detail["status"] == "failed"
     assert detail["error"] == run.error
+
+
+# Kills the session's worker too, then starts a new one: the start clears the dead one's run.
+def test_run_whose_worker_is_killed_is_failed_when_a_worker_starts_again(
+    worker, analyst_client, analyst
+):
+    dataset = dataset_make(owner=analyst, rows=LONG_RUN_ROWS)
+    response = analyst_client.post(
+        reverse("clustering-api:run-list"), {"dataset": dataset.pk, **LONG_RUN}, format="json"
+    )
+    assert response.status_code == 202, response.content
+    run = _wait_for(response.json()["id"], {Status.RUNNING, Status.SUCCEEDED}, worker)
+    assert run.status == Status.RUNNING, "the run ended before the worker could be killed"
+    assert run.worker_pid == worker.process.pid  # --pool solo: the worker runs it itself
+    assert run.worker_host
+    worker.kill()
+    run.refresh_from_db()
+    assert run.status == Status.RUNNING
+
+    worker.start()  # no sweep runs here (no beat): the new worker's start must end the run
+    run = _wait_for(run.pk, {Status.FAILED, Status.SUCCEEDED, Status.CANCELLED}, worker)
+    assert run.status == Status.FAILED
+    assert f"process {worker_pid_text(run)}" in run.error
+    assert "Start the run again" in run.error
+    assert not Cluster.objects.filter(run=run).exists()
+
+
+def worker_pid_text(run: ClusteringRun) -> str:
+    return f"{run.worker_pid} on {run.worker_host}"

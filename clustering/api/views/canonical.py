@@ -40,6 +40,8 @@ WRITE_ACTIONS = ("create", "publish", "cancel")
 class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Clustering runs of the caller's datasets (all runs for admins); POST queues a new run."""
 
+    queues_jobs = ("post",)  # may answer 503 while the broker is unreachable
+
     serializer_class = RunSerializer
     filterset_class = RunFilter
     ordering_fields = ["created_at", "finished_at", "id"]

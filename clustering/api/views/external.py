@@ -197,6 +197,8 @@ class ExternalClustersView(APIView):
 class ExternalRunView(APIView):
     """Queue a clustering run (expensive: 10 requests/hour); answers 202 with a job id to poll."""
 
+    queues_jobs = ("post",)  # may answer 503 while the broker is unreachable
+
     error_style = "envelope"
     required_scope = "clusters:run"
     permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]

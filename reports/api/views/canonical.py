@@ -65,6 +65,8 @@ class ExportViewSet(
 ):
     """The caller's exports; POST builds one from one of the caller's runs (202)."""
 
+    queues_jobs = ("post",)  # may answer 503 while the broker is unreachable
+
     serializer_class = ExportSerializer
     required_scope = "exports:write"
     permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]

@@ -125,6 +125,8 @@ class ExternalSegmentExportCreateView(APIView):
     """Document 003 `POST /api/export/{type}`: export the published run's segments (or its
     customers with `assignments`, or its whole report with `report`); 202 with a download URL."""
 
+    queues_jobs = ("post",)  # may answer 503 while the broker is unreachable
+
     error_style = "envelope"
     required_scope = "exports:write"
     permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]

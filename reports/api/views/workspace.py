@@ -58,6 +58,8 @@ class WorkspaceExportView(APIView):
     """Document 000 `GET /api/export`: CSV (customers with clusters), JSON and HTML reports of
     the caller's latest clustering, answered with download URLs."""
 
+    queues_jobs = ("get",)  # may answer 503 while the broker is unreachable
+
     error_style = "plain"
     required_scope = "exports:write"
     permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]
