@@ -38,7 +38,13 @@ class RunParametersInputSerializer(serializers.Serializer):
         required=False,
         max_length=500,
         help_text="Columns to cluster on; default: every numeric and categorical column "
-        "except ids, names and e-mails.",
+        "except ids, names and e-mails. Id columns named here are left out (a list of only id "
+        "columns is refused) unless force_features is true.",
+    )
+    force_features = serializers.BooleanField(
+        default=False,
+        help_text="Cluster on the id columns named in features too (the run then carries a "
+        "warning): ids identify customers rather than describe them.",
     )
     n_clusters = serializers.IntegerField(
         min_value=MIN_CLUSTERS,
@@ -75,6 +81,13 @@ class RunSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
     created_by = serializers.CharField(source="created_by.username", read_only=True)
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Why the run may say little about the customers: id columns left out or "
+        "forced, features that are all ids, dates or free text, one segment holding over 90% "
+        "of the customers.",
+    )
 
     class Meta:
         model = ClusteringRun
@@ -96,6 +109,7 @@ class RunSerializer(serializers.ModelSerializer):
             "n_encoded_features",
             "feature_importance",
             "accuracy",
+            "warnings",
             "is_published",
             "published_at",
             "publish_on_success",

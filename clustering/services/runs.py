@@ -20,6 +20,7 @@ from config.errors import Conflict
 from datasets.models import Dataset
 
 from ..models import ClusteringRun
+from ..run_warnings import feature_warnings
 from ..selectors import run_active_count
 from .params import run_parameters_clean
 
@@ -39,12 +40,20 @@ def run_create(
     features: list[str] | None = None,
     publish_on_success: bool = False,
     enqueue: bool = True,
+    force_features: bool = False,
 ) -> ClusteringRun:
     """Record a queued run after checking its parameters against the dataset and the caller's cap
     on active runs. With `enqueue`, the job is sent only once the row is committed; without it,
-    the caller runs `run_execute` inline (synchronous contracts, the demo, benchmarks)."""
+    the caller runs `run_execute` inline (synchronous contracts, the demo, benchmarks).
+    Id columns are features only with `force_features`; the run's `warnings` say what was left
+    out or forced."""
+    requested = features
     features, parameters = run_parameters_clean(
-        dataset=dataset, algorithm=algorithm, parameters=parameters or {}, features=features
+        dataset=dataset,
+        algorithm=algorithm,
+        parameters=parameters or {},
+        features=features,
+        force_features=force_features,
     )
     with transaction.atomic():
         # Lock the caller's row: two concurrent requests cannot both pass the cap check.
@@ -62,6 +71,7 @@ def run_create(
             algorithm=algorithm,
             parameters=parameters,
             features=features,
+            warnings=feature_warnings(schema=dataset.schema, requested=requested, chosen=features),
             publish_on_success=publish_on_success,
             task_id=uuid.uuid4().hex,
         )

@@ -58,6 +58,7 @@ class BackendTrainView(APIView):
                 "inertia": serializers.FloatField(allow_null=True),
                 "run_id": serializers.IntegerField(),
                 "published": serializers.BooleanField(),
+                "warnings": serializers.ListField(child=serializers.CharField()),
             },
         ),
     )
@@ -73,6 +74,7 @@ class BackendTrainView(APIView):
             parameters=parameters_from(values),
             features=values.get("features") or profile_features(schema=dataset.schema),
             publish_on_success=values["publish"],
+            force_features=values["force_features"],
         )
         return Response(
             {
@@ -82,6 +84,7 @@ class BackendTrainView(APIView):
                 "inertia": run.metrics.get("inertia"),
                 "run_id": run.pk,
                 "published": run.is_published,
+                "warnings": run.warnings,
             }
         )
 

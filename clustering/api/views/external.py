@@ -144,6 +144,7 @@ class ExternalRunView(APIView):
             parameters=parameters_from(values),
             features=values.get("features"),
             publish_on_success=values["publish"],
+            force_features=values["force_features"],
         )
         job_id = job_id_for(run)
         poll = f"/api/clusters/jobs/{job_id}"
@@ -194,6 +195,7 @@ class ExternalJobView(APIView):
             data["result"] = {
                 "n_clusters": len([c for c in clusters if c["cluster_id"] >= 0]),
                 "metrics": run.metrics,
+                "warnings": run.warnings,
                 "clusters": clusters,
             }
         return envelope(

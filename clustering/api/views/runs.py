@@ -74,6 +74,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
             parameters=parameters_from(values),
             features=values.get("features"),
             publish_on_success=values["publish"],
+            force_features=values["force_features"],
         )
         body = RunSerializer(run, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})

@@ -62,6 +62,7 @@ def train_answer(run: ClusteringRun, request: Request) -> dict[str, Any]:
             "n_samples": run.n_samples,
             "n_encoded_features": run.n_encoded_features,
         },
+        "warnings": run.warnings,
         "created_at": body["created_at"],
         "links": {"self": body["url"], **body["links"]},
     }
@@ -92,6 +93,7 @@ class ClusteringTrainView(APIView):
             parameters=parameters,
             features=values.get("features"),
             publish_on_success=values["publish"],
+            force_features=values["force_features"],
         )
         return Response(train_answer(run, request), status=status.HTTP_201_CREATED)
 
