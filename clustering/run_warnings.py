@@ -23,9 +23,10 @@ def feature_warnings(
     warnings = []
     left_out = [name for name in requested or [] if name in ids and name not in chosen]
     if left_out:
+        verb = "was" if len(left_out) == 1 else "were"
         warnings.append(
-            f"{_quoted(left_out)} {'was' if len(left_out) == 1 else 'were'} left out of the features: id columns identify customers rather "
-            f"than describe them. {FORCE_HINT}"
+            f"{_quoted(left_out)} {verb} left out of the features: id columns identify "
+            f"customers rather than describe them. {FORCE_HINT}"
         )
     forced = [name for name in chosen if name in ids]
     if forced:
