@@ -54,11 +54,11 @@ def customer_lookup(request: HttpRequest) -> HttpResponse:
             status = exc.status
         else:
             comparison = customer.get("compared_with_segment", [])
-            actual = {row["role"]: row["value"] for row in comparison if row["role"]}
+            behind = {role: row for row in comparison if (role := row["role"])}
             context["customer"] = customer
             context["comparison"] = comparison
             context["segments"] = [
-                (SEGMENT_LABELS.get(key, key), value, actual.get(BRACKET_ROLE.get(key)))
+                (SEGMENT_LABELS.get(key, key), value, behind.get(BRACKET_ROLE.get(key)))
                 for key, value in customer["segments"].items()
                 if value is not None
             ]

@@ -2,38 +2,16 @@
 (one segment holding nearly everyone, features all ids, dates or free text) carries warnings in
 its API answers. Datasets are real uploads, so kinds and roles come from the ingest."""
 
-import io
-
-import numpy as np
-import pandas as pd
 import pytest
 from django.urls import reverse
 
 from clustering.models import ClusteringRun
 from clustering.services import run_execute
-from tests.e2e.data import dataset_upload
+from tests.e2e.data import dataset_upload, shop_csv
 
 pytestmark = pytest.mark.django_db
 
 RUNS = "clustering-api:run-list"
-
-
-def shop_csv(rows: int = 200, *, dominant: bool = False) -> bytes:
-    """CustomerID (an all-unique id), age and spend; with `dominant`, all but four customers
-    alike, so any segmentation puts nearly everyone in one segment."""
-    rng = np.random.default_rng(0)
-    age = rng.integers(18, 80, rows).astype(float)
-    spend = rng.gamma(2.0, 300.0, rows).round(2)
-    if dominant:
-        age[:] = 40.0
-        spend[:] = 100.0
-        age[:4], spend[:4] = [90, 91, 92, 93], [9000, 9100, 9200, 9300]
-    frame = pd.DataFrame(
-        {"CustomerID": np.arange(10_001, 10_001 + rows), "age": age, "annual_spend": spend}
-    )
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False)
-    return buffer.getvalue().encode()
 
 
 def run_detail(client, run_id: int) -> dict:
