@@ -6,8 +6,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-# Columns that identify a person rather than describe them: never a default feature.
+# Columns that identify a person rather than describe them: never a feature unless forced.
 IDENTITY_ROLES = {"customer_id", "name", "email"}
+ID_KIND = "id"  # an all-unique column named like an id (datasets.ingest.kinds)
+FORCE_HINT = (
+    'To cluster on it anyway, send "force_features": true with the run (on the page: tick '
+    '"Use id columns as features").'
+)
 DEFAULT_FEATURE_KINDS = {"numeric", "categorical"}
 # Document 004 section 7 clusters on these, and its /predict sends exactly these fields.
 PROFILE_ROLES = ("age", "gender", "income", "spending_score", "purchase_frequency")
@@ -26,8 +31,21 @@ def default_features(*, schema: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-def features_clean(*, schema: list[dict[str, Any]], features: list[str] | None) -> list[str]:
-    """The requested features, each a column of the dataset (or the default set when none)."""
+def id_columns(*, schema: list[dict[str, Any]]) -> list[str]:
+    """Columns that identify customers (id, name or e-mail role, or an id kind), in file order."""
+    return [
+        column["name"]
+        for column in schema
+        if column.get("role") in IDENTITY_ROLES or column.get("kind") == ID_KIND
+    ]
+
+
+def features_clean(
+    *, schema: list[dict[str, Any]], features: list[str] | None, force_ids: bool = False
+) -> list[str]:
+    """The requested features, each a column of the dataset (or the default set when none).
+    Without `force_ids`, id columns are left out of a request that names other columns too, and
+    a request naming only id columns is refused with a sentence saying how to force them."""
     if not features:
         chosen = default_features(schema=schema)
         if not chosen:
@@ -46,7 +64,20 @@ def features_clean(*, schema: list[dict[str, Any]], features: list[str] | None) 
             )
     if len(set(features)) != len(features):
         raise _fail("features", "Each feature may be listed only once.")
-    return list(features)
+    if force_ids:
+        return list(features)
+    ids = set(id_columns(schema=schema))
+    kept = [feature for feature in features if feature not in ids]
+    if not kept:
+        named = ", ".join(f"'{feature}'" for feature in features)
+        raise _fail(
+            "features",
+            f"{named} {'identifies' if len(features) == 1 else 'identify'} customers rather "
+            "than describing them, so segments built on "
+            f"{'it' if len(features) == 1 else 'them'} would mean nothing. Choose numeric or "
+            f"categorical columns instead. {FORCE_HINT}",
+        )
+    return kept
 
 
 def profile_features(*, schema: list[dict[str, Any]]) -> list[str] | None:

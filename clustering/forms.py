@@ -30,6 +30,12 @@ class RunCreateForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="The columns the segments are built from.",
     )
+    force_features = forms.BooleanField(
+        label="Use id columns as features",
+        required=False,
+        help_text="Ticked id columns are otherwise left out: ids identify customers rather than "
+        "describe them.",
+    )
     normalize = forms.BooleanField(
         label="Scale features to a common range", initial=True, required=False
     )
@@ -59,5 +65,6 @@ class RunCreateForm(forms.Form):
         return {
             "algorithm": data["algorithm"],
             "features": data["features"],
+            "force_features": data["force_features"],
             "parameters": {key: value for key, value in parameters.items() if value is not None},
         }

@@ -44,6 +44,8 @@ class ClusteringRun(models.Model):
     n_encoded_features = models.PositiveIntegerField(null=True, blank=True)
     feature_importance = models.JSONField(default=dict, blank=True)
     accuracy = models.FloatField(null=True, blank=True)
+    # Sentences for the analyst: id features left out or forced, one segment holding nearly all.
+    warnings = models.JSONField(default=list, blank=True)
     # The fitted model as arrays + JSON (never pickle): loading it cannot execute code.
     model_artifact = models.JSONField(default=dict, blank=True)
     is_published = models.BooleanField(default=False, db_index=True)

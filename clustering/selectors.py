@@ -128,7 +128,8 @@ def dataset_k_sweep(
     (by silhouette) on one dataset. Above SYNC_CLUSTER_MAX_ROWS rows the sweep runs on a random
     sample of that many rows (`sample_size` says so), since it answers inline. Cached per
     dataset contents, features and k range. ValidationError for unknown features or too few rows."""
-    chosen = features_clean(schema=dataset.schema, features=features)
+    # Named columns as given: a published run's forced id features are swept like the run.
+    chosen = features_clean(schema=dataset.schema, features=features, force_ids=True)
     max_rows = settings.SYNC_CLUSTER_MAX_ROWS
     key_source = json.dumps([dataset.pk, dataset.sha256, chosen, k_min, k_max, max_rows])
     key = "k-sweep:" + hashlib.sha256(key_source.encode()).hexdigest()

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 from django.core.cache import cache
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
@@ -33,6 +32,7 @@ from reports.segments import (
 )
 from reports.selectors import segment_rules
 
+from .customer_lookup import customer_find, segment_comparison
 from .models import CustomerProfile, Prediction
 
 NOTHING_PUBLISHED_LOOKUP = (
@@ -135,27 +135,23 @@ def _percentile(grid: list[float] | None, value: float | None) -> float | None:
 
 
 def customer_segment_get(*, user: User, external_id: str, include_insights: bool) -> dict:
-    """Document 003's customer look-up: the customer (by its id in the published run's dataset)
-    with its rule-based segments, where the dataset has the columns, and its published cluster.
-    Conflict when nothing is published; Http404 for an id the dataset does not have."""
+    """Document 003's customer look-up: the customer (by its id in the published run's dataset,
+    see `customer_lookup.customer_find`) with its rule-based segments, where the dataset has the
+    columns, its published cluster, and (`compared_with_segment`) its own values next to its
+    segment's typical ones. Conflict when nothing is published or the id is ambiguous; Http404
+    for an id the dataset does not have."""
     run = published_run_get(user=user)
     if run is None:
         raise Conflict(NOTHING_PUBLISHED_LOOKUP)
     # The customer, its cluster label and the cluster's name in one query.
     label = Assignment.objects.filter(run=run, customer=OuterRef("pk")).values("cluster_label")
     name = Cluster.objects.filter(run=run, label=OuterRef("cluster_label")).values("name")
-    customer = (
-        Customer.objects.filter(dataset_id=run.dataset_id, external_id=str(external_id))
+    customers = (
+        Customer.objects.filter(dataset_id=run.dataset_id)
         .annotate(cluster_label=Subquery(label[:1]))
         .annotate(cluster_name=Subquery(name[:1]))
-        .order_by("row_number")
-        .first()
     )
-    if customer is None:
-        raise Http404(
-            f"Customer '{external_id}' is not in the published segmentation's dataset; "
-            "check the id (the dataset's customer id column)."
-        )
+    customer = customer_find(customers=customers, external_id=external_id)
     attributes = customer_attributes(dataset=run.dataset, row_numbers=[customer.row_number]).get(
         customer.row_number, {}
     )
@@ -204,6 +200,14 @@ def customer_segment_get(*, user: User, external_id: str, include_insights: bool
         if attr(role) is not None:
             data[role] = attr(role)
     data["segments"] = segments
+    profile = (
+        Cluster.objects.filter(run=run, label=customer.cluster_label)
+        .values_list("profile", flat=True)
+        .first()
+    )
+    data["compared_with_segment"] = segment_comparison(
+        attributes=attributes, profile=profile or {}, features=run.features or [], roles=roles
+    )
     if include_insights:
         data["insights"] = _insights(
             population=population, value=value, frequency=frequency, attributes=attributes

@@ -202,7 +202,7 @@ def _run_fit_and_save(*, run: ClusteringRun, progress: _Progress) -> None:
             error="",
             finished_at=timezone.now(),
             heartbeat_at=timezone.now(),
-            **run_result_fields(result=result, timings=timings),
+            **run_result_fields(result=result, timings=timings, warnings=run.warnings),
         )
         if not succeeded:  # cancelled or failed meanwhile: roll every result back
             if progress.cancel_requested():
@@ -220,6 +220,7 @@ def run_execute_inline(
     parameters: dict[str, Any],
     features: list[str] | None = None,
     publish_on_success: bool = False,
+    force_features: bool = False,
 ) -> ClusteringRun:
     """Create and run a clustering in this process for the synchronous contracts, refusing
     datasets above SYNC_CLUSTER_MAX_ROWS with a pointer to the asynchronous route. The run is
@@ -239,6 +240,7 @@ def run_execute_inline(
         features=features,
         publish_on_success=publish_on_success,
         enqueue=False,
+        force_features=force_features,
     )
     run_execute(run_id=run.pk)
     run.refresh_from_db()

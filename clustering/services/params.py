@@ -24,10 +24,16 @@ def _fail(field: str, message: str) -> ValidationError:
 
 
 def run_parameters_clean(
-    *, dataset: Dataset, algorithm: str, parameters: dict[str, Any], features: list[str] | None
+    *,
+    dataset: Dataset,
+    algorithm: str,
+    parameters: dict[str, Any],
+    features: list[str] | None,
+    force_features: bool = False,
 ) -> tuple[list[str], dict[str, Any]]:
     """(features, parameters) ready for the engine; ValidationError naming the field otherwise.
-    `n_clusters` left out means: chosen by silhouette when the run starts."""
+    `n_clusters` left out means: chosen by silhouette when the run starts. Id columns are
+    features only with `force_features` (see `clustering.features.features_clean`)."""
     if algorithm not in Algorithm.values:
         raise _fail(
             "algorithm", f"Unknown algorithm '{algorithm}'; choose one of {', '.join(Algorithm)}."
@@ -45,7 +51,7 @@ def run_parameters_clean(
         engine.check_row_count(n_rows)
     except engine.EngineInputError as exc:
         raise _fail("dataset", str(exc)) from None
-    chosen = features_clean(schema=dataset.schema, features=features)
+    chosen = features_clean(schema=dataset.schema, features=features, force_ids=force_features)
     cleaned = {key: value for key, value in parameters.items() if value is not None}
 
     n_clusters = cleaned.get("n_clusters")

@@ -3,6 +3,7 @@ large executemany batches on SQLite) and the run's result fields. Called inside 
 results transaction (see execute.py)."""
 
 import io
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from clustering.engine.labels import cluster_count
 from datasets.models import Customer, customer_pk
 
 from ..models import Assignment, Cluster, ClusteringRun
+from ..run_warnings import segment_warnings
 
 SQLITE_BATCH_ROWS = 50_000  # executemany batches: memory stays flat, round trips stay few
 COPY_CHUNK_ROWS = 250_000  # text rows formatted per chunk before they are streamed to COPY
@@ -50,8 +52,11 @@ def clusters_create(*, run: ClusteringRun, result: "engine.EngineResult") -> lis
     )
 
 
-def run_result_fields(*, result: "engine.EngineResult", timings: dict[str, float]) -> dict:
-    """The ClusteringRun fields a succeeded run records (metrics, model, counts, timings).
+def run_result_fields(
+    *, result: "engine.EngineResult", timings: dict[str, float], warnings: Sequence[str] = ()
+) -> dict:
+    """The ClusteringRun fields a succeeded run records (metrics, model, counts, timings, and
+    `warnings`: the run's own from its creation plus any about its segment sizes).
     `metrics` carries the engine's names and the contracts' (`silhouette_score`, ...)."""
     raw = dict(result.metrics)
     metrics = {
@@ -71,6 +76,7 @@ def run_result_fields(*, result: "engine.EngineResult", timings: dict[str, float
     }
     return {
         "metrics": metrics,
+        "warnings": [*warnings, *segment_warnings(cluster_sizes=metrics["cluster_sizes"])],
         "n_samples": int(result.n_samples),
         "n_encoded_features": int(result.n_encoded_features),
         "feature_importance": dict(result.feature_importance),

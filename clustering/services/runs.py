@@ -22,6 +22,7 @@ from config.errors import Conflict, ServiceUnavailable
 from datasets.models import Dataset
 
 from ..models import ClusteringRun
+from ..run_warnings import feature_warnings
 from ..selectors import run_active_count
 from .params import run_parameters_clean
 
@@ -41,16 +42,24 @@ def run_create(
     features: list[str] | None = None,
     publish_on_success: bool = False,
     enqueue: bool = True,
+    force_features: bool = False,
 ) -> ClusteringRun:
     """Record a queued run after checking its parameters against the dataset and the caller's cap
     on active runs. With `enqueue`, the job is sent only once the row is committed; without it,
     the caller runs `run_execute` inline (synchronous contracts, the demo, benchmarks).
+    Id columns are features only with `force_features`; the run's `warnings` say what was left
+    out or forced.
 
     Raises ServiceUnavailable (503, Retry-After) when the broker cannot be reached (the run is
     then recorded as failed with that reason); only when called outside a transaction, since
     inside one the job is sent at the caller's commit."""
+    requested = features
     features, parameters = run_parameters_clean(
-        dataset=dataset, algorithm=algorithm, parameters=parameters or {}, features=features
+        dataset=dataset,
+        algorithm=algorithm,
+        parameters=parameters or {},
+        features=features,
+        force_features=force_features,
     )
     # Outside any transaction (a request) the job is sent right after the commit, and a broker
     # that cannot be reached answers 503; inside the caller's transaction it is sent on commit.
@@ -71,6 +80,7 @@ def run_create(
             algorithm=algorithm,
             parameters=parameters,
             features=features,
+            warnings=feature_warnings(schema=dataset.schema, requested=requested, chosen=features),
             publish_on_success=publish_on_success,
             task_id=uuid.uuid4().hex,
         )

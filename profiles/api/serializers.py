@@ -235,11 +235,40 @@ class CustomerInsightsSerializer(serializers.Serializer):
     product_affinity = serializers.ListField(child=serializers.CharField())
 
 
+class CustomerComparisonSerializer(serializers.Serializer):
+    """One column of the customer next to its segment (added to document 003's answer)."""
+
+    column = serializers.CharField(help_text="The dataset column.")
+    role = serializers.CharField(allow_null=True, help_text="Its role (age, income, ...), if any.")
+    is_feature = serializers.BooleanField(help_text="Whether the published run clusters on it.")
+    value = serializers.JSONField(allow_null=True, help_text="The customer's own value.")
+    segment_typical = serializers.JSONField(
+        allow_null=True,
+        help_text="The segment's typical value: median (numeric) or most common category; null "
+        "for a column the run does not cluster on.",
+    )
+    typical_is = serializers.ChoiceField(
+        choices=["median", "most common"], allow_null=True, help_text="What segment_typical is."
+    )
+    segment_mean = serializers.FloatField(
+        allow_null=True, help_text="The segment's mean (numeric columns)."
+    )
+    segment_share = serializers.FloatField(
+        allow_null=True,
+        help_text="Percentage of the segment in the most common category (categorical columns).",
+    )
+
+
 class CustomerSegmentSerializer(serializers.Serializer):
     customer_id = serializers.JSONField()
     name = serializers.CharField(required=False)
     email = serializers.CharField(required=False)
     segments = CustomerSegmentsSerializer()
+    compared_with_segment = CustomerComparisonSerializer(
+        many=True,
+        help_text="The customer's actual values next to its segment's typical ones: the run's "
+        "features, then the columns behind the brackets (age, income, purchases, tenure).",
+    )
     insights = CustomerInsightsSerializer(required=False)
 
 

@@ -24,13 +24,17 @@ SEGMENT_LABELS = {
     "clv_tier": "Lifetime value tier",
     "calculated_clv": "Lifetime value",
 }
+# The role whose actual value a bracket summarises ("56+" is shown with the customer's age).
+BRACKET_ROLE = {"age_group": "age", "income_bracket": "income", "purchase_tier": "purchase_amount"}
 
 
 @login_required
 @require_GET
 def customer_lookup(request: HttpRequest) -> HttpResponse:
-    """Find one customer of the published segmentation by id: its cluster, its rule-based
-    segments and insights. An unknown id or nothing published is said next to the form."""
+    """Find one customer of the published segmentation by id (case and surrounding spaces aside
+    when that names one customer): its cluster, its rule-based segments with the actual values
+    behind the brackets, its values next to its segment's typical ones, and insights. An unknown
+    or ambiguous id, or nothing published, is said next to the form."""
     form = CustomerLookupForm(request.GET if "customer_id" in request.GET else None)
     context: dict[str, Any] = {"form": form}
     status = 200
@@ -49,9 +53,12 @@ def customer_lookup(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, message)
             status = exc.status
         else:
+            comparison = customer.get("compared_with_segment", [])
+            behind = {role: row for row in comparison if (role := row["role"])}
             context["customer"] = customer
+            context["comparison"] = comparison
             context["segments"] = [
-                (SEGMENT_LABELS.get(key, key), value)
+                (SEGMENT_LABELS.get(key, key), value, behind.get(BRACKET_ROLE.get(key)))
                 for key, value in customer["segments"].items()
                 if value is not None
             ]

@@ -39,6 +39,7 @@ def test_run_start_arguments_of_a_canonical_body():
         "parameters": {"n_clusters": 3, "random_state": 1},
         "features": ["age", "income"],
         "publish_on_success": False,
+        "force_features": False,
     }
 
 
@@ -49,6 +50,7 @@ def test_run_start_arguments_leave_features_to_the_service_when_absent():
         "parameters": {},
         "features": None,
         "publish_on_success": True,
+        "force_features": False,
     }
 
 

@@ -4,6 +4,8 @@ The browser tests that are about running a job use a real worker instead."""
 
 import io
 
+import numpy as np
+import pandas as pd
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from clustering.services import run_execute_inline, run_publish
@@ -42,3 +44,21 @@ def succeeded_run(dataset, user, *, k: int = 4, publish: bool = False, features=
     if publish:
         run = run_publish(run=run, user=user)
     return run
+
+
+def shop_csv(rows: int = 200, *, dominant: bool = False) -> bytes:
+    """CustomerID (an all-unique id), age and spend; with `dominant`, all but four customers
+    alike, so any segmentation puts nearly everyone in one segment."""
+    rng = np.random.default_rng(0)
+    age = rng.integers(18, 80, rows).astype(float)
+    spend = rng.gamma(2.0, 300.0, rows).round(2)
+    if dominant:
+        age[:] = 40.0
+        spend[:] = 100.0
+        age[:4], spend[:4] = [90, 91, 92, 93], [9000, 9100, 9200, 9300]
+    frame = pd.DataFrame(
+        {"CustomerID": np.arange(10_001, 10_001 + rows), "age": age, "annual_spend": spend}
+    )
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    return buffer.getvalue().encode()

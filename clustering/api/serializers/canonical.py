@@ -24,6 +24,13 @@ class RunSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
     created_by = serializers.CharField(source="created_by.username", read_only=True)
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Why the run may say little about the customers: id columns left out or "
+        "forced, features that are all ids, dates or free text, one segment holding over 90% "
+        "of the customers.",
+    )
 
     class Meta:
         model = ClusteringRun
@@ -45,6 +52,7 @@ class RunSerializer(serializers.ModelSerializer):
             "n_encoded_features",
             "feature_importance",
             "accuracy",
+            "warnings",
             "is_published",
             "published_at",
             "publish_on_success",

@@ -40,7 +40,13 @@ class RunStartInputSerializer(serializers.Serializer):
         required=False,
         max_length=500,
         help_text="Columns to cluster on; default: every numeric and categorical column "
-        "except ids, names and e-mails.",
+        "except ids, names and e-mails. Id columns named here are left out (a list of only id "
+        "columns is refused) unless force_features is true.",
+    )
+    force_features = serializers.BooleanField(
+        default=False,
+        help_text="Cluster on the id columns named in features too (the run then carries a "
+        "warning): ids identify customers rather than describe them.",
     )
     n_clusters = serializers.IntegerField(
         min_value=MIN_CLUSTERS,
@@ -77,10 +83,12 @@ class CurrentDatasetRunStartInputSerializer(RunStartInputSerializer):
 
 def run_start_arguments(validated: dict[str, Any]) -> dict[str, Any]:
     """`run_create` / `run_execute_inline` keyword arguments (besides `dataset` and `user`) from
-    a validated run-start body: algorithm, engine parameters, features and publish-on-success."""
+    a validated run-start body: algorithm, engine parameters, features (and whether id columns
+    are forced among them) and publish-on-success."""
     return {
         "algorithm": validated["algorithm"],
         "parameters": parameters_from(validated),
         "features": validated.get("features"),
         "publish_on_success": validated["publish"],
+        "force_features": validated["force_features"],
     }

@@ -53,6 +53,11 @@ class V1TrainSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ClusteringRun.Status.choices)
     metrics = V1TrainMetricsSerializer()
     created_at = serializers.DateTimeField()
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What the analyst should know about this run (id columns left out or forced, "
+        "one segment holding most customers...); empty when there is nothing to say.",
+    )
     links = documented_json(
         "The run in the canonical API: `self`, `clusters`, `assignments`, `publish`, `cancel` "
         "and, for hierarchical runs, `dendrogram`.",

@@ -54,6 +54,7 @@ class BackendTrainView(APIView):
                 "inertia": serializers.FloatField(allow_null=True),
                 "run_id": serializers.IntegerField(),
                 "published": serializers.BooleanField(),
+                "warnings": serializers.ListField(child=serializers.CharField()),
             },
         ),
     )
@@ -74,6 +75,7 @@ class BackendTrainView(APIView):
                 "inertia": run.metrics.get("inertia"),
                 "run_id": run.pk,
                 "published": run.is_published,
+                "warnings": run.warnings,
             }
         )
 

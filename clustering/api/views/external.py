@@ -92,6 +92,9 @@ class JobAcceptedSerializer(serializers.Serializer):
 class JobResultSerializer(serializers.Serializer):
     n_clusters = serializers.IntegerField()
     metrics = serializers.DictField()
+    warnings = serializers.ListField(
+        child=serializers.CharField(), help_text="What the analyst should know about this run."
+    )
     clusters = ClusterItemSerializer(many=True)
 
 
@@ -268,6 +271,7 @@ class ExternalJobView(APIView):
             data["result"] = {
                 "n_clusters": cluster_count(c["cluster_id"] for c in clusters),
                 "metrics": run.metrics,
+                "warnings": run.warnings,
                 "clusters": clusters,
             }
         return envelope(

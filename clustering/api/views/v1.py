@@ -52,6 +52,7 @@ def train_answer(run: ClusteringRun, request: Request) -> dict[str, Any]:
             "n_samples": run.n_samples,
             "n_encoded_features": run.n_encoded_features,
         },
+        "warnings": run.warnings,
         "created_at": body["created_at"],
         "links": {"self": body["url"], **body["links"]},
     }

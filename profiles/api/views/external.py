@@ -10,7 +10,6 @@ from config.api.schema import ERROR_SCHEMA
 
 from ...selectors import customer_segment_get
 from ..serializers import CustomerSegmentQuerySerializer, CustomerSegmentSerializer
-from .common import ERROR_RESPONSE_409
 
 
 class ExternalCustomerSegmentView(APIView):
@@ -24,12 +23,18 @@ class ExternalCustomerSegmentView(APIView):
         parameters=[CustomerSegmentQuerySerializer],
         responses={
             200: envelope_serializer("CustomerSegmentEnvelope", CustomerSegmentSerializer),
-            409: ERROR_RESPONSE_409,
+            409: OpenApiResponse(
+                response=ERROR_SCHEMA,
+                description="No segmentation is published yet, or the id is ambiguous: it "
+                "matches only customers whose ids differ in upper and lower case.",
+            ),
             410: OpenApiResponse(
                 response=ERROR_SCHEMA, description="The dataset's data file is missing."
             ),
         },
-        description="Answers in document 003's envelope; an unknown customer is 404 in it.",
+        description="Answers in document 003's envelope; an unknown customer is 404 in it. The "
+        "id is matched exactly first, then without surrounding spaces, then regardless of case "
+        "when that names one customer (several ids differing only in case: 409).",
     )
     def get(self, request: Request, customer_id: str) -> Response:
         query = CustomerSegmentQuerySerializer(data=request.query_params)
