@@ -82,6 +82,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # `{{ value|number }}` in every template: one way to write numbers for people.
+            "builtins": ["config.pages.numbers"],
         },
     },
 ]

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from clustering.selectors import run_list
 from config.errors import DomainError
+from config.numbers import number_text
 from config.pages.access import analyst_required, posted
 from config.pages.assets import plotly_url
 from config.pages.errors import add_service_errors
@@ -85,7 +86,9 @@ def statistics_table(statistics: dict[str, dict[str, Any]]) -> dict[str, Any]:
         )
     return {
         "headers": headers,
-        "rows": [(name, [_shown(values.get(key)) for key in headers]) for name, values in rows],
+        "rows": [
+            (name, [number_text(values.get(key)) for key in headers]) for name, values in rows
+        ],
         "more": max(0, len(statistics) - STATISTICS_COLUMNS),
     }
 
@@ -99,7 +102,7 @@ def quality_items(report: dict) -> tuple[list[tuple[str, str]], list[str]]:
         for warning in report.get("warnings") or []
     ]
     figures = [
-        (key.replace("_", " ").capitalize(), _shown(value))
+        (key.replace("_", " ").capitalize(), number_text(value))
         for key, value in report.items()
         if key != "warnings" and not isinstance(value, dict | list)
     ]
@@ -113,14 +116,6 @@ def correlation_frame(correlation: dict) -> pd.DataFrame | None:
     if len(features) < 2:
         return None
     return pd.DataFrame(correlation["matrix"], index=features, columns=features, dtype=float)
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:,.4g}"
-    return str(value)
 
 
 @analyst_required
