@@ -8,7 +8,8 @@ from decimal import Decimal
 from numbers import Integral, Real
 from typing import Any
 
-DECIMALS = 2  # figures on pages and in exports; percentages use 1
+DECIMALS = 2  # figures on pages, charts and in exports
+PERCENT_DECIMALS = 1  # shares of customers: "49.4 %"
 MAX_SMALL_DECIMALS = 6  # a tiny non-zero value keeps two significant digits, down to 0.000001
 MISSING = "—"
 

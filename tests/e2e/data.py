@@ -45,11 +45,11 @@ def succeeded_run(dataset, user, *, k: int = 4, publish: bool = False, features=
 
 
 def demo_csv_with_gaps(rows: int = DEMO_ROWS, *, seed: int = 0, every: int = 10) -> bytes:
-    """The demo table with every `every`-th customer's gender and income left empty (the gaps
-    a real export has): quality pages count them, segment views show them as "Unknown"."""
+    """The demo table with every `every`-th customer's gender, age and income left empty (the
+    gaps a real export has): quality pages count them, segment views show them as "Unknown"."""
     frame = generate_customers(rows, seed=seed)
     frame["gender"] = frame["gender"].astype(object)
-    frame.loc[::every, ["gender", "annual_income"]] = None
+    frame.loc[::every, ["gender", "age", "annual_income"]] = None
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False)
     return buffer.getvalue().encode()
