@@ -109,6 +109,36 @@ def quality_items(report: dict) -> tuple[list[tuple[str, str]], list[str]]:
     return figures, warnings
 
 
+def missing_cells(schema: list[dict], statistics: dict[str, dict]) -> dict[str, Any]:
+    """How many cells are missing and what a clustering run does with them, one sentence per
+    column with gaps ("177 missing cells will be filled with the column's median (41)"), as the
+    engine does: numbers get the column's median, a missing category counts as none of the
+    categories, other kinds are not clustered unless chosen."""
+    total = 0
+    sentences = []
+    for column in schema or []:
+        count = int(column.get("missing") or 0)
+        if not count:
+            continue
+        total += count
+        cells = f"{number_text(count)} missing {'cell' if count == 1 else 'cells'}"
+        name = column.get("name")
+        if column.get("kind") == "numeric":
+            median = (statistics or {}).get(name, {}).get("50%")
+            value = f" ({number_text(median)})" if median is not None else ""
+            sentences.append(
+                f"{name}: {cells} will be filled with the column's median{value} when clustering."
+            )
+        elif column.get("kind") == "categorical":
+            sentences.append(
+                f"{name}: {cells} will count as none of the column's values when clustering; "
+                "segment reports show these customers as “Unknown”."
+            )
+        else:
+            sentences.append(f"{name}: {cells}; this column is clustered only when you choose it.")
+    return {"total": total, "total_text": number_text(total), "columns": sentences}
+
+
 def correlation_frame(correlation: dict) -> pd.DataFrame | None:
     """The stored correlation (`{"features": [...], "matrix": [[...]]}`) as a square frame;
     None when fewer than two numeric columns were correlated."""
@@ -142,6 +172,7 @@ def dataset_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
         "roles_form": roles_form,
         "quality": figures,
         "warnings": warnings,
+        "missing": missing_cells(dataset.schema, dataset.statistics),
         "statistics": statistics_table(dataset.statistics),
         "correlation": chart_or_none(charts.correlation_heatmap, matrix)
         if matrix is not None
