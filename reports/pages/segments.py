@@ -89,8 +89,10 @@ def missing_columns_text(segment_type: str, *, schema: list[dict[str, Any]]) -> 
     )
 
 
-def _cell(key: str, value: Any) -> str:
-    return number_text(value, PERCENT_DECIMALS if "percentage" in key else DECIMALS)
+def _cell(key: str, value: Any) -> tuple[str, bool]:
+    """(the cell's text, whether it is a number: numbers align right)."""
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    return number_text(value, PERCENT_DECIMALS if "percentage" in key else DECIMALS), is_number
 
 
 def segment_rows(records: list[dict[str, Any]], *, segment_type: str) -> dict[str, Any]:
@@ -111,9 +113,13 @@ def segment_rows(records: list[dict[str, Any]], *, segment_type: str) -> dict[st
     headers: list[str] = []
     for row in flat:
         headers.extend(key for key in row if key not in headers)
+    rows = [[_cell(key, row.get(key)) for key in headers] for row in flat]
+    numeric = [any(row[i][1] for row in rows) for i in range(len(headers))]
     return {
-        "headers": [(key, key.replace("_", " ").capitalize()) for key in headers],
-        "rows": [[_cell(key, row.get(key)) for key in headers] for row in flat],
+        "headers": [
+            (key, key.replace("_", " ").capitalize(), numeric[i]) for i, key in enumerate(headers)
+        ],
+        "rows": [[(text, numeric[i]) for i, (text, _) in enumerate(row)] for row in rows],
     }
 
 
