@@ -43,6 +43,16 @@ ROLE_WORDS = {
     "purchase_frequency": "how many purchases a customer makes a year",
     "tenure": "how long someone has been a customer, in months",
 }
+# Column headings that the field name alone would spell badly ("Clv tier").
+HEADER_LABELS = {
+    "clv_tier": "Lifetime value tier",
+    "avg_clv": "Avg lifetime value",
+    "avg_frequency": "Avg purchases a year",
+    "avg_purchase_frequency": "Avg purchases a year",
+    "avg_lifespan_years": "Avg years as a customer",
+    "customer_percentage": "Share of customers (%)",
+    "cluster_id": "Cluster",
+}
 CLUSTER_NESTED = ("demographics", "financial_metrics", "behavioral_metrics")
 
 
@@ -117,7 +127,8 @@ def segment_rows(records: list[dict[str, Any]], *, segment_type: str) -> dict[st
     numeric = [any(row[i][1] for row in rows) for i in range(len(headers))]
     return {
         "headers": [
-            (key, key.replace("_", " ").capitalize(), numeric[i]) for i, key in enumerate(headers)
+            (key, HEADER_LABELS.get(key) or key.replace("_", " ").capitalize(), numeric[i])
+            for i, key in enumerate(headers)
         ],
         "rows": [[(text, numeric[i]) for i, (text, _) in enumerate(row)] for row in rows],
     }

@@ -48,11 +48,11 @@ def test_explorer_table_and_chart_show_the_same_shares_with_an_unknown_row(page,
     chart = _chart_shares(page)
     screenshot(page, f"segments-{segment_type}-unknown")
     assert table["Unknown"]["Total customers"] == str(ROWS // GAP_EVERY)
-    assert table["Unknown"]["Customer percentage"] == "10"
+    assert table["Unknown"]["Share of customers (%)"] == "10"
     assert sum(int(row["Total customers"].replace(",", "")) for row in table.values()) == ROWS
     assert set(chart) == set(table)
     for segment, row in table.items():
-        assert chart[segment] == f"{row['Customer percentage']}%", segment
+        assert chart[segment] == f"{row['Share of customers (%)']}%", segment
     shown = page.locator("[data-chart=chart-segments] .bartext").all_text_contents()
     assert sorted(shown) == sorted(chart.values())
 
