@@ -32,6 +32,8 @@ REDOC_CONTENT_SECURITY_POLICY = "; ".join(
 class RedocView(SpectacularRedocView):
     """ReDoc served from this site only (scripts, styles, fonts: self; no CDN, no Google Fonts)."""
 
+    schema = None  # a documentation page, not an operation of the API
+
     @staticmethod
     def _redoc_standalone() -> str:
         return redoc_url()

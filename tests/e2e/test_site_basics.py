@@ -12,6 +12,8 @@ from tests.factories import AnalystFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
+REDOC_RENDER_TIMEOUT_MS = 60_000  # ReDoc lays out the whole schema before showing anything
+
 
 def test_pages_link_a_favicon_that_loads(page):
     page.goto("/login/")
@@ -32,7 +34,14 @@ def test_redoc_loads_everything_from_this_site_under_a_self_only_policy(page, li
     own = urlsplit(live_server.url).netloc
     requested: list[str] = []
     refused: list[str] = []
+    failed: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
+    page.on(
+        "response",
+        lambda response: (
+            failed.append(f"{response.status} {response.url}") if response.status >= 400 else None
+        ),
+    )
     page.on(
         "console",
         lambda message: (
@@ -45,7 +54,9 @@ def test_redoc_loads_everything_from_this_site_under_a_self_only_policy(page, li
     policy = response.headers["content-security-policy"]
     assert "default-src 'self'" in policy
     assert "http" not in policy  # no other host is allowed, by name or by scheme
-    expect(page.get_by_role("heading", name="Customer Segmentation API", level=1)).to_be_visible()
+    heading = page.get_by_role("heading", name="Customer Segmentation API", level=1)
+    expect(heading).to_be_visible(timeout=REDOC_RENDER_TIMEOUT_MS)
+    assert not failed, failed
     page.wait_for_load_state("networkidle")
     page.screenshot(path=str(SCREENSHOT_DIR / "redoc.png"))  # the first screen: the page is long
     others = [url for url in requested if urlsplit(url).netloc not in (own, "")]
