@@ -6,6 +6,7 @@ server never shows Django's technical 404 page (which lists every route)."""
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
@@ -67,10 +68,12 @@ class NotFoundMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
-        except Resolver404 as exc:
-            return not_found(request, exc)
+        # With DEBUG off Django calls handler404 itself; only DEBUG needs this second look-up.
+        if settings.DEBUG:
+            try:
+                resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
+            except Resolver404 as exc:
+                return not_found(request, exc)
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
