@@ -6,15 +6,16 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import (
     SpectacularAPIView,
-    SpectacularRedocView,
     SpectacularSwaggerOauthRedirectView,
     SpectacularSwaggerView,
 )
 
+from config.api.docs import RedocView
+
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     # Swagger UI's OAuth 2.0 log-in lands here (its default oauth2RedirectUrl).
     path(
         "api/docs/oauth2-redirect.html",

@@ -1,6 +1,7 @@
 """Plotly figures of a clustering run, as plain JSON-ready dicts (`{"data": [...], "layout":
 {...}}`) that `Plotly.newPlot(element, figure.data, figure.layout)` draws. Pure: frames, arrays and
-dicts in, dicts out; imports numpy, pandas, scikit-learn, plotly and the engine's `sample_rows`.
+dicts in, dicts out; imports numpy, pandas, scikit-learn, plotly, the engine's `sample_rows` and
+the stdlib-only number formatter `config.numbers`.
 
 Large inputs are sampled before they reach a figure: a browser draws a few thousand points
 smoothly, not a million (`MAX_SCATTER_POINTS`).
@@ -17,6 +18,7 @@ import plotly.graph_objects as go
 from sklearn.decomposition import PCA
 
 from clustering.engine.sampling import sample_rows
+from config.numbers import PERCENT_DECIMALS, number_text
 
 MAX_SCATTER_POINTS = 3000  # beyond this the browser slows down and the picture does not change
 CHART_NAMES = ("scatter", "distribution", "elbow", "correlation", "profiles", "feature_importance")
@@ -117,16 +119,19 @@ def scatter_chart(
 
 
 def distribution_chart(clusters: list[dict[str, Any]]) -> dict[str, Any]:
-    """Bar chart of customers per cluster (`[{"label", "name", "size"}]`), with percentages."""
+    """Bar chart of customers per cluster (`[{"label", "name", "size"}]`), with percentages: a
+    bar's own `percentage` when given (the table beside it computed it), else its share of the
+    bars' total."""
     if not clusters:
         raise ChartInputError("The run has no clusters to draw.")
     total = sum(c["size"] for c in clusters) or 1
+    shares = [c.get("percentage", c["size"] * 100 / total) for c in clusters]
     figure = go.Figure(
         data=[
             go.Bar(
                 x=[c["name"] for c in clusters],
                 y=[c["size"] for c in clusters],
-                text=[f"{c['size'] * 100 / total:.1f}%" for c in clusters],
+                text=[f"{number_text(share, PERCENT_DECIMALS)}%" for share in shares],
                 textposition="auto",
                 marker={"color": [PALETTE[i % len(PALETTE)] for i in range(len(clusters))]},
             )

@@ -1,5 +1,6 @@
 """Export writers: a DataFrame or a report dict in, a CSV, JSON, XLSX or standalone HTML file out.
-Pure: imports pandas, openpyxl and plotly (for its bundled plotly.js) only.
+Pure: imports pandas, openpyxl, plotly (for its bundled plotly.js) and the stdlib-only number
+formatter `config.numbers` only.
 
 Spreadsheet safety (formula injection): a text cell or header that starts with `=`, `+`, `-`,
 `@`, tab, carriage return or line feed gets a leading `'`, so Excel, LibreOffice and Google
@@ -24,6 +25,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from common.jsonsafe import json_safe
+from config.numbers import DECIMALS, PERCENT_DECIMALS, number_text
 
 DANGEROUS_FIRST_CHARACTERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 CSV_CHUNK_ROWS = 100_000  # bounded memory per write; measured no slower than one to_csv call
@@ -190,26 +192,27 @@ def _table_html(records: list[dict[str, Any]]) -> str:
     columns = list(records[0])
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_cell_text(r.get(c)))}</td>" for c in columns) + "</tr>"
+        "<tr>"
+        + "".join(f"<td>{html.escape(_cell_text(r.get(c), column=c))}</td>" for c in columns)
+        + "</tr>"
         for r in records
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _cell_text(value: Any) -> str:
+def _cell_text(value: Any, *, column: str = "") -> str:
+    """A cell as the pages write it (`config.numbers.number_text`; percentages to 1 decimal)."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ""
-    if isinstance(value, float):
-        return f"{value:,.2f}"
     if isinstance(value, dict | list):
         return json.dumps(json_safe(value), ensure_ascii=False)
-    return str(value)
+    return number_text(value, PERCENT_DECIMALS if "percent" in column else DECIMALS)
 
 
 def _metrics_html(metrics: dict[str, Any]) -> str:
     items = "".join(
         f"<div class='metric'><span>{html.escape(str(k).replace('_', ' '))}</span>"
-        f"<strong>{html.escape(_cell_text(v))}</strong></div>"
+        f"<strong>{html.escape(_cell_text(v, column=k))}</strong></div>"
         for k, v in metrics.items()
         if not isinstance(v, dict | list)
     )
@@ -226,7 +229,7 @@ def _cluster_cards(clusters: Iterable[dict[str, Any]]) -> str:
             "<article class='card'>"
             f"<h3>{html.escape(str(cluster.get('name', '')))}</h3>"
             f"<p class='size'>{_cell_text(cluster.get('size'))} customers "
-            f"({_cell_text(cluster.get('percentage'))}%)</p>"
+            f"({_cell_text(cluster.get('percentage'), column='percentage')}%)</p>"
             f"<p>{html.escape(str(cluster.get('summary') or ''))}</p>"
             + (f"<ul>{traits}</ul>" if traits else "")
             + (

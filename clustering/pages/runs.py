@@ -14,6 +14,7 @@ from clustering.models import ClusteringRun
 from clustering.selectors import cluster_list, run_get
 from clustering.services import run_cancel, run_create, run_publish
 from config.errors import DomainError
+from config.numbers import number_text
 from config.pages.access import analyst_required, posted
 from config.pages.assets import plotly_url
 from config.pages.errors import add_service_errors, form_page, message_errors
@@ -74,7 +75,7 @@ def metric_rows(metrics: dict) -> tuple[list[dict], list[dict]]:
         key = _metric_key(name)
         if key in HIDDEN_WHEN_ZERO and not value:
             continue
-        shown = f"{value:,.4g}" if isinstance(value, float) else str(value)
+        shown = number_text(value)
         label = METRIC_LABELS.get(key) or name.replace("_", " ").capitalize()
         row = {"name": label, "value": shown}
         if key in METRIC_EXPLANATIONS:

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: its 404 page shows the signed-in user's navigation (config/api/errors.py).
+    "config.api.errors.NotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -82,6 +84,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # `{{ value|number }}` in every template: one way to write numbers for people.
+            "builtins": ["config.pages.numbers"],
         },
     },
 ]

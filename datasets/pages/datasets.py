@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from clustering.selectors import run_list
 from config.errors import DomainError
+from config.numbers import number_text
 from config.pages.access import analyst_required, posted
 from config.pages.assets import plotly_url
 from config.pages.errors import add_service_errors
@@ -91,7 +92,9 @@ def statistics_table(statistics: dict[str, dict[str, Any]]) -> dict[str, Any]:
         )
     return {
         "headers": headers,
-        "rows": [(name, [_shown(values.get(key)) for key in headers]) for name, values in rows],
+        "rows": [
+            (name, [number_text(values.get(key)) for key in headers]) for name, values in rows
+        ],
         "more": max(0, len(statistics) - STATISTICS_COLUMNS),
     }
 
@@ -105,11 +108,41 @@ def quality_items(report: dict) -> tuple[list[tuple[str, str]], list[str]]:
         for warning in report.get("warnings") or []
     ]
     figures = [
-        (key.replace("_", " ").capitalize(), _shown(value))
+        (key.replace("_", " ").capitalize(), number_text(value))
         for key, value in report.items()
         if key != "warnings" and not isinstance(value, dict | list)
     ]
     return figures, warnings
+
+
+def missing_cells(schema: list[dict], statistics: dict[str, dict]) -> dict[str, Any]:
+    """How many cells are missing and what a clustering run does with them, one sentence per
+    column with gaps ("177 missing cells will be filled with the column's median (41)"), as the
+    engine does: numbers get the column's median, a missing category counts as none of the
+    categories, other kinds are not clustered unless chosen."""
+    total = 0
+    sentences = []
+    for column in schema or []:
+        count = int(column.get("missing") or 0)
+        if not count:
+            continue
+        total += count
+        cells = f"{number_text(count)} missing {'cell' if count == 1 else 'cells'}"
+        name = column.get("name")
+        if column.get("kind") == "numeric":
+            median = (statistics or {}).get(name, {}).get("50%")
+            value = f" ({number_text(median)})" if median is not None else ""
+            sentences.append(
+                f"{name}: {cells} will be filled with the column's median{value} when clustering."
+            )
+        elif column.get("kind") == "categorical":
+            sentences.append(
+                f"{name}: {cells} will count as none of the column's values when clustering; "
+                "segment reports show these customers as “Unknown”."
+            )
+        else:
+            sentences.append(f"{name}: {cells}; this column is clustered only when you choose it.")
+    return {"total": total, "total_text": number_text(total), "columns": sentences}
 
 
 def correlation_frame(correlation: dict) -> pd.DataFrame | None:
@@ -119,14 +152,6 @@ def correlation_frame(correlation: dict) -> pd.DataFrame | None:
     if len(features) < 2:
         return None
     return pd.DataFrame(correlation["matrix"], index=features, columns=features, dtype=float)
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:,.4g}"
-    return str(value)
 
 
 @analyst_required
@@ -166,6 +191,7 @@ def _detail_page(
         "table_jobs": customer_table_job_list(user=request.user).filter(source=dataset)[:5],
         "quality": figures,
         "warnings": warnings,
+        "missing": missing_cells(dataset.schema, dataset.statistics),
         "statistics": statistics_table(dataset.statistics),
         "correlation": chart_or_none(charts.correlation_heatmap, matrix)
         if matrix is not None

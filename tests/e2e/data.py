@@ -62,3 +62,14 @@ def shop_csv(rows: int = 200, *, dominant: bool = False) -> bytes:
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False)
     return buffer.getvalue().encode()
+
+
+def demo_csv_with_gaps(rows: int = DEMO_ROWS, *, seed: int = 0, every: int = 10) -> bytes:
+    """The demo table with every `every`-th customer's gender, age and income left empty (the
+    gaps a real export has): quality pages count them, segment views show them as "Unknown"."""
+    frame = generate_customers(rows, seed=seed)
+    frame["gender"] = frame["gender"].astype(object)
+    frame.loc[::every, ["gender", "age", "annual_income"]] = None
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    return buffer.getvalue().encode()

@@ -49,7 +49,7 @@ def test_distribution_chart_shows_sizes_and_shares():
     assert bar["type"] == "bar"
     assert bar["x"] == ["A", "B"]
     assert bar["y"] == [30, 10]
-    assert bar["text"] == ["75.0%", "25.0%"]
+    assert bar["text"] == ["75%", "25%"]  # whole numbers without ".0"
 
 
 def test_distribution_chart_empty_raises():
