@@ -4,7 +4,6 @@ on the caller's current dataset, errors as `{"error": "..."}`."""
 import time
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -17,7 +16,7 @@ from accounts.scopes import HasRequiredScope
 from datasets.selectors import current_dataset_required
 
 from ...models import ClusteringRun
-from ...selectors import cluster_list, dataset_k_sweep, latest_succeeded_run_get
+from ...selectors import cluster_list, dataset_k_sweep, workspace_run_required
 from ...services import run_execute_inline
 
 WORKSPACE_MAX_CLUSTERS = 10  # document 000: n_clusters 2-10
@@ -174,11 +173,4 @@ class WorkspaceClusterDataView(APIView):
 
     @extend_schema(operation_id="workspace_cluster_data", responses=ANALYSIS_SCHEMA)
     def get(self, request: Request) -> Response:
-        dataset = current_dataset_required(user=request.user)
-        run = latest_succeeded_run_get(user=request.user, dataset_id=dataset.pk)
-        if run is None:
-            raise ValidationError(
-                "No clustering performed on your current dataset yet: POST /api/cluster with "
-                '{"n_clusters": 3} first.'
-            )
-        return Response(workspace_analysis(run=run))
+        return Response(workspace_analysis(run=workspace_run_required(user=request.user)))
