@@ -18,6 +18,7 @@ from datasets.selectors import current_dataset_required
 from ...models import ClusteringRun
 from ...selectors import cluster_list, dataset_k_sweep, workspace_run_required
 from ...services import run_execute_inline
+from ..serializers import WorkspaceTopFeatureSerializer
 
 WORKSPACE_MAX_CLUSTERS = 10  # document 000: n_clusters 2-10
 
@@ -57,7 +58,10 @@ def workspace_analysis(*, run: ClusteringRun) -> dict[str, Any]:
             feature: round(float(share) * 100, 2)
             for feature, share in (run.feature_importance or {}).items()
         },
-        "top_features": {label: cluster.top_features for label, cluster in keyed.items()},
+        "top_features": {
+            label: WorkspaceTopFeatureSerializer(cluster.top_features, many=True).data
+            for label, cluster in keyed.items()
+        },
         "cluster_summaries": {label: cluster.summary for label, cluster in keyed.items()},
         "cluster_names": {label: cluster.name for label, cluster in keyed.items()},
         "n_clusters": len([cluster for cluster in clusters if cluster.label >= 0]),
@@ -90,7 +94,10 @@ ANALYSIS_SCHEMA = inline_serializer(
         "cluster_profiles": serializers.DictField(),
         "centroids": serializers.DictField(),
         "feature_importance": serializers.DictField(child=serializers.FloatField()),
-        "top_features": serializers.DictField(),
+        "top_features": serializers.DictField(
+            child=WorkspaceTopFeatureSerializer(many=True),
+            help_text="Per segment label: its top features, most distinctive first.",
+        ),
         "cluster_summaries": serializers.DictField(child=serializers.CharField()),
         "n_clusters": serializers.IntegerField(),
         "clustering_time": serializers.FloatField(required=False),
