@@ -338,12 +338,38 @@ def test_v1_train_bad_parameters_are_400(analyst_client, analyst, body, words):
     assert words in str(response.json())
 
 
-def test_v1_train_on_another_analysts_dataset_is_400(analyst_client):
+def test_v1_train_on_another_analysts_dataset_is_404(analyst_client):
     dataset = dataset_make(owner=AnalystFactory())
     response = analyst_client.post(
         "/api/v1/clustering/train", {"dataset_id": dataset.pk, "n_clusters": 3}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 404
+    assert not ClusteringRun.objects.exists()
+
+
+def test_v1_train_on_an_unknown_dataset_is_404(analyst_client, analyst):
+    dataset = dataset_make(owner=analyst)
+    response = analyst_client.post(
+        "/api/v1/clustering/train",
+        {"dataset_id": dataset.pk + 1000, "n_clusters": 3},
+        format="json",
+    )
+    assert response.status_code == 404
+    assert "dataset" in str(response.json()).lower()
+    assert not ClusteringRun.objects.exists()
+
+
+@pytest.mark.parametrize("components", [0, 1])
+def test_v1_train_pca_components_below_2_is_400(analyst_client, analyst, components):
+    dataset = dataset_make(owner=analyst)
+    body = {"dataset_id": dataset.pk, "n_clusters": 3, "use_pca": True}
+    response = analyst_client.post(
+        "/api/v1/clustering/train", {**body, "pca_components": components}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "pca_components" in response.json()
+    assert "greater than or equal to 2" in str(response.json()["pca_components"])
+    assert not ClusteringRun.objects.exists()
 
 
 def test_v1_runs_segments_and_dendrogram_of_a_dataset(analyst_client, analyst):
