@@ -18,7 +18,7 @@ from clustering import engine
 from clustering.engine.sampling import sample_rows
 from config.errors import Conflict
 from datasets.models import Dataset
-from datasets.selectors import dataset_frame_load
+from datasets.selectors import current_dataset_required, dataset_frame_load
 
 from .features import features_clean
 from .models import Assignment, Cluster, ClusteringRun
@@ -26,6 +26,10 @@ from .models import Assignment, Cluster, ClusteringRun
 NOTHING_PUBLISHED = (
     "No segmentation has been published yet. An analyst must run a clustering and publish "
     "it (POST /api/clusters/run, or POST /api/v1/runs/ then .../publish/)."
+)
+NOTHING_CLUSTERED = (
+    "No clustering performed on your current dataset yet: POST /api/cluster with "
+    '{"n_clusters": 3} first.'
 )
 K_SWEEP_CACHE_S = 24 * 3600  # a dataset never changes after upload; its sha256 is in the key
 
@@ -83,6 +87,18 @@ def latest_succeeded_run_get(*, user: User, dataset_id: int) -> ClusteringRun | 
         .order_by("-finished_at", "-id")
         .first()
     )
+
+
+def workspace_run_required(*, user: User) -> ClusteringRun:
+    """Document 000's "clustering performed": the caller's newest succeeded run of their current
+    dataset. A 400 (ValidationError) saying what to do without a current dataset ("No data
+    loaded") or without a run of it ("No clustering performed"); never another's or the
+    published run."""
+    dataset = current_dataset_required(user=user)
+    run = latest_succeeded_run_get(user=user, dataset_id=dataset.pk)
+    if run is None:
+        raise ValidationError(NOTHING_CLUSTERED)
+    return run
 
 
 def cluster_list(*, run: ClusteringRun) -> QuerySet[Cluster]:

@@ -1,7 +1,7 @@
 """Reads of reports: which run a report reads, segment views, insights and charts of a run
 (cached), its assignments, and the caller's exports. One concern per module:
 
-- `runs`: `report_run_get`, `workspace_run_get`, `cluster_names`, `run_report`;
+- `runs`: `report_run_get`, `cluster_names`, `run_report`;
 - `cache`: the shared report cache, keyed per (run, kind, name, published version);
 - `assignments`: `assignment_arrays`, `run_labels`, `assignments_frame_for_export`;
 - `segment_views`: `segment_rules`, `customers_derive`, `segment_view`, `insight_view`,
@@ -16,7 +16,7 @@ from .assignments import UNASSIGNED, assignment_arrays, assignments_frame_for_ex
 from .cache import REPORT_CACHE_TTL_S, cache_key, cached, published_version
 from .chart_views import CHART_BUILDERS, ELBOW_SAMPLE_ROWS, chart_get
 from .exports import BYTES_PER_CELL, export_estimated_size_mb, export_get, export_list
-from .runs import cluster_names, report_run_get, run_report, workspace_run_get
+from .runs import cluster_names, report_run_get, run_report
 from .segment_views import (
     customers_derive,
     insight_view,
@@ -50,5 +50,4 @@ __all__ = [
     "segment_frame",
     "segment_rules",
     "segment_view",
-    "workspace_run_get",
 ]

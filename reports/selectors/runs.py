@@ -1,5 +1,6 @@
-"""Which run a report reads (the published one for document 003, the caller's workspace run for
-document 000), its cluster names, and the whole run as one JSON-ready report."""
+"""Which run a report reads (the published one for document 003; document 000's workspace run is
+`clustering.selectors.workspace_run_required`), its cluster names, and the whole run as one
+JSON-ready report."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from clustering.models import ClusteringRun
-from clustering.selectors import cluster_list, latest_succeeded_run_get, published_run_get
+from clustering.selectors import cluster_list, published_run_get
 from config.errors import Conflict
-from datasets.selectors import current_dataset_get
 
 
 def report_run_get(*, user: User) -> ClusteringRun:
@@ -23,17 +23,6 @@ def report_run_get(*, user: User) -> ClusteringRun:
             "before segment reports exist."
         )
     return run
-
-
-def workspace_run_get(*, user: User) -> ClusteringRun | None:
-    """Document 000's "clustering performed": the caller's newest succeeded run of their current
-    dataset, else the published run; None when there is neither."""
-    dataset = current_dataset_get(user=user)
-    if dataset is not None:
-        run = latest_succeeded_run_get(user=user, dataset_id=dataset.pk)
-        if run is not None:
-            return run
-    return published_run_get(user=user)
 
 
 def cluster_names(*, run: ClusteringRun) -> dict[int, str]:

@@ -1,6 +1,11 @@
 """Every clustering contract of documents 000-004 at its own path: shapes, roles and errors."""
 
+import math
+
+import numpy as np
+import pandas as pd
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 
 from clustering.api.serializers import V1TrainMetricsSerializer, V1TrainSerializer
 from clustering.models import ClusteringRun
@@ -72,6 +77,57 @@ def test_workspace_cluster_k_above_row_count_is_plain_400(analyst_client, analys
     response = analyst_client.post("/api/cluster", {"n_clusters": 8}, format="json")
     assert response.status_code == 400
     assert "at most 5 clusters" in response.json()["error"]
+
+
+def _numeric_and_category_frame() -> pd.DataFrame:
+    """Two clear segments that differ in age, income and (mostly) region."""
+    rng = np.random.default_rng(0)
+    n = 60
+    return pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(2 * n)],
+            "age": np.r_[rng.normal(25, 2, n), rng.normal(60, 2, n)].round(1),
+            "income": np.r_[rng.normal(40, 3, n), rng.normal(90, 3, n)].round(1),
+            "region": ["North"] * n + ["South"] * (n - 6) + ["North"] * 6,
+        }
+    )
+
+
+def _assert_top_features_have_feature_mean_std(top_features: dict) -> None:
+    entries = [entry for segment in top_features.values() for entry in segment]
+    assert entries
+    for entry in entries:
+        assert list(entry)[:3] == ["feature", "mean", "std"], entry
+        assert isinstance(entry["mean"], float), entry
+        assert isinstance(entry["std"], float), entry
+    categories = [entry for entry in entries if entry["feature"] == "region"]
+    assert categories
+    for entry in categories:
+        assert set(entry) >= {"value", "share", "overall_share", "z_score", "direction"}
+        assert entry["mean"] == entry["share"]
+        assert entry["std"] == round(math.sqrt(entry["share"] * (1 - entry["share"])), 4)
+    age = next(entry for entry in top_features["0"] if entry["feature"] == "age")
+    assert age["std"] > 0
+
+
+def test_workspace_top_features_carry_feature_mean_std_for_numbers_and_categories(
+    analyst_client, analyst
+):
+    dataset_make(owner=analyst, frame=_numeric_and_category_frame(), current=True)
+    clustered = analyst_client.post("/api/cluster", {"n_clusters": 2}, format="json")
+    assert clustered.status_code == 200, clustered.content
+    _assert_top_features_have_feature_mean_std(clustered.json()["top_features"])
+    stored = analyst_client.get("/api/cluster-data").json()["top_features"]
+    assert stored == clustered.json()["top_features"]
+
+
+def test_workspace_top_features_are_typed_in_the_schema():
+    schema = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    items = schema["WorkspaceAnalysis"]["properties"]["top_features"]["additionalProperties"]
+    assert items["items"]["$ref"] == "#/components/schemas/WorkspaceTopFeature"
+    entry = schema["WorkspaceTopFeature"]
+    assert set(entry["required"]) == {"feature", "mean", "std"}
+    assert {"value", "share", "overall_share"} <= set(entry["properties"])
 
 
 def test_workspace_cluster_without_loaded_data_is_plain_400(analyst_client):
@@ -282,12 +338,38 @@ def test_v1_train_bad_parameters_are_400(analyst_client, analyst, body, words):
     assert words in str(response.json())
 
 
-def test_v1_train_on_another_analysts_dataset_is_400(analyst_client):
+def test_v1_train_on_another_analysts_dataset_is_404(analyst_client):
     dataset = dataset_make(owner=AnalystFactory())
     response = analyst_client.post(
         "/api/v1/clustering/train", {"dataset_id": dataset.pk, "n_clusters": 3}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 404
+    assert not ClusteringRun.objects.exists()
+
+
+def test_v1_train_on_an_unknown_dataset_is_404(analyst_client, analyst):
+    dataset = dataset_make(owner=analyst)
+    response = analyst_client.post(
+        "/api/v1/clustering/train",
+        {"dataset_id": dataset.pk + 1000, "n_clusters": 3},
+        format="json",
+    )
+    assert response.status_code == 404
+    assert "dataset" in str(response.json()).lower()
+    assert not ClusteringRun.objects.exists()
+
+
+@pytest.mark.parametrize("components", [0, 1])
+def test_v1_train_pca_components_below_2_is_400(analyst_client, analyst, components):
+    dataset = dataset_make(owner=analyst)
+    body = {"dataset_id": dataset.pk, "n_clusters": 3, "use_pca": True}
+    response = analyst_client.post(
+        "/api/v1/clustering/train", {**body, "pca_components": components}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "pca_components" in response.json()
+    assert "greater than or equal to 2" in str(response.json()["pca_components"])
+    assert not ClusteringRun.objects.exists()
 
 
 def test_v1_runs_segments_and_dendrogram_of_a_dataset(analyst_client, analyst):

@@ -36,15 +36,34 @@ BAD_UPLOADS = [
         os.urandom(64) + bytes(range(32)) * 40, "data.csv", {}, 400, "binary", id="binary"
     ),
     pytest.param(_xlsx_bytes(), "customers.csv", {}, 400, "Excel workbook", id="xlsx-renamed"),
-    pytest.param(gzip.compress(GOOD), "customers.csv.gz", {}, 400, "gzip", id="gzip-not-guessed"),
+    # Document 000: a name not ending in .csv is refused before its bytes are looked at.
+    pytest.param(
+        gzip.compress(GOOD),
+        "customers.csv.gz",
+        {},
+        400,
+        "Only CSV files are allowed",
+        id="gzip-not-guessed",
+    ),
+    pytest.param(gzip.compress(GOOD), "customers.csv", {}, 400, "gzip", id="gzip-named-csv"),
     pytest.param(
         b"Dear team,\nplease find the figures attached.\nThanks\n",
         "notes.txt",
         {},
         400,
-        "No table found",
+        "Only CSV files are allowed",
         id="txt-without-table",
     ),
+    pytest.param(
+        b"Dear team,\nplease find the figures attached.\nThanks\n",
+        "notes.csv",
+        {},
+        400,
+        "No table found",
+        id="csv-without-table",
+    ),
+    pytest.param(GOOD, "customers.txt", {}, 400, "Only CSV files are allowed", id="csv-as-txt"),
+    pytest.param(GOOD, "customers", {}, 400, "Only CSV files are allowed", id="no-extension"),
     pytest.param(
         b"name,region\nAna,North\nBen,South\nCy,East\n",
         "customers.csv",
@@ -158,3 +177,20 @@ def test_upload_cells_are_data_never_html_sql_or_formulas(analyst_client, upload
     assert first["<script>alert(1)</script>"] == "=cmd|' /C calc'!A0"
     assert first["x'); DROP TABLE datasets_customer;--"] == "<b>bold</b>"
     assert Customer.objects.count() == 2
+
+
+@pytest.mark.parametrize("path", ["/api/upload", "/api/v1/datasets/upload", "/api/v1/datasets/"])
+def test_upload_of_csv_content_named_txt_is_400_on_every_upload_path(analyst_client, upload, path):
+    response = upload(analyst_client, GOOD, path=path, name="customers.txt")
+    assert response.status_code == 400, response.content
+    assert "Only CSV files are allowed: 'customers.txt' does not end in .csv." in str(
+        response.json()
+    )
+    assert not Dataset.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/api/upload", "/api/v1/datasets/upload"])
+def test_upload_named_csv_in_capitals_is_accepted(analyst_client, upload, path):
+    response = upload(analyst_client, GOOD, path=path, name="CUSTOMERS.CSV")
+    assert response.status_code in (200, 201), response.content
+    assert Dataset.objects.get().original_filename == "CUSTOMERS.CSV"

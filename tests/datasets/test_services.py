@@ -94,11 +94,15 @@ def test_dataset_create_from_upload_dedupes_per_owner_only(analyst, small_csv):
     assert other.pk != first.pk
 
 
-def test_dataset_create_from_upload_gz_name_with_plain_text_is_read_as_csv(analyst, small_csv):
-    dataset, _ = dataset_create_from_upload(
-        owner=analyst, uploaded_file=csv_file(small_csv, name="export.csv.gz")
-    )
-    assert dataset.n_rows == 5
+def test_dataset_create_from_upload_gz_name_with_plain_text_is_refused_by_its_name(
+    analyst, small_csv
+):
+    # Document 000: "Only CSV files are allowed", by the name, whatever the bytes hold.
+    with pytest.raises(ValidationError, match=r"Only CSV files are allowed: 'export\.csv\.gz'"):
+        dataset_create_from_upload(
+            owner=analyst, uploaded_file=csv_file(small_csv, name="export.csv.gz")
+        )
+    assert not Dataset.objects.exists()
 
 
 def test_dataset_create_from_upload_without_id_column_uses_row_numbers(analyst):

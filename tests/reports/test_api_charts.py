@@ -8,15 +8,17 @@ from clustering.models import Cluster
 from datasets.models import CurrentDataset
 from reports import charts
 from reports.models import Export
-from tests.factories import AnalystFactory
+from tests.factories import AnalystFactory, dataset_with_rows
 
 from .conftest import succeeded_run
+from .frames import demo_frame, demo_schema
 
 pytestmark = pytest.mark.django_db
 
 
-def test_visualizations_answers_plotly_figures(analyst_client, shared_run):
-    response = analyst_client.get("/api/visualizations")
+def test_visualizations_answers_plotly_figures(owner_client, shared_run):
+    # The run's owner clustered their current dataset (document 000: their own workspace).
+    response = owner_client.get("/api/visualizations")
     assert response.status_code == 200
     body = response.json()
     assert body["success"] is True
@@ -35,8 +37,8 @@ def test_visualizations_prefers_the_callers_own_latest_run(analyst, analyst_clie
     assert len(body["distribution_chart"]["data"][0]["x"]) == 4
 
 
-def test_workspace_export_answers_download_urls_not_paths(analyst_client, shared_run):
-    response = analyst_client.get("/api/export")
+def test_workspace_export_answers_download_urls_not_paths(owner_client, shared_run):
+    response = owner_client.get("/api/export")
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["success"] is True
@@ -44,10 +46,35 @@ def test_workspace_export_answers_download_urls_not_paths(analyst_client, shared
     for file_format, url in body["files"].items():
         assert url.startswith("/api/exports/")
         assert url.endswith("/download")
-        download = analyst_client.get(url)
+        download = owner_client.get(url)
         assert download.status_code == 200
         assert download["Content-Type"].split(";")[0].endswith(file_format)
     assert Export.objects.filter(status="ready").count() == 3
+
+
+@pytest.mark.parametrize("path", ["/api/visualizations", "/api/export"])
+def test_workspace_without_own_upload_is_400_no_data_loaded_not_the_published_run(
+    analyst_client, shared_run, path
+):
+    response = analyst_client.get(path)
+    assert response.status_code == 400
+    assert set(response.json()) == {"error"}
+    assert response.json()["error"].startswith("No data loaded")
+    assert not Export.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/api/visualizations", "/api/export"])
+def test_workspace_without_own_clustering_is_400_no_clustering_performed(
+    analyst, analyst_client, shared_run, path
+):
+    # The caller uploaded data of their own but has not clustered it; a run is published.
+    frame = demo_frame()
+    dataset = dataset_with_rows(owner=analyst, frame=frame, schema=demo_schema(frame))
+    CurrentDataset.objects.update_or_create(user=analyst, defaults={"dataset": dataset})
+    response = analyst_client.get(path)
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("No clustering performed")
+    assert not Export.objects.exists()
 
 
 def test_workspace_export_by_user_role_is_403_plain(user_client, shared_run):

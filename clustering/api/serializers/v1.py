@@ -13,8 +13,9 @@ from .run_start import RunStartInputSerializer
 
 
 class V1TrainInputSerializer(RunStartInputSerializer):
-    """Document 002's body: dataset_id, linkage, n_clusters (2-15), use_pca, pca_components;
-    hierarchical with ward linkage by default (linkage only counts for hierarchical runs)."""
+    """Document 002's body: dataset_id (one of the caller's datasets, else 404), linkage,
+    n_clusters (2-15), use_pca, pca_components (2+); hierarchical with ward linkage by default
+    (linkage only counts for hierarchical runs)."""
 
     dataset_id = serializers.IntegerField(min_value=1)
     algorithm = serializers.ChoiceField(
@@ -22,6 +23,12 @@ class V1TrainInputSerializer(RunStartInputSerializer):
     )
     linkage = serializers.ChoiceField(choices=LINKAGES, default="ward")
     use_pca = serializers.BooleanField(default=False)
+    pca_components = serializers.IntegerField(
+        min_value=2,
+        max_value=500,
+        required=False,
+        help_text="Components kept by the PCA (document 002: 2 or more).",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["algorithm"] != ClusteringRun.Algorithm.HIERARCHICAL:

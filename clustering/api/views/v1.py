@@ -5,7 +5,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -29,7 +29,9 @@ from ..serializers import (
     V1TrainSerializer,
     run_start_arguments,
 )
-from .common import PNGRenderer, dataset_for_input, dendrogram_response
+from .common import PNGRenderer, dendrogram_response
+
+DATASET_NOT_FOUND = OpenApiResponse(description="No dataset with that id among the caller's.")
 
 
 def train_answer(run: ClusteringRun, request: Request) -> dict[str, Any]:
@@ -59,7 +61,8 @@ def train_answer(run: ClusteringRun, request: Request) -> dict[str, Any]:
 
 
 class V1TrainView(APIView):
-    """Train a clustering (hierarchical, ward, by default) on one of the caller's datasets."""
+    """Train a clustering (hierarchical, ward, by default) on one of the caller's datasets; an
+    unknown or another's `dataset_id` is 404."""
 
     required_scope = "clusters:run"
     permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]
@@ -67,14 +70,14 @@ class V1TrainView(APIView):
     @extend_schema(
         operation_id="v1_clustering_train",
         request=V1TrainInputSerializer,
-        responses={201: V1TrainSerializer},
+        responses={201: V1TrainSerializer, 404: DATASET_NOT_FOUND},
     )
     def post(self, request: Request) -> Response:
         data = V1TrainInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         run = run_execute_inline(
-            dataset=dataset_for_input(user=request.user, pk=values["dataset_id"]),
+            dataset=dataset_get(user=request.user, pk=values["dataset_id"]),
             user=request.user,
             **run_start_arguments(values),
         )

@@ -4,7 +4,6 @@ on the caller's current dataset, errors as `{"error": "..."}`."""
 import time
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -18,8 +17,9 @@ from clustering.engine.labels import cluster_count
 from datasets.selectors import current_dataset_required
 
 from ...models import ClusteringRun
-from ...selectors import cluster_list, dataset_k_sweep, latest_succeeded_run_get
+from ...selectors import cluster_list, dataset_k_sweep, workspace_run_required
 from ...services import run_execute_inline
+from ..serializers import WorkspaceTopFeatureSerializer
 
 WORKSPACE_MAX_CLUSTERS = 10  # document 000: n_clusters 2-10
 
@@ -59,7 +59,10 @@ def workspace_analysis(*, run: ClusteringRun) -> dict[str, Any]:
             feature: round(float(share) * 100, 2)
             for feature, share in (run.feature_importance or {}).items()
         },
-        "top_features": {label: cluster.top_features for label, cluster in keyed.items()},
+        "top_features": {
+            label: WorkspaceTopFeatureSerializer(cluster.top_features, many=True).data
+            for label, cluster in keyed.items()
+        },
         "cluster_summaries": {label: cluster.summary for label, cluster in keyed.items()},
         "cluster_names": {label: cluster.name for label, cluster in keyed.items()},
         "n_clusters": cluster_count(cluster.label for cluster in clusters),
@@ -92,7 +95,10 @@ ANALYSIS_SCHEMA = inline_serializer(
         "cluster_profiles": serializers.DictField(),
         "centroids": serializers.DictField(),
         "feature_importance": serializers.DictField(child=serializers.FloatField()),
-        "top_features": serializers.DictField(),
+        "top_features": serializers.DictField(
+            child=WorkspaceTopFeatureSerializer(many=True),
+            help_text="Per segment label: its top features, most distinctive first.",
+        ),
         "cluster_summaries": serializers.DictField(child=serializers.CharField()),
         "n_clusters": serializers.IntegerField(),
         "clustering_time": serializers.FloatField(required=False),
@@ -175,11 +181,4 @@ class WorkspaceClusterDataView(APIView):
 
     @extend_schema(operation_id="workspace_cluster_data", responses=ANALYSIS_SCHEMA)
     def get(self, request: Request) -> Response:
-        dataset = current_dataset_required(user=request.user)
-        run = latest_succeeded_run_get(user=request.user, dataset_id=dataset.pk)
-        if run is None:
-            raise ValidationError(
-                "No clustering performed on your current dataset yet: POST /api/cluster with "
-                '{"n_clusters": 3} first.'
-            )
-        return Response(workspace_analysis(run=run))
+        return Response(workspace_analysis(run=workspace_run_required(user=request.user)))

@@ -12,38 +12,31 @@ from rest_framework.views import APIView
 from accounts.permissions import IsAnalyst
 from accounts.scopes import HasRequiredScope
 from accounts.throttles import ExportThrottle, UserRateThrottle
-from clustering.models import ClusteringRun
+from clustering.selectors import workspace_run_required
 from reports import charts
 from reports.models import Export
-from reports.selectors import chart_get, workspace_run_get
+from reports.selectors import chart_get
 from reports.services import export_create
 
 from ..serializers import VisualizationsSerializer, WorkspaceExportSerializer, download_path
 from .common import input_error
 
-NOTHING_CLUSTERED = OpenApiResponse(description="No clustering performed yet.")
-
-
-def _workspace_run_required(request: Request) -> ClusteringRun:
-    """Document 000's latest clustering of the caller; 400 while there is none."""
-    run = workspace_run_get(user=request.user)
-    if run is None:
-        raise exceptions.ValidationError(
-            "No clustering performed yet: run POST /api/cluster on your data first."
-        )
-    return run
+NOTHING_CLUSTERED = OpenApiResponse(
+    description="No data loaded (nothing uploaded), or no clustering performed on the caller's "
+    "current dataset yet."
+)
 
 
 class WorkspaceVisualizationsView(APIView):
     """Document 000 `GET /api/visualizations`: scatter and distribution figures of the caller's
-    latest clustering (their current dataset's newest run, else the published one)."""
+    latest clustering (their current dataset's newest run; never the published one)."""
 
     error_style = "plain"
     required_scope = "segments:read"
 
     @extend_schema(responses={200: VisualizationsSerializer, 400: NOTHING_CLUSTERED})
     def get(self, request: Request) -> Response:
-        run = _workspace_run_required(request)
+        run = workspace_run_required(user=request.user)
         try:
             figures = {
                 "scatter_chart": chart_get(run=run, name="scatter"),
@@ -67,7 +60,7 @@ class WorkspaceExportView(APIView):
 
     @extend_schema(responses={200: WorkspaceExportSerializer, 400: NOTHING_CLUSTERED})
     def get(self, request: Request) -> Response:
-        run = _workspace_run_required(request)
+        run = workspace_run_required(user=request.user)
         made: dict[str, Export] = {}
         try:
             for file_format in ("csv", "json", "html"):
