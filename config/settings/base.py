@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.api.request_id.RequestIdMiddleware",
+    # Before anything reads the path: `/x` and `/x/` name the same API route.
+    "config.api.slashes.TrailingSlashMiddleware",
     "config.api.ratelimit.RateLimitHeadersMiddleware",  # X-RateLimit-* set by the throttles
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -70,7 +72,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
-# The 004 contracts use paths without a trailing slash (/auth/login, /admin/users).
+# The 004 contracts use paths without a trailing slash (/auth/login, /admin/users); API routes
+# answer either spelling through config.api.slashes.TrailingSlashMiddleware, with no redirect.
 APPEND_SLASH = False
 
 TEMPLATES = [
