@@ -24,7 +24,7 @@ from clustering.engine.algorithms import (
 from clustering.engine.artifact import build_artifact
 from clustering.engine.errors import EngineCancelled, EngineInputError
 from clustering.engine.labels import NOISE_LABEL
-from clustering.engine.preprocess import Prepared, prepare
+from clustering.engine.preprocess import FEATURE_TRANSFORMS, Prepared, prepare
 from clustering.engine.results import ClusterResult, EngineResult, KSweepResult
 from clustering.engine.sweep import sweep_matrix
 from common.jsonsafe import json_safe
@@ -37,6 +37,7 @@ DEFAULTS = {
     "n_clusters": None,  # None: chosen by the best silhouette of a k sweep
     "random_state": 0,
     "normalize": True,
+    "feature_transform": "auto",  # auto: log-scale heavy-tailed features; none: as they are
     "use_pca": False,
     "pca_components": None,
     "pca_variance": None,
@@ -291,6 +292,11 @@ def validate_params(algorithm: str, params: Mapping, *, n_rows: int) -> dict:
             if not value > 0:
                 raise EngineInputError(f"{name} must be above 0; got {value}.")
             options[name] = float(value)
+    if options["feature_transform"] not in FEATURE_TRANSFORMS:
+        raise EngineInputError(
+            f"Unknown feature_transform {options['feature_transform']!r}; choose one of "
+            f"{', '.join(FEATURE_TRANSFORMS)}."
+        )
     if options["linkage"] not in LINKAGES:
         raise EngineInputError(
             f"Unknown linkage '{options['linkage']}'; choose one of {', '.join(LINKAGES)}."
@@ -316,6 +322,7 @@ def prepare_with(
         pca_components=options["pca_components"],
         pca_variance=options["pca_variance"],
         random_state=options["random_state"],
+        feature_transform=options["feature_transform"],
     )
 
 
