@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from clustering.engine import degenerate, interpret, words
+from clustering.engine import balance, degenerate, interpret, words
 from clustering.engine.algorithms import (
     ALGORITHMS,
     LINKAGES,
@@ -109,8 +109,14 @@ def _fit(
         options["n_clusters"] = sweep.optimal_k
         notes.append(
             f"n_clusters = {sweep.optimal_k}, the best silhouette among k = "
-            f"{k_values[0]}..{k_values[-1]}."
+            f"{k_values[0]}..{k_values[-1]}"
+            + (
+                f" with no segment under {balance.MIN_SEGMENT_SHARE:.0%} of the customers."
+                if not sweep.passed_over
+                else "."
+            )
         )
+        notes += sweep.passed_over
 
     stage.begin(20, "fitting")
     fitted = run_algorithm(matrix, algorithm=algorithm, params=options)
@@ -142,6 +148,23 @@ def _fit(
         transform=prepared.transform, features=prepared.features, fit=fitted, names=names
     )
     n_clusters = len(fitted.centroid_labels)
+    segments = balance.segment_balance(
+        sizes=explanation.sizes,
+        names=names,
+        means={cluster.label: cluster.profile["mean_values"] for cluster in clusters},
+        overall_means={
+            name: float(np.nanmean(prepared.raw(name))) for name in prepared.numeric_columns
+        },
+        n_rows=len(matrix),
+        fewer_k=n_clusters - 1 if algorithm in NEEDS_K and n_clusters - 1 >= MIN_CLUSTERS else None,
+    )
+    metrics.update(
+        {
+            "smallest_segment_share": segments.smallest_share,
+            "smallest_segment": names.get(segments.smallest_label),
+            "segment_warnings": list(segments.warnings),
+        }
+    )
     metrics.update(
         {
             "inertia": fitted.inertia,
@@ -247,7 +270,7 @@ def sweep_k(
         **curves.__dict__,
         algorithm="minibatch_kmeans" if len(frame) > MINIBATCH_ABOVE_ROWS else "kmeans",
         seconds=round(time.perf_counter() - started, 3),
-        notes=tuple(notes + list(prepared.notes)),
+        notes=tuple(notes + list(prepared.notes) + list(curves.passed_over)),
     )
 
 
