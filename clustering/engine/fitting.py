@@ -18,6 +18,7 @@ from clustering.engine.algorithms import (
     MAX_CLUSTERS,
     MIN_CLUSTERS,
     MINIBATCH_ABOVE_ROWS,
+    SMALL_DATA_ROWS,
     run_algorithm,
     threads_for,
 )
@@ -32,6 +33,9 @@ from common.jsonsafe import json_safe
 Progress = Callable[[int, str], None]
 ShouldCancel = Callable[[], bool]
 
+# Log-scaled heavy tails leave k-means several near-equal optima: one k-means++ start on 16,100
+# RFM customers agreed with another sample at ARI 0.45, three starts at 0.98 (k=4).
+TRANSFORMED_KMEANS_STARTS = 3
 AUTO_K_MAX = 10  # without n_clusters, k is chosen by silhouette among 2..10
 DEFAULTS = {
     "n_clusters": None,  # None: chosen by the best silhouette of a k sweep
@@ -119,6 +123,14 @@ def _fit(
         notes += sweep.passed_over
 
     stage.begin(20, "fitting")
+    transformed = any(kind != "none" for kind in prepared.transform["numeric"]["transforms"])
+    if (
+        algorithm == "kmeans"
+        and options["n_init"] is None
+        and transformed
+        and SMALL_DATA_ROWS < len(matrix) <= MINIBATCH_ABOVE_ROWS
+    ):
+        options["n_init"] = TRANSFORMED_KMEANS_STARTS
     fitted = run_algorithm(matrix, algorithm=algorithm, params=options)
     degenerate.check_clusters_filled(fitted.labels, fitted.centroid_labels)
     notes += fitted.notes

@@ -132,3 +132,26 @@ def test_a_damaged_transform_list_is_refused(rfm_auto):
     damaged["numeric"]["transforms"] = ["log1p"]
     with pytest.raises(EngineInputError, match="damaged"):
         load_model(damaged)
+
+
+def test_overlapping_samples_agree_above_the_small_data_size():
+    """16,100-row samples: above the size where k-means gets 10 starts by default."""
+    frame = generate_rfm_customers(23_000, seed=0)
+    order = np.random.default_rng(1).permutation(len(frame))
+    first, second = np.sort(order[:16_100]), np.sort(order[6_900:])
+    shared = np.intersect1d(first, second)
+    params = {"n_clusters": 4, "stability": False}
+    a = fit(frame.iloc[first].reset_index(drop=True), params=params)
+    b = fit(frame.iloc[second].reset_index(drop=True), params=params)
+    assert a.parameters["n_init"] == 3
+    assert min(np.bincount(a.labels)) >= 0.05 * len(first)
+    agreement = adjusted_rand_score(
+        a.labels[np.searchsorted(first, shared)], b.labels[np.searchsorted(second, shared)]
+    )
+    assert agreement >= 0.9
+
+
+def test_none_keeps_one_start_above_the_small_data_size():
+    frame = generate_rfm_customers(12_000, seed=0)
+    params = {"n_clusters": 4, "stability": False, "feature_transform": "none"}
+    assert fit(frame, params=params).parameters["n_init"] is None
