@@ -255,12 +255,16 @@ def _fit_numeric(
 def _choose_transform(name: str, filled: np.ndarray, *, seed: int) -> tuple[str, float, str | None]:
     """(transform, lambda, note) of one imputed numeric feature: heavy-tailed (skewness above
     SKEWED_ABOVE, or a maximum FAR_ABOVE_P99 times the 99th percentile) non-negative features are
-    log-scaled; heavy-tailed ones with negative values get Yeo-Johnson."""
-    if len(filled) < TAIL_MIN_ROWS or filled.min() == filled.max():
-        return "none", 0.0, None
-    skewness = float(stats.skew(filled))
+    log-scaled; heavy-tailed ones with negative values get Yeo-Johnson. Skewness, percentile and
+    lambda come from a sample of TRANSFORM_FIT_ROWS rows (all of them on smaller data)."""
     low, high = float(filled.min()), float(filled.max())
-    p99 = float(np.percentile(filled, 99))
+    if len(filled) < TAIL_MIN_ROWS or low == high:
+        return "none", 0.0, None
+    sample = filled
+    if len(filled) > TRANSFORM_FIT_ROWS:
+        sample = filled[sample_rows(len(filled), TRANSFORM_FIT_ROWS, seed=seed)]
+    skewness = float(stats.skew(sample))
+    p99 = float(np.percentile(sample, 99))
     far_out = p99 > 0 and high > FAR_ABOVE_P99 * p99
     if not (abs(skewness) > SKEWED_ABOVE or far_out) or not np.isfinite(skewness):
         return "none", 0.0, None
@@ -268,9 +272,6 @@ def _choose_transform(name: str, filled: np.ndarray, *, seed: int) -> tuple[str,
         return "log1p", 0.0, f"{name}: log-scaled, skewness {skewness:.1f}"
     if low >= 0:  # a long left tail on non-negative values: left as it is
         return "none", 0.0, None
-    sample = filled
-    if len(filled) > TRANSFORM_FIT_ROWS:
-        sample = filled[sample_rows(len(filled), TRANSFORM_FIT_ROWS, seed=seed)]
     lam = float(stats.yeojohnson_normmax(sample))
     return "yeo_johnson", lam, f"{name}: Yeo-Johnson (lambda {lam:.2f}), skewness {skewness:.1f}"
 
