@@ -20,12 +20,13 @@ from clustering.engine.degenerate import DegenerateDataError, check_row_count
 from clustering.engine.dendrogram import dendrogram_png
 from clustering.engine.errors import EngineCancelled, EngineInputError
 from clustering.engine.fitting import fit, sweep_k, validate_params
-from clustering.engine.preprocess import infer_schema
+from clustering.engine.preprocess import FEATURE_TRANSFORMS, infer_schema
 from clustering.engine.results import ClusterResult, EngineResult, KSweepResult
 from clustering.engine.words import recommendation
 
 __all__ = [
     "ALGORITHMS",
+    "FEATURE_TRANSFORMS",
     "LINKAGES",
     "MAX_CLUSTERS",
     "MIN_CLUSTERS",

@@ -29,6 +29,7 @@ from clustering.engine.labels import NOISE_LABEL
 from clustering.engine.values import category_codes, category_string, numeric_values, to_float
 from clustering.engine.words import artifact_names, name_segments
 
+NUMERIC_TRANSFORMS = ("none", "log1p", "yeo_johnson")  # per numeric feature, in the artifact
 PREDICT_CHUNK_ROWS = 200_000  # distance blocks stay at a few tens of MB
 COPY_MAX_VALUES = 1_000_000  # up to this many distances, one (rows, k) copy finds the runner-up
 
@@ -42,6 +43,8 @@ class FeatureTransform:
     medians: np.ndarray
     means: np.ndarray
     scales: np.ndarray
+    transforms: tuple[str, ...]  # per numeric column, one of NUMERIC_TRANSFORMS
+    lambdas: np.ndarray  # per numeric column, the Yeo-Johnson lambda (unused otherwise)
     categorical_columns: tuple[str, ...]
     categories: tuple[tuple[str, ...], ...]
     category_index: tuple[dict[str, int], ...]  # per categorical column: value -> position
@@ -62,11 +65,18 @@ class FeatureTransform:
             offset += len(values)
         pca = transform.get("pca")
         components = np.asarray(pca["components"], dtype=np.float64) if pca else None
+        n_numeric = len(numeric["columns"])
+        transforms = tuple(numeric.get("transforms") or ("none",) * n_numeric)  # old: none
+        lambdas = numeric.get("lambdas") or [0.0] * n_numeric
+        if len(transforms) != n_numeric or any(t not in NUMERIC_TRANSFORMS for t in transforms):
+            raise EngineInputError("This run's model is damaged; train it again.")
         return cls(
             numeric_columns=tuple(numeric["columns"]),
             medians=np.asarray(numeric["medians"], dtype=np.float64),
             means=np.asarray(numeric["means"], dtype=np.float64),
             scales=np.asarray(numeric["scales"], dtype=np.float64),
+            transforms=transforms,
+            lambdas=np.asarray(lambdas, dtype=np.float64),
             categorical_columns=tuple(categorical["columns"]),
             categories=tuple(tuple(values) for values in categorical["categories"]),
             category_index=tuple(indexes),
@@ -80,7 +90,12 @@ class FeatureTransform:
         """Raw numbers (rows x numeric ``columns``; NaN or +-inf = missing) imputed with the
         medians and scaled, as a new float64 array."""
         filled = np.where(np.isfinite(values), values, self.medians[columns])
-        # A per-feature numeric transform (log1p, Yeo-Johnson...) is applied here, once.
+        # The per-feature transform (log1p, Yeo-Johnson), between imputation and scaling.
+        for position, j in enumerate(np.arange(len(self.transforms))[columns]):
+            if self.transforms[j] != "none":
+                filled[:, position] = apply_numeric_transform(
+                    filled[:, position], self.transforms[j], self.lambdas[j]
+                )
         filled -= self.means[columns]
         filled /= self.scales[columns]
         return filled
@@ -88,7 +103,11 @@ class FeatureTransform:
     def numeric_original(self, scaled: np.ndarray) -> np.ndarray:
         """Scaled numeric values back in original units (centroids are reported so): the
         inverse of ``numeric`` after imputation, where a per-feature transform is undone too."""
-        return scaled * self.scales + self.means
+        values = np.asarray(scaled * self.scales + self.means, dtype=np.float64)
+        for j, kind in enumerate(self.transforms):
+            if kind != "none":
+                values[..., j] = invert_numeric_transform(values[..., j], kind, self.lambdas[j])
+        return values
 
     def encode(
         self,
@@ -350,6 +369,46 @@ def confidence_from_distances(distances: np.ndarray, own: np.ndarray) -> np.ndar
     value = (1.0 - ratio) * 100.0
     np.clip(value, 0.0, 100.0, out=value)
     return value.astype(distances.dtype, copy=False)
+
+
+def apply_numeric_transform(values: np.ndarray, kind: str, lam: float = 0.0) -> np.ndarray:
+    """One numeric column through its fitted transform: ``log1p`` is sign(x) log(1 + |x|) (so
+    a negative value met at prediction still has an answer), ``yeo_johnson`` with ``lam``."""
+    x = np.asarray(values, dtype=np.float64)
+    if kind == "log1p":
+        return np.sign(x) * np.log1p(np.abs(x))
+    if kind == "yeo_johnson":
+        out = np.empty_like(x)
+        positive = x >= 0
+        xp, xn = x[positive], x[~positive]
+        out[positive] = np.log1p(xp) if abs(lam) < 1e-12 else np.expm1(lam * np.log1p(xp)) / lam
+        out[~positive] = (
+            -np.log1p(-xn)
+            if abs(lam - 2) < 1e-12
+            else -np.expm1((2 - lam) * np.log1p(-xn)) / (2 - lam)
+        )
+        return out
+    return x
+
+
+def invert_numeric_transform(values: np.ndarray, kind: str, lam: float = 0.0) -> np.ndarray:
+    """The inverse of ``apply_numeric_transform``: transformed values back in original units."""
+    y = np.asarray(values, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if kind == "log1p":
+            return np.sign(y) * np.expm1(np.abs(y))
+        if kind == "yeo_johnson":
+            out = np.empty_like(y)
+            positive = y >= 0
+            yp, yn = y[positive], y[~positive]
+            out[positive] = np.expm1(yp) if abs(lam) < 1e-12 else np.expm1(np.log1p(lam * yp) / lam)
+            out[~positive] = (
+                -np.expm1(-yn)
+                if abs(lam - 2) < 1e-12
+                else -np.expm1(np.log1p(-(2 - lam) * yn) / (2 - lam))
+            )
+            return out
+    return y
 
 
 def _records(data: Any) -> list[Mapping]:

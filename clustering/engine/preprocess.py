@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from sklearn.decomposition import PCA
 
 from clustering.engine import degenerate
-from clustering.engine.compiled import FeatureTransform
+from clustering.engine.compiled import FeatureTransform, apply_numeric_transform
 from clustering.engine.errors import EngineInputError
 from clustering.engine.sampling import sample_rows
 from clustering.engine.values import (
@@ -32,6 +33,11 @@ MAX_CATEGORIES_PER_COLUMN = 50  # one-hot width stays bounded; rarer values enco
 ENCODE_CHUNK_ROWS = 100_000  # float64 temporaries of one block: ~11 MB at 14 numeric columns
 PCA_FIT_ROWS = 100_000  # PCA components are stable on this many rows; transform covers all rows
 DEFAULT_PCA_VARIANCE = 0.9  # use_pca without a size keeps components explaining 90% of variance
+FEATURE_TRANSFORMS = ("auto", "none")  # auto: per numeric feature, chosen from its values
+SKEWED_ABOVE = 1.0  # |skewness| above this is a heavy tail
+FAR_ABOVE_P99 = 10.0  # ... and so is a maximum this many times the 99th percentile
+TAIL_MIN_ROWS = 50  # below this many rows a few odd values are not told from a heavy tail
+TRANSFORM_FIT_ROWS = 100_000  # the Yeo-Johnson lambda is stable on this many rows
 KINDS_USED_BY_DEFAULT = ("numeric", "categorical")  # ids, text and dates only when named
 ROLE_HINTS = (  # column-name words -> semantic role, used only when the schema has no role
     ("recency", "recency"),
@@ -115,6 +121,7 @@ def prepare(
     pca_components: int | None = None,
     pca_variance: float | None = None,
     random_state: int = 0,
+    feature_transform: str = "auto",
 ) -> Prepared:
     """Choose the features, fit imputation/scaling/one-hot/PCA and transform every row.
 
@@ -132,12 +139,22 @@ def prepare(
     numeric, categorical, roles, notes = _select_features(frame, schema=schema, features=features)
     columns = _frame_columns(frame)
 
-    medians, means, scales = [], [], []
-    for name in numeric:
-        median, mean, scale = _fit_numeric(name, numeric_values(columns(name)), normalize=normalize)
-        medians.append(median)
-        means.append(mean)
-        scales.append(scale)
+    if feature_transform not in FEATURE_TRANSFORMS:
+        raise EngineInputError(
+            f"feature_transform must be one of {', '.join(FEATURE_TRANSFORMS)}; "
+            f"got {feature_transform!r}."
+        )
+    fits = [
+        _fit_numeric(
+            name,
+            numeric_values(columns(name)),
+            normalize=normalize,
+            auto=feature_transform == "auto",
+            seed=random_state,
+        )
+        for name in numeric
+    ]
+    notes.extend(fit.note for fit in fits if fit.note)
 
     categories = []
     for name in categorical:
@@ -151,7 +168,14 @@ def prepare(
         categories.append(kept)
 
     transform = {
-        "numeric": {"columns": list(numeric), "medians": medians, "means": means, "scales": scales},
+        "numeric": {
+            "columns": list(numeric),
+            "medians": [fit.median for fit in fits],
+            "means": [fit.mean for fit in fits],
+            "scales": [fit.scale for fit in fits],
+            "transforms": [fit.transform for fit in fits],
+            "lambdas": [fit.lam for fit in fits],
+        },
         "categorical": {"columns": list(categorical), "categories": categories},
         "encoded_feature_names": list(numeric)
         + [
@@ -191,15 +215,65 @@ def prepare(
     )
 
 
-def _fit_numeric(name: str, values: np.ndarray, *, normalize: bool) -> tuple[float, float, float]:
-    """(median, mean, scale) of one numeric feature, for ``FeatureTransform.numeric``. A
-    per-feature numeric transform (log1p, Yeo-Johnson...) is chosen and fitted here, on the
-    imputed values, and the mean and scale then taken after it."""
+@dataclass(frozen=True)
+class NumericFit:
+    """One numeric feature's fitted preprocessing, for ``FeatureTransform.numeric``."""
+
+    median: float
+    mean: float
+    scale: float
+    transform: str  # "none", "log1p" or "yeo_johnson"
+    lam: float  # the Yeo-Johnson lambda, 0 otherwise
+    note: str | None  # what was done, for the run's explanation
+
+
+def _fit_numeric(
+    name: str, values: np.ndarray, *, normalize: bool, auto: bool = False, seed: int = 0
+) -> NumericFit:
+    """The median, the per-feature transform (with ``auto``: log1p for a heavy-tailed
+    non-negative feature, Yeo-Johnson for a heavy-tailed one with negative values, chosen on
+    the imputed values), then the mean and scale taken after the transform."""
     degenerate.check_has_values(name, present=not np.isnan(values).all(), numeric=True)
     median = float(np.nanmedian(values))
-    filled = np.where(np.isnan(values), median, values)
+    filled = np.where(np.isfinite(values), values, median)
+    transform, lam, note = "none", 0.0, None
+    if auto:
+        transform, lam, note = _choose_transform(name, filled, seed=seed)
+        if transform != "none":
+            filled = apply_numeric_transform(filled, transform, lam)
     mean, std = (float(filled.mean()), float(filled.std())) if normalize else (0.0, 1.0)
-    return median, mean, (std if std > 0 else 1.0)  # a constant column stays at 0
+    return NumericFit(
+        median=median,
+        mean=mean,
+        scale=std if std > 0 else 1.0,  # a constant column stays at 0
+        transform=transform,
+        lam=lam,
+        note=note,
+    )
+
+
+def _choose_transform(name: str, filled: np.ndarray, *, seed: int) -> tuple[str, float, str | None]:
+    """(transform, lambda, note) of one imputed numeric feature: heavy-tailed (skewness above
+    SKEWED_ABOVE, or a maximum FAR_ABOVE_P99 times the 99th percentile) non-negative features are
+    log-scaled; heavy-tailed ones with negative values get Yeo-Johnson. Skewness, percentile and
+    lambda come from a sample of TRANSFORM_FIT_ROWS rows (all of them on smaller data)."""
+    low, high = float(filled.min()), float(filled.max())
+    if len(filled) < TAIL_MIN_ROWS or low == high:
+        return "none", 0.0, None
+    sample = filled
+    if len(filled) > TRANSFORM_FIT_ROWS:
+        sample = filled[sample_rows(len(filled), TRANSFORM_FIT_ROWS, seed=seed)]
+    skewness = float(stats.skew(sample))
+    p99 = float(np.percentile(sample, 99))
+    far_out = p99 > 0 and high > FAR_ABOVE_P99 * p99
+    if not (abs(skewness) > SKEWED_ABOVE or far_out) or not np.isfinite(skewness):
+        return "none", 0.0, None
+    if low >= 0 and (skewness > SKEWED_ABOVE or far_out):
+        return "log1p", 0.0, f"{name}: log-scaled, skewness {skewness:.1f}"
+    if low >= 0:  # a long left tail on non-negative values: left as it is
+        return "none", 0.0, None
+    lam = float(stats.yeojohnson_normmax(sample))
+    return "yeo_johnson", lam, f"{name}: Yeo-Johnson (lambda {lam:.2f}), skewness {skewness:.1f}"
 
 
 def _encode(

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from sklearn.compose import ColumnTransformer
 from sklearn.decomposition import PCA
 from sklearn.impute import SimpleImputer
@@ -33,6 +34,13 @@ def sklearn_pipeline(artifact: Mapping) -> Pipeline:
     if numeric["columns"]:
         as_float = FunctionTransformer(_float_frame, validate=False)
         numeric_steps = [("float", as_float), ("impute", SimpleImputer(strategy="median"))]
+        transforms = numeric.get("transforms") or ["none"] * len(numeric["columns"])
+        if any(kind != "none" for kind in transforms):
+            lambdas = numeric.get("lambdas") or [0.0] * len(transforms)
+            reshape = FunctionTransformer(
+                _reshape, kw_args={"kinds": list(transforms), "lambdas": list(lambdas)}
+            )
+            numeric_steps.append(("reshape", reshape))
         numeric_steps.append(("scale", StandardScaler()))
         parts.append(("numeric", Pipeline(numeric_steps), list(numeric["columns"])))
     if categorical["columns"]:
@@ -98,6 +106,17 @@ def _reference_frame(artifact: Mapping) -> pd.DataFrame:
     ):
         data[name] = [cats[0]]
     return pd.DataFrame(data)
+
+
+def _reshape(values: np.ndarray, *, kinds: list, lambdas: list) -> np.ndarray:
+    """The per-feature transform of the artifact, written with numpy and scipy."""
+    out = np.array(values, dtype=np.float64)
+    for j, (kind, lam) in enumerate(zip(kinds, lambdas, strict=True)):
+        if kind == "log1p":
+            out[:, j] = np.sign(out[:, j]) * np.log1p(np.abs(out[:, j]))
+        elif kind == "yeo_johnson":
+            out[:, j] = stats.yeojohnson(out[:, j], lmbda=lam)
+    return out
 
 
 def _float_frame(frame: pd.DataFrame) -> np.ndarray:

@@ -66,10 +66,12 @@ class KSweepResult:
     silhouettes: tuple[float | None, ...]
     davies_bouldin: tuple[float | None, ...]
     calinski_harabasz: tuple[float | None, ...]
-    optimal_k: int  # highest silhouette
+    smallest_shares: tuple[float, ...]  # the smallest segment's percent of the rows, per k
+    optimal_k: int  # highest silhouette among solutions with no segment under 1%
     elbow_k: int | None  # kneedle on the inertia curve; None when the curve has no knee
     silhouette_sample_size: int
     n_samples: int
+    passed_over: tuple[str, ...]  # why a better-scoring k was not recommended (unbalanced)
     algorithm: str  # kmeans or minibatch_kmeans
     seconds: float
     notes: tuple[str, ...]

@@ -1,7 +1,9 @@
 """The k sweep on a prepared model matrix: K-Means for each k, scored on shared samples.
 
 In: the float32 matrix and the k values. Out: SweepCurves (inertia with the kneedle elbow,
-silhouette, Davies-Bouldin, Calinski-Harabasz per k; optimal k by silhouette). Every k is scored
+silhouette, Davies-Bouldin, Calinski-Harabasz and the smallest segment's share per k; optimal k
+by silhouette among the balanced solutions: one with a segment under MIN_SEGMENT_SHARE is not
+recommended, and ``passed_over`` says why). Every k is scored
 on the same row samples, so the curves compare like with like. Imports numpy, scikit-learn and
 kneed only.
 """
@@ -14,6 +16,7 @@ import numpy as np
 
 from clustering.engine import interpret
 from clustering.engine.algorithms import fit_kmeans
+from clustering.engine.balance import MIN_SEGMENT_SHARE, smallest_share
 from clustering.engine.sampling import sample_rows
 
 
@@ -26,10 +29,12 @@ class SweepCurves:
     silhouettes: tuple[float | None, ...]
     davies_bouldin: tuple[float | None, ...]
     calinski_harabasz: tuple[float | None, ...]
+    smallest_shares: tuple[float, ...]  # the smallest segment's percent of the rows, per k
     optimal_k: int
     elbow_k: int | None
     silhouette_sample_size: int
     n_samples: int
+    passed_over: tuple[str, ...]  # why a k with a better silhouette was not recommended
 
 
 def sweep_matrix(
@@ -44,12 +49,13 @@ def sweep_matrix(
     rng = np.random.default_rng(seed)
     silhouette_rows = sample_rows(len(matrix), interpret.SILHOUETTE_SAMPLE_ROWS, seed=rng)
     score_rows = sample_rows(len(matrix), interpret.SCORE_SAMPLE_ROWS, seed=rng)
-    inertias, davies, calinski, sample_labels = [], [], [], []
+    inertias, davies, calinski, sample_labels, shares = [], [], [], [], []
     for position, k in enumerate(k_values):
         if before_k is not None:
             before_k(position, k)
         fitted = fit_kmeans(matrix, n_clusters=k, seed=seed)
         inertias.append(fitted.inertia)
+        shares.append(smallest_share(fitted.labels))
         sample_labels.append(fitted.labels[silhouette_rows])
         scores = interpret.separation_scores(matrix, fitted.labels, rows=score_rows)
         davies.append(scores["davies_bouldin"])
@@ -65,19 +71,50 @@ def sweep_matrix(
     )  # one pass over the sample's distances serves every k
     silhouettes = [next(scored) if ok else None for ok in usable]
     sample_size = len(silhouette_rows) if any(usable) else 0
-    valid = [(s, k) for s, k in zip(silhouettes, k_values, strict=True) if s is not None]
-    optimal = max(valid, key=lambda item: (item[0], -item[1]))[1] if valid else k_values[0]
+    optimal, passed_over = _recommended(k_values, silhouettes, shares)
     return SweepCurves(
         k_values=tuple(k_values),
         inertias=tuple(inertias),
         silhouettes=tuple(silhouettes),
         davies_bouldin=tuple(davies),
         calinski_harabasz=tuple(calinski),
+        smallest_shares=tuple(round(100.0 * share, 4) for share in shares),
         optimal_k=int(optimal),
         elbow_k=elbow(k_values, inertias),
         silhouette_sample_size=sample_size,
         n_samples=len(matrix),
+        passed_over=passed_over,
     )
+
+
+def _recommended(
+    k_values: Sequence[int], silhouettes: Sequence[float | None], shares: Sequence[float]
+) -> tuple[int, tuple[str, ...]]:
+    """(the k of the best silhouette among solutions whose every segment holds at least
+    MIN_SEGMENT_SHARE of the rows, the reasons better-scoring k were passed over). When no
+    solution is balanced, the best silhouette, said so."""
+    scored = [
+        (s, k, share)
+        for s, k, share in zip(silhouettes, k_values, shares, strict=True)
+        if s is not None
+    ]
+    if not scored:
+        return k_values[0], ()
+    best = max(scored, key=lambda item: (item[0], -item[1]))
+    balanced = [item for item in scored if item[2] >= MIN_SEGMENT_SHARE]
+    if not balanced:
+        return best[1], (
+            f"Every k leaves a segment under {MIN_SEGMENT_SHARE:.0%} of the customers; k = "
+            f"{best[1]} has the best silhouette. Look for outliers before trusting it.",
+        )
+    chosen = max(balanced, key=lambda item: (item[0], -item[1]))
+    reasons = tuple(
+        f"k = {k} is not recommended although its silhouette ({s:.3f}) is higher: its smallest "
+        f"segment holds {share:.1%} of the customers (under {MIN_SEGMENT_SHARE:.0%})."
+        for s, k, share in scored
+        if share < MIN_SEGMENT_SHARE and (s, -k) > (chosen[0], -chosen[1])
+    )
+    return chosen[1], reasons
 
 
 def elbow(k_values: Sequence[int], inertias: Sequence[float]) -> int | None:

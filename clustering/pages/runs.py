@@ -34,6 +34,8 @@ METRIC_EXPLANATIONS = {
     "inertia": "Total squared distance of customers to their segment centre: lower is tighter, "
     "but it always falls as k grows.",
     "n_clusters": "How many segments the run found.",
+    "smallest_segment_share": "Share of customers in the smallest segment, in percent: under 1 "
+    "is a micro-segment, usually a handful of outliers (see the warning above).",
     "n_noise": "Customers DBSCAN left outside every segment (its noise group).",
     "noise_fraction": "Share of customers DBSCAN left outside every segment.",
     "bic": "Bayesian information criterion of the mixture: lower is a better fit for its size.",
@@ -50,6 +52,7 @@ METRIC_LABELS = {
     "davies_bouldin": "Davies-Bouldin index",
     "calinski_harabasz": "Calinski-Harabasz index",
     "n_clusters": "Segments",
+    "smallest_segment_share": "Smallest segment (% of customers)",
     "n_noise": "Noise customers",
     "noise_fraction": "Noise share",
     "bic": "BIC",

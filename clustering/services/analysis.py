@@ -19,6 +19,7 @@ def records_analyze(
     records: list[dict[str, Any]],
     algorithm: str = "kmeans",
     n_clusters: int | None = None,
+    feature_transform: str | None = None,
     include_customers: bool = True,
 ) -> dict[str, Any]:
     """Cluster the given customers (k by silhouette when not given) and describe each cluster in
@@ -61,6 +62,8 @@ def records_analyze(
     except engine.EngineInputError as exc:
         raise ValidationError({"customerData": [str(exc)]}) from None
     params: dict[str, Any] = {}
+    if feature_transform is not None:
+        params["feature_transform"] = feature_transform
     if n_clusters is not None:
         if n_clusters >= len(frame):
             raise ValidationError(

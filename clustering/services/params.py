@@ -6,7 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from clustering import engine
-from clustering.engine import LINKAGES, MAX_CLUSTERS, MIN_CLUSTERS
+from clustering.engine import FEATURE_TRANSFORMS, LINKAGES, MAX_CLUSTERS, MIN_CLUSTERS
 from clustering.engine.algorithms import HIERARCHICAL_MAX_ROWS
 from clustering.engine.fitting import DEFAULTS as ENGINE_DEFAULTS
 from clustering.engine.fitting import NEEDS_K
@@ -72,6 +72,13 @@ def run_parameters_clean(
     linkage = cleaned.get("linkage")
     if linkage is not None and linkage not in LINKAGES:
         raise _fail("linkage", f"Unknown linkage '{linkage}'; choose one of {', '.join(LINKAGES)}.")
+    transform = cleaned.get("feature_transform")
+    if transform is not None and transform not in FEATURE_TRANSFORMS:
+        raise _fail(
+            "feature_transform",
+            f"Unknown feature_transform {transform!r}; choose one of "
+            f"{', '.join(FEATURE_TRANSFORMS)}.",
+        )
     limit = HIERARCHICAL_MAX_ROWS
     sampling = cleaned.get("allow_sampling", True)
     if algorithm == Algorithm.HIERARCHICAL and not sampling and n_rows > limit:

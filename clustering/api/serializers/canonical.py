@@ -136,7 +136,19 @@ class KSweepSerializer(serializers.Serializer):
     silhouette_scores = serializers.ListField(child=serializers.FloatField(allow_null=True))
     davies_bouldin_scores = serializers.ListField(child=serializers.FloatField(allow_null=True))
     calinski_harabasz_scores = serializers.ListField(child=serializers.FloatField(allow_null=True))
-    optimal_k = serializers.IntegerField()
+    smallest_segment_shares = serializers.ListField(
+        child=serializers.FloatField(),
+        required=False,
+        help_text="Per k, the smallest segment's percent of the customers.",
+    )
+    optimal_k = serializers.IntegerField(
+        help_text="The best silhouette among solutions with no segment under 1% of the customers."
+    )
+    passed_over = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Why a k with a higher silhouette was not recommended.",
+    )
     elbow_k = serializers.IntegerField(allow_null=True)
     sample_size = serializers.IntegerField()
     n_rows = serializers.IntegerField()

@@ -7,18 +7,24 @@ from typing import Any
 from rest_framework import serializers
 
 from ...models import ClusteringRun
-from ...services.params import LINKAGES, MAX_CLUSTERS, MIN_CLUSTERS
+from ...services.params import FEATURE_TRANSFORMS, LINKAGES, MAX_CLUSTERS, MIN_CLUSTERS
 
 PARAMETER_FIELDS = (
     "n_clusters",
     "random_state",
     "normalize",
+    "feature_transform",
     "use_pca",
     "pca_components",
     "linkage",
     "eps",
     "min_samples",
     "allow_sampling",
+)
+
+FEATURE_TRANSFORM_HELP = (
+    "auto (default): log-scale heavy-tailed numeric features (Yeo-Johnson when they have "
+    "negative values) before scaling, as the run's notes say; none: use the values as they are."
 )
 
 
@@ -57,6 +63,9 @@ class RunStartInputSerializer(serializers.Serializer):
     )
     random_state = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
     normalize = serializers.BooleanField(required=False, allow_null=True, default=None)
+    feature_transform = serializers.ChoiceField(
+        choices=FEATURE_TRANSFORMS, required=False, help_text=FEATURE_TRANSFORM_HELP
+    )
     use_pca = serializers.BooleanField(required=False, allow_null=True, default=None)
     pca_components = serializers.IntegerField(min_value=1, max_value=500, required=False)
     linkage = serializers.ChoiceField(choices=LINKAGES, required=False)

@@ -10,10 +10,12 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsAnalyst
 from accounts.scopes import HasRequiredScope
+from clustering.engine import FEATURE_TRANSFORMS
 
 from ...models import ClusteringRun
 from ...services import analysis_recommendations, records_analyze
 from ..serializers import MAX_CLUSTERS, MIN_CLUSTERS
+from ..serializers.run_start import FEATURE_TRANSFORM_HELP
 
 
 class AnalyzeInputSerializer(serializers.Serializer):
@@ -31,6 +33,9 @@ class AnalyzeInputSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         help_text="Leave out to choose k by silhouette.",
+    )
+    feature_transform = serializers.ChoiceField(
+        choices=FEATURE_TRANSFORMS, required=False, help_text=FEATURE_TRANSFORM_HELP
     )
     include_customers = serializers.BooleanField(
         default=True, help_text="List each cluster's customers (the contract's `customers`)."
@@ -64,6 +69,7 @@ class AnalyzeView(APIView):
                 records=values["customerData"],
                 algorithm=values["algorithm"],
                 n_clusters=values.get("n_clusters"),
+                feature_transform=values.get("feature_transform"),
                 include_customers=values["include_customers"],
             )
         )

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsAnalyst
 from accounts.scopes import HasRequiredScope
+from clustering.engine import FEATURE_TRANSFORMS
 from clustering.engine.labels import cluster_count
 from datasets.selectors import current_dataset_required
 
@@ -20,12 +21,16 @@ from ...models import ClusteringRun
 from ...selectors import cluster_list, dataset_k_sweep, workspace_run_required
 from ...services import run_execute_inline
 from ..serializers import WorkspaceTopFeatureSerializer
+from ..serializers.run_start import FEATURE_TRANSFORM_HELP, parameters_from
 
 WORKSPACE_MAX_CLUSTERS = 10  # document 000: n_clusters 2-10
 
 
 class WorkspaceClusterInputSerializer(serializers.Serializer):
     n_clusters = serializers.IntegerField(min_value=2, max_value=WORKSPACE_MAX_CLUSTERS)
+    feature_transform = serializers.ChoiceField(
+        choices=FEATURE_TRANSFORMS, required=False, help_text=FEATURE_TRANSFORM_HELP
+    )
 
 
 def workspace_analysis(*, run: ClusteringRun) -> dict[str, Any]:
@@ -166,7 +171,7 @@ class WorkspaceClusterView(APIView):
             dataset=current_dataset_required(user=request.user),
             user=request.user,
             algorithm=ClusteringRun.Algorithm.KMEANS,
-            parameters={"n_clusters": data.validated_data["n_clusters"]},
+            parameters=parameters_from(data.validated_data),
         )
         body = workspace_analysis(run=run)
         body["clustering_time"] = round(time.perf_counter() - clock, 3)
