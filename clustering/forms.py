@@ -39,6 +39,18 @@ class RunCreateForm(forms.Form):
     normalize = forms.BooleanField(
         label="Scale features to a common range", initial=True, required=False
     )
+    feature_transform = forms.ChoiceField(
+        label="Heavy-tailed features",
+        choices=[
+            ("auto", "Log-scale them first (recommended)"),
+            ("none", "Use the values as they are"),
+        ],
+        initial="auto",
+        required=False,
+        help_text="Most customers buy once and a few buy a hundred times: log-scaling such "
+        "columns keeps a handful of extreme customers from owning a segment. The run says which "
+        "columns it scaled.",
+    )
     use_pca = forms.BooleanField(label="Reduce dimensions with PCA first", required=False)
     pca_components = forms.IntegerField(
         label="PCA components", min_value=1, max_value=50, required=False, initial=2
@@ -57,7 +69,11 @@ class RunCreateForm(forms.Form):
     def run_arguments(self) -> dict:
         """`run_create`'s keyword arguments (linkage only for hierarchical runs)."""
         data = self.cleaned_data
-        parameters = {"n_clusters": data["n_clusters"], "normalize": data["normalize"]}
+        parameters = {
+            "n_clusters": data["n_clusters"],
+            "normalize": data["normalize"],
+            "feature_transform": data["feature_transform"] or None,
+        }
         if data["algorithm"] == ClusteringRun.Algorithm.HIERARCHICAL:
             parameters["linkage"] = data["linkage"]
         if data["use_pca"]:

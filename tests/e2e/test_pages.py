@@ -368,6 +368,41 @@ def test_run_form_queues_the_run_and_opens_its_page(analyst_browser, analyst):
     assert run.features == ["age", "annual_income"]
 
 
+@pytest.mark.parametrize("chosen", ["none", "auto"])
+def test_run_form_passes_the_heavy_tail_choice_on(analyst_browser, analyst, chosen):
+    dataset = dataset_upload(analyst, demo_csv(60))
+
+    response = analyst_browser.post(
+        reverse("pages:run-create", args=[dataset.pk]),
+        {
+            "algorithm": "kmeans",
+            "n_clusters": 3,
+            "linkage": "ward",
+            "features": ["age", "annual_income"],
+            "feature_transform": chosen,
+        },
+    )
+
+    assert response.status_code == 302
+    assert dataset.runs.get().parameters["feature_transform"] == chosen
+
+
+def test_run_form_refuses_an_unknown_heavy_tail_choice(analyst_browser, analyst):
+    dataset = dataset_upload(analyst, demo_csv(60))
+    form = analyst_browser.get(reverse("pages:run-create", args=[dataset.pk])).content.decode()
+    assert "Log-scale them first (recommended)" in form
+
+    response = analyst_browser.post(
+        reverse("pages:run-create", args=[dataset.pk]),
+        {"algorithm": "kmeans", "n_clusters": 3, "linkage": "ward", "features": ["age"],
+         "feature_transform": "sqrt"},
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    assert b"Select a valid choice" in response.content
+    assert not dataset.runs.exists()
+
+
 def test_hierarchical_run_page_shows_its_dendrogram(analyst_browser, analyst):
     dataset = dataset_upload(analyst, demo_csv(80))
     run = succeeded_run(dataset, analyst, k=3, algorithm="hierarchical", linkage="ward")
