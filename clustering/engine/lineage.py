@@ -258,7 +258,7 @@ def _standardised_distances(old: np.ndarray, new: np.ndarray) -> np.ndarray | No
 
 
 def carried_names(
-    lineage: Lineage,
+    lineage: Lineage | Sequence[SegmentPair],
     *,
     old_names: Mapping[int, str],
     new_names: Mapping[int, str],
@@ -269,10 +269,11 @@ def carried_names(
     Jaccard of at least `threshold` takes the old name, unless its label is `locked` (renamed
     by an analyst). Names stay unique within the run: a segment whose own name is taken by a
     carried one gets a numbered variant. Only labels whose name changes are returned."""
+    pairs = lineage.pairs if isinstance(lineage, Lineage) else lineage
     final = dict(new_names)
     carried: dict[int, str] = {}
     strongest_first = sorted(
-        (p for p in lineage.pairs if p.jaccard is not None and p.jaccard >= threshold),
+        (p for p in pairs if p.jaccard is not None and p.jaccard >= threshold),
         key=lambda p: -p.jaccard,  # type: ignore[operator]
     )
     for pair in strongest_first:

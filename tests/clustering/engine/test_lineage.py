@@ -36,11 +36,13 @@ def test_planted_movers_are_counted_exactly():
     assert lineage.transitions[0, 0] == 40  # old 0 -> new 0 (the match of old 1)
     assert lineage.n_moved == 40
     assert set(lineage.movers["key"]) == set(old_keys[moving])
-    assert (lineage.movers["from_label"] == 0).all() and (lineage.movers["to_label"] == 0).all()
+    assert (lineage.movers["from_label"] == 0).all()
+    assert (lineage.movers["to_label"] == 0).all()
     assert lineage.left == [0, 7, 0]
     assert lineage.entered == [0, 3, 2]
     assert lineage.n_shared == 1_000 - 7
-    assert sum(lineage.old_sizes) == 1_000 and sum(lineage.new_sizes) == 998
+    assert sum(lineage.old_sizes) == 1_000
+    assert sum(lineage.new_sizes) == 998
     stay = {p.old_label: p for p in lineage.pairs}
     assert stay[2].jaccard == stay[2].shared / (stay[2].shared + 3)  # 3 entered new 1
     assert stay[0].jaccard == stay[0].shared / (stay[0].shared + 40 + 2)  # 40 moved, 2 entered
@@ -67,12 +69,16 @@ def test_integer_keys_and_no_overlap_match_on_centroids():
     assert lineage.match_of_old() == {0: 8, 1: 7}
     assert lineage.pairs[0].jaccard is None
     assert lineage.pairs[0].centroid_shift == {"x": 1.0, "y": 20.0}
-    assert lineage.n_shared == 0 and lineage.entered == [5, 5] and lineage.left == [5, 5]
+    assert lineage.n_shared == 0
+    assert lineage.entered == [5, 5]
+    assert lineage.left == [5, 5]
     assert lineage.movers.empty
 
 
 def test_more_new_segments_than_old_leaves_one_unmatched():
-    lineage = compare_assignments(list("abcdef"), [0, 0, 0, 1, 1, 1], list("abcdef"), [0, 0, 2, 1, 1, 1])
+    lineage = compare_assignments(
+        list("abcdef"), [0, 0, 0, 1, 1, 1], list("abcdef"), [0, 0, 2, 1, 1, 1]
+    )
     assert lineage.match_of_old() == {0: 0, 1: 1}
     assert lineage.movers.to_dict("records") == [{"key": "c", "from_label": 0, "to_label": 2}]
 
@@ -99,4 +105,6 @@ def test_carried_name_displaces_a_duplicate_with_a_number():
 
 def test_empty_tables():
     lineage = compare_assignments([], [], ["a"], [0])
-    assert lineage.pairs == [] and lineage.entered == [1] and isinstance(lineage.movers, pd.DataFrame)
+    assert lineage.pairs == []
+    assert lineage.entered == [1]
+    assert isinstance(lineage.movers, pd.DataFrame)
