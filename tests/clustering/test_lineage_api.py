@@ -9,34 +9,22 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from clustering.models import Cluster, ClusteringRun, RunComparison
-from clustering.services import run_create, run_execute, run_publish
+from clustering.models import Cluster, RunComparison
+from clustering.services import run_create, run_publish
 from tests.factories import UserFactory
 
-from .conftest import dataset_make
-from .lineage_data import ENTERED, FORMULA_ID, LEFT, MOVED, PER_GROUP, planted_pair
+from .lineage_data import (
+    ENTERED,
+    FORMULA_ID,
+    LEFT,
+    MOVED,
+    PER_GROUP,
+    executed,
+    label_of,
+    planted_pair,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def executed(owner, frame, **parameters) -> ClusteringRun:
-    dataset = dataset_make(owner=owner, frame=frame)
-    run = run_create(
-        dataset=dataset,
-        user=owner,
-        algorithm="kmeans",
-        parameters={"n_clusters": 3, "random_state": 0, **parameters},
-        features=["spend", "visits"],
-        enqueue=False,
-    )
-    run_execute(run_id=run.pk)
-    run.refresh_from_db()
-    assert run.status == ClusteringRun.Status.SUCCEEDED, run.error
-    return run
-
-
-def label_of(run: ClusteringRun, external_id: str) -> int:
-    return run.assignments.get(customer__external_id=external_id).cluster_label
 
 
 @pytest.fixture
@@ -196,3 +184,22 @@ def test_bad_pairs_answer_in_words(analyst_client, analyst, planted_runs):
     )
     conflict = analyst_client.get(compare_url(old, queued))
     assert conflict.status_code == 409 and "succeeded" in conflict.content.decode()
+
+
+def test_run_page_shows_the_comparison_and_its_sankey(client, analyst, planted_runs):
+    old, new, _ = planted_runs
+    client.force_login(analyst)
+    url = reverse("pages:run-detail", args=[new.pk])
+    page = client.get(url).content.decode()
+    assert 'id="compare-heading"' in page and f'<option value="{old.pk}"' in page
+    page = client.get(url, {"compare": old.pk}).content.decode()
+    assert 'id="comparison-pairs"' in page
+    assert f"<strong>{MOVED}</strong> moved" in page
+    assert '"type": "sankey"' in page or '"type":"sankey"' in page
+    stranger = UserFactory(role="analyst")
+    theirs = executed(stranger, planted_pair(seed=1)[0])
+    page = client.get(url, {"compare": theirs.pk}).content.decode()
+    assert f"Run {theirs.pk} was not found among your runs." in page
+    assert 'id="comparison-pairs"' not in page
+    client.force_login(stranger)
+    assert client.get(url, {"compare": old.pk}).status_code == 404
