@@ -93,7 +93,7 @@ def test_transition_matrix_counts_the_planted_movers_exactly(analyst_client, pla
 
 
 def test_movers_csv_is_safe_for_spreadsheets(analyst_client, planted_runs):
-    old, new, truth = planted_runs
+    old, new, _truth = planted_runs
     url = reverse("clustering-api:run-compare-movers-csv", args=[old.pk, new.pk])
     response = analyst_client.get(url, {"to": label_of(new, "MID-000")})
     assert response.status_code == 200, response.content
@@ -103,7 +103,8 @@ def test_movers_csv_is_safe_for_spreadsheets(analyst_client, planted_runs):
     assert len(rows) == MOVED
     assert set(rows[0]) == {"external_id", "from_label", "from_segment", "to_label", "to_segment"}
     ids = {row["external_id"] for row in rows}
-    assert "'" + FORMULA_ID in ids and FORMULA_ID not in ids
+    assert "'" + FORMULA_ID in ids
+    assert FORMULA_ID not in ids
     names = dict(Cluster.objects.filter(run=new).values_list("label", "name"))
     assert {row["to_segment"] for row in rows} == {names[label_of(new, "MID-000")]}
 
@@ -151,7 +152,8 @@ def test_runs_without_shared_customers_match_on_centroids(analyst_client, analys
     new = executed(analyst, new_frame)
     body = analyst_client.get(compare_url(old, new)).json()
     assert body["basis"] == "centroids"
-    assert body["counts"]["shared"] == 0 and body["counts"]["moved"] == 0
+    assert body["counts"]["shared"] == 0
+    assert body["counts"]["moved"] == 0
     matched = {p["old_label"]: p["new_label"] for p in body["pairs"]}
     for external_id in ("LOW-050", "MID-000", "HIGH-000"):
         assert matched[label_of(old, external_id)] == label_of(new, "OTHER-" + external_id)
@@ -176,14 +178,16 @@ def test_another_users_runs_are_not_found(analyst_client, planted_runs):
 
 
 def test_bad_pairs_answer_in_words(analyst_client, analyst, planted_runs):
-    old, new, _ = planted_runs
+    old, _new, _ = planted_runs
     itself = analyst_client.get(compare_url(old, old))
-    assert itself.status_code == 400 and "itself" in itself.content.decode()
+    assert itself.status_code == 400
+    assert "itself" in itself.content.decode()
     queued = run_create(
         dataset=old.dataset, user=analyst, parameters={"n_clusters": 3}, enqueue=False
     )
     conflict = analyst_client.get(compare_url(old, queued))
-    assert conflict.status_code == 409 and "succeeded" in conflict.content.decode()
+    assert conflict.status_code == 409
+    assert "succeeded" in conflict.content.decode()
 
 
 def test_run_page_shows_the_comparison_and_its_sankey(client, analyst, planted_runs):
@@ -191,7 +195,8 @@ def test_run_page_shows_the_comparison_and_its_sankey(client, analyst, planted_r
     client.force_login(analyst)
     url = reverse("pages:run-detail", args=[new.pk])
     page = client.get(url).content.decode()
-    assert 'id="compare-heading"' in page and f'<option value="{old.pk}"' in page
+    assert 'id="compare-heading"' in page
+    assert f'<option value="{old.pk}"' in page
     page = client.get(url, {"compare": old.pk}).content.decode()
     assert 'id="comparison-pairs"' in page
     assert f"<strong>{MOVED}</strong> moved" in page

@@ -36,7 +36,8 @@ def test_large_comparison_is_computed_by_the_worker(worker, settings, analyst_cl
         time.sleep(0.1)
     assert response.status_code == 200, (response.content, worker.log())
     body = response.json()
-    assert body["status"] == "succeeded" and body["progress"] == 100
+    assert body["status"] == "succeeded"
+    assert body["progress"] == 100
     assert body["counts"]["moved"] == MOVED
     movers = analyst_client.get(body["movers_url"], {"page_size": 100}).json()
     assert {m["external_id"] for m in movers["results"]} == set(truth["moved"])

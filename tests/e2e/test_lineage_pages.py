@@ -2,6 +2,8 @@
 counts, a Plotly Sankey of the transitions), in the request for small runs and through the
 Celery worker for large ones. The Sankey is saved as var/screenshots/lineage_sankey.png."""
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -45,7 +47,7 @@ def test_run_page_compares_two_runs_with_a_sankey(page):
 
     with page.expect_download() as download:
         page.get_by_role("link", name=f"Download the {MOVED} movers (CSV)").click()
-    lines = open(download.value.path(), encoding="utf-8").read().splitlines()
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
     assert lines[0] == "external_id,from_label,from_segment,to_label,to_segment"
     assert len(lines) == 1 + MOVED
 
