@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import logging
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -208,6 +209,9 @@ def run_comparison_get_or_start(
     again retries it. ValidationError when the runs have nothing to match on."""
     old, new = comparison_pair(run=run, other=other)
     comparison = RunComparison.objects.filter(old_run=old, new_run=new).first()
+    if comparison is not None and _abandoned(comparison):
+        comparison.delete()  # its worker stopped or lost the message: start it again
+        comparison = None
     if comparison is None:
         try:
             with transaction.atomic():
@@ -233,6 +237,24 @@ def run_comparison_get_or_start(
             f"The comparison of runs {old.pk} and {new.pk} failed: {message} Ask again to retry."
         )
     return comparison
+
+
+LINEAGE_TIME_LIMIT_S = 1800  # default; the setting of the same name overrides it
+
+
+def _abandoned(comparison: RunComparison) -> bool:
+    """Queued or running for longer than the job's time limit (plus a minute): no worker will
+    finish it."""
+    if comparison.status not in (Status.QUEUED, Status.RUNNING):
+        return False
+    limit_s = int(getattr(settings, "LINEAGE_TIME_LIMIT_S", LINEAGE_TIME_LIMIT_S)) + 60
+    return comparison.created_at < timezone.now() - timedelta(seconds=limit_s)
+
+
+def movers_file_delete(sender: Any, instance: RunComparison, **kwargs: Any) -> None:
+    """post_delete of a comparison (itself, or with one of its runs): its movers file goes too."""
+    if instance.movers_file:
+        instance.movers_file.delete(save=False)
 
 
 def _comparison_enqueue(comparison: RunComparison) -> None:

@@ -4,9 +4,12 @@ on publish, movers page and export as CSV, and another user's runs do not exist 
 
 import csv
 import io
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from clustering.models import Cluster, RunComparison
@@ -208,3 +211,24 @@ def test_run_page_shows_the_comparison_and_its_sankey(client, analyst, planted_r
     assert 'id="comparison-pairs"' not in page
     client.force_login(stranger)
     assert client.get(url, {"compare": old.pk}).status_code == 404
+
+
+def test_an_abandoned_job_starts_again_and_files_go_with_the_runs(analyst_client, planted_runs):
+    old, new, _ = planted_runs
+    url = compare_url(old, new)
+    first = analyst_client.get(url).json()
+    comparison = RunComparison.objects.get(pk=first["id"])
+    path = comparison.movers_file.path
+    assert Path(path).exists()
+    stale = timezone.now() - timedelta(hours=2)
+    RunComparison.objects.filter(pk=comparison.pk).update(
+        status=RunComparison.Status.RUNNING, created_at=stale
+    )
+    again = analyst_client.get(url)
+    assert again.status_code == 200
+    assert again.json()["id"] != first["id"]
+    assert not Path(path).exists()
+    newer = RunComparison.objects.get().movers_file.path
+    new.delete()
+    assert not RunComparison.objects.exists()
+    assert not Path(newer).exists()
