@@ -141,4 +141,4 @@ def test_transition_sankey_draws_bands_entered_and_left():
     ]
     assert sankey["link"]["value"] == [10, 7, 2, 3]
     colours = sankey["node"]["color"]
-    assert colours[3] == colours[0] and colours[2] == colours[1]  # continued segments match
+    assert (colours[3], colours[2]) == (colours[0], colours[1])  # continued segments match
