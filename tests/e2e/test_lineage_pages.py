@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.clustering.lineage_data import ENTERED, LEFT, MOVED, executed, planted_pair
-from tests.e2e.conftest import SCREENSHOT_DIR, log_in, screenshot
+from tests.e2e.conftest import PHONE, SCREENSHOT_DIR, log_in, screenshot
 from tests.factories import AnalystFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -70,3 +70,18 @@ def test_large_comparison_waits_for_the_worker(page, settings, celery_worker_pro
         page.wait_for_timeout(500)
     expect(page.locator("#comparison")).to_contain_text(f"{MOVED} moved to another segment")
     expect(page.locator('[data-chart="chart-sankey"] g.sankey')).to_be_visible()
+
+
+def test_comparison_fits_a_phone(phone_page):
+    analyst = AnalystFactory()
+    old_frame, new_frame, _ = planted_pair()
+    old = executed(analyst, old_frame)
+    new = executed(analyst, new_frame)
+    log_in(phone_page, analyst)
+
+    _compare(phone_page, new, old)
+
+    expect(phone_page.locator('[data-chart="chart-sankey"] g.sankey')).to_be_visible()
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    screenshot(phone_page, "phone-lineage")
+    assert width <= PHONE["width"], f"the comparison scrolls sideways ({width}px wide)"
