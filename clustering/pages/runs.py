@@ -11,6 +11,7 @@ from clustering import engine
 from clustering.features import default_features
 from clustering.forms import RunCreateForm
 from clustering.models import ClusteringRun
+from clustering.pages.lineage import compare_context
 from clustering.selectors import cluster_list, run_get
 from clustering.services import run_cancel, run_create, run_publish
 from config.errors import DomainError
@@ -134,6 +135,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "export_form": ExportForm(),
         "plotly_url": plotly_url(),
     }
+    if succeeded:
+        context.update(compare_context(request, run))
     return render(request, "clustering/run_detail.html", context)
 
 
