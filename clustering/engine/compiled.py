@@ -268,15 +268,21 @@ class CompiledModel:
         return self.labels[own], confidence_from_distances(distances, own), distances
 
     def own_and_runner_up(
-        self, x: np.ndarray, distances: np.ndarray
+        self, x: np.ndarray, distances: np.ndarray, *, own: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Centroid rows of each model-space row's own cluster (as ``predict_matrix`` chooses
-        it) and of its runner-up: the second-nearest centroid, or for a mixture the second most
-        probable component. The runner-up is -1 when the model has one cluster."""
+        it, or ``own`` centroid rows when given, e.g. a stored assignment) and of its
+        runner-up: the second-nearest centroid, or for a mixture the second most probable
+        component (with ``own`` given: the best other). The runner-up is -1 when the model has
+        one cluster."""
         if len(self.centroids) < 2:
-            own = np.zeros(len(x), dtype=np.int64)
+            own = np.zeros(len(x), dtype=np.int64) if own is None else own
             return own, np.full(len(x), -1, dtype=np.int64)
         scores = -self.mixture.log_probabilities(x) if self.mixture else distances
+        if own is not None:
+            others = np.array(scores, dtype=np.float64)
+            others[np.arange(len(x)), own] = np.inf
+            return own, others.argmin(axis=1)
         ranked = np.argpartition(scores, 1, axis=1)[:, :2]
         rows = np.arange(len(x))
         first_is_own = scores[rows, ranked[:, 0]] <= scores[rows, ranked[:, 1]]

@@ -149,15 +149,26 @@ def explain_matrix(
     codes: Sequence[np.ndarray],
     typical: TypicalValues | None = None,
     distances: np.ndarray | None = None,
+    own_labels: Sequence[int] | None = None,
     top: int = TOP_REASONS,
 ) -> list[Explanation | None]:
     """The explanation of each model-space row ``x``, encoded from raw ``values`` (rows x
-    numeric features, NaN = missing) and category ``codes`` (``FeatureTransform`` readers)."""
-    if distances is None:
-        distances = model.distances(x)
-    own, runner_up = model.own_and_runner_up(x, distances)
+    numeric features, NaN = missing) and category ``codes`` (``FeatureTransform`` readers).
+    The own segment is the model's prediction, or ``own_labels`` when given (a run's stored
+    assignment, which for hierarchical and DBSCAN runs came from the algorithm, not the nearest
+    centre: the squared margin may then be negative); a row whose own label has no centre
+    (DBSCAN's noise) gets None, as does every row of a one-cluster model."""
     if len(model.centroids) < 2:
         return [None] * len(x)
+    if distances is None:
+        distances = model.distances(x)
+    own_rows, no_centre = None, np.zeros(len(x), dtype=bool)
+    if own_labels is not None:
+        row_of = {int(label): row for row, label in enumerate(model.labels.tolist())}
+        wanted = [row_of.get(int(label), -1) for label in own_labels]
+        no_centre = np.array(wanted) < 0
+        own_rows = np.where(no_centre, 0, wanted).astype(np.int64)
+    own, runner_up = model.own_and_runner_up(x, distances, own=own_rows)
     typical = typical or typical_values(model)
     contributions, squared_own, squared_runner_up = feature_contributions(model, x, own, runner_up)
     d_own, d_runner_up = np.sqrt(squared_own), np.sqrt(squared_runner_up)
@@ -167,6 +178,9 @@ def explain_matrix(
     labels = model.labels
     explanations: list[Explanation | None] = []
     for i in range(len(x)):
+        if no_centre[i]:
+            explanations.append(None)
+            continue
         a, b = int(own[i]), int(runner_up[i])
         label_a, label_b = int(labels[a]), int(labels[b])
         name_a, name_b = model.name_of(label_a), model.name_of(label_b)
@@ -199,7 +213,11 @@ def explain_matrix(
 
 
 def explain(
-    model: CompiledModel, data: Any, *, typical: TypicalValues | None = None
+    model: CompiledModel,
+    data: Any,
+    *,
+    typical: TypicalValues | None = None,
+    own_labels: Sequence[int] | None = None,
 ) -> list[Explanation | None]:
     """``explain_matrix`` of a DataFrame, a list of records or one record (raw values)."""
     encoder = model.encoder
@@ -209,7 +227,9 @@ def explain(
         records = [data] if isinstance(data, Mapping) else list(data)
         values, codes = encoder.read_records(records)
     x = encoder.project(encoder.encode(values, codes, n_rows=len(values)))
-    return explain_matrix(model, x, values=values, codes=codes, typical=typical)
+    return explain_matrix(
+        model, x, values=values, codes=codes, typical=typical, own_labels=own_labels
+    )
 
 
 def feature_names(model: CompiledModel) -> list[str]:

@@ -182,3 +182,18 @@ def test_missing_value_is_said_with_the_median_it_counts_as():
 def test_one_cluster_has_no_explanation():
     model = load_model(_artifact(centroids=[[980.0]], labels=[0], names=["Everyone"]))
     assert explain(model, {"spend": 10}) == [None]
+
+
+def test_stored_own_label_is_explained_against_the_best_other(customers):
+    frame, _ = customers
+    model = load_model(fit(frame, schema=CUSTOMER_SCHEMA, params={"n_clusters": 4}).artifact)
+    rows = frame.head(50)
+    labels, _ = model.predict(rows)
+    stored = [(int(label) + 1) % 4 for label in labels]  # never the nearest centre
+    for explanation, label in zip(explain(model, rows, own_labels=stored), stored, strict=True):
+        assert explanation.cluster == label
+        assert explanation.squared_margin < 0  # the runner-up is nearer: said, not hidden
+        assert sum(explanation.contributions.values()) == pytest.approx(
+            explanation.squared_margin, abs=1e-9
+        )
+    assert explain(model, rows.head(1), own_labels=[-1]) == [None]  # noise: no centre
