@@ -19,13 +19,16 @@ def number_text(value: Any, decimals: int = DECIMALS) -> str:
     """`value` as people read it: 58270.4 -> "58,270.40", 300.0 -> "300", 0.000123 -> "0.00012",
     None or NaN -> "—", infinities -> "∞" / "-∞". Text (and anything not a number) is returned
     as it is, so the filter can be used on table cells of mixed types."""
-    if value is None:
+    if type(value) is float:  # the common case, without the abstract type checks below
+        number = value
+    elif value is None:
         return MISSING
-    if isinstance(value, bool) or not isinstance(value, Real | Decimal):
+    elif isinstance(value, bool) or not isinstance(value, Real | Decimal):
         return str(value)
-    if isinstance(value, Integral):
+    elif isinstance(value, Integral):
         return f"{int(value):,}"
-    number = float(value)
+    else:
+        number = float(value)
     if math.isnan(number):
         return MISSING
     if math.isinf(number):

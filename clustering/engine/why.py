@@ -21,6 +21,7 @@ nearest centroid), and for a Gaussian mixture the second most probable component
 assignment follows probability, so the squared margin (still Euclidean) may be negative.
 """
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,11 +100,17 @@ class Explanation:
 @dataclass(frozen=True)
 class TypicalValues:
     """Each segment's typical values in original units, by centroid row: numeric medians
-    (k, numeric features) and category shares 0-1 (k, one-hot columns)."""
+    (k, numeric features) and category shares 0-1 (k, one-hot columns), with the texts the
+    sentences quote, written once per model."""
 
     numeric: np.ndarray
     shares: np.ndarray
     numeric_is: str  # "median" from the profiles, "centre" from the centroids when absent
+    names: tuple[str, ...] = ()  # segment name per centroid row
+    numeric_text: tuple[tuple[str, ...], ...] = ()  # number_text of ``numeric``
+    share_text: tuple[tuple[str, ...], ...] = ()  # percentages of ``shares``, 1 decimal
+    numeric_plain: tuple[tuple[float | None, ...], ...] = ()  # ``numeric``, None if not finite
+    share_percent: tuple[tuple[float, ...], ...] = ()  # ``shares`` x 100, 2 decimals
 
 
 def typical_values(
@@ -137,7 +144,19 @@ def typical_values(
                 if isinstance(share, int | float):  # only the top categories are profiled
                     shares[row, offset - n_numeric + position] = float(share)
     return TypicalValues(
-        numeric=numeric, shares=shares, numeric_is="median" if from_profiles else "centre"
+        numeric=numeric,
+        shares=shares,
+        numeric_is="median" if from_profiles else "centre",
+        names=tuple(model.name_of(label) for label in model.labels.tolist()),
+        numeric_text=tuple(tuple(map(number_text, row)) for row in numeric.tolist()),
+        share_text=tuple(
+            tuple(number_text(100.0 * value, PERCENT_DECIMALS) for value in row)
+            for row in shares.tolist()
+        ),
+        numeric_plain=tuple(tuple(map(_finite, row)) for row in numeric.tolist()),
+        share_percent=tuple(
+            tuple(round(100.0 * value, 2) for value in row) for row in shares.tolist()
+        ),
     )
 
 
@@ -162,51 +181,53 @@ def explain_matrix(
         return [None] * len(x)
     if distances is None:
         distances = model.distances(x)
-    own_rows, no_centre = None, np.zeros(len(x), dtype=bool)
+    own_rows, no_centre = None, [False] * len(x)
     if own_labels is not None:
         row_of = {int(label): row for row, label in enumerate(model.labels.tolist())}
         wanted = [row_of.get(int(label), -1) for label in own_labels]
-        no_centre = np.array(wanted) < 0
-        own_rows = np.where(no_centre, 0, wanted).astype(np.int64)
+        no_centre = [row < 0 for row in wanted]
+        own_rows = np.array([max(row, 0) for row in wanted], dtype=np.int64)
     own, runner_up = model.own_and_runner_up(x, distances, own=own_rows)
     typical = typical or typical_values(model)
     contributions, squared_own, squared_runner_up = feature_contributions(model, x, own, runner_up)
-    d_own, d_runner_up = np.sqrt(squared_own), np.sqrt(squared_runner_up)
+    # Python lists from here: one row at a time, numpy scalars would cost more than the math.
+    rows = _Rows(
+        model=model,
+        typical=typical,
+        values=values.tolist(),
+        codes=[column.tolist() for column in codes],
+    )
     names = feature_names(model)
-    encoder = model.encoder
-    n_numeric = len(encoder.numeric_columns)
-    labels = model.labels
+    orders = np.argsort(-contributions, axis=1, kind="stable")[:, :top].tolist()
+    labels = model.labels.tolist()
     explanations: list[Explanation | None] = []
-    for i in range(len(x)):
+    for i, (a, b, row, order, sq_a, sq_b) in enumerate(
+        zip(
+            own.tolist(),
+            runner_up.tolist(),
+            contributions.tolist(),
+            orders,
+            squared_own.tolist(),
+            squared_runner_up.tolist(),
+            strict=True,
+        )
+    ):
         if no_centre[i]:
             explanations.append(None)
             continue
-        a, b = int(own[i]), int(runner_up[i])
-        label_a, label_b = int(labels[a]), int(labels[b])
-        name_a, name_b = model.name_of(label_a), model.name_of(label_b)
-        row = contributions[i]
-        order = [j for j in np.argsort(-row, kind="stable")[:top].tolist() if row[j] > 0]
-        reasons = []
-        for j in order:
-            if j < n_numeric:
-                reasons.append(_numeric_reason(model, typical, i, j, a, b, values, row[j]))
-            else:
-                reasons.append(
-                    _category_reason(model, typical, i, j - n_numeric, a, b, codes, row[j])
-                )
-        total = d_own[i] + d_runner_up[i]
+        d_a, d_b = math.sqrt(sq_a), math.sqrt(sq_b)
         explanations.append(
             Explanation(
-                cluster=label_a,
-                cluster_name=name_a,
-                runner_up=label_b,
-                runner_up_name=name_b,
-                distance=float(d_own[i]),
-                runner_up_distance=float(d_runner_up[i]),
-                squared_margin=float(squared_runner_up[i] - squared_own[i]),
-                runner_up_share=float(100.0 * d_own[i] / total) if total > 0 else 50.0,
-                contributions=dict(zip(names, map(float, row), strict=True)),
-                reasons=tuple(reasons),
+                cluster=labels[a],
+                cluster_name=typical.names[a],
+                runner_up=labels[b],
+                runner_up_name=typical.names[b],
+                distance=d_a,
+                runner_up_distance=d_b,
+                squared_margin=sq_b - sq_a,
+                runner_up_share=100.0 * d_a / (d_a + d_b) if d_a + d_b > 0 else 50.0,
+                contributions=dict(zip(names, row, strict=True)),
+                reasons=tuple(rows.reason(i, j, a, b, row[j]) for j in order if row[j] > 0),
             )
         )
     return explanations
@@ -278,86 +299,80 @@ def _encoded_centroids(model: CompiledModel) -> np.ndarray:
     return model.centroids @ encoder.components_t.T + mean
 
 
-def _numeric_reason(
-    model: CompiledModel,
-    typical: TypicalValues,
-    i: int,
-    j: int,
-    a: int,
-    b: int,
-    values: np.ndarray,
-    contribution: float,
-) -> Reason:
-    encoder = model.encoder
-    name = encoder.numeric_columns[j]
-    raw = float(values[i, j])
-    own_typical, other_typical = float(typical.numeric[a, j]), float(typical.numeric[b, j])
-    shown = (
-        number_text(raw)
-        if np.isfinite(raw)
-        else (f"missing (taken as {number_text(float(encoder.medians[j]))})")
-    )
-    word = "typical" if typical.numeric_is == "median" else "centre"
-    sentence = (
-        f"{name} {shown} vs {word} {number_text(own_typical)} in {model.name_of(model.labels[a])} "
-        f"and {number_text(other_typical)} in {model.name_of(model.labels[b])}"
-    )
-    return Reason(
-        feature=name,
-        kind="numeric",
-        value=raw if np.isfinite(raw) else None,
-        segment_typical=_finite(own_typical),
-        runner_up_typical=_finite(other_typical),
-        typical_is=typical.numeric_is,
-        contribution=float(contribution),
-        sentence=sentence,
-    )
+@dataclass(frozen=True)
+class _Rows:
+    """The raw rows being explained, as Python lists, and what their sentences quote."""
 
+    model: CompiledModel
+    typical: TypicalValues
+    values: list[list[float]]  # rows x numeric features (nan: missing)
+    codes: list[list[int]]  # per categorical feature: each row's category position (-1)
 
-def _category_reason(
-    model: CompiledModel,
-    typical: TypicalValues,
-    i: int,
-    position: int,
-    a: int,
-    b: int,
-    codes: Sequence[np.ndarray],
-    contribution: float,
-) -> Reason:
-    encoder = model.encoder
-    name = encoder.categorical_columns[position]
-    code = int(codes[position][i])
-    name_a, name_b = model.name_of(model.labels[a]), model.name_of(model.labels[b])
-    if code < 0:  # missing or unknown: all zeros, pulled by what the segments are not
+    def reason(self, i: int, j: int, a: int, b: int, contribution: float) -> Reason:
+        """Feature ``j`` (encoder order) of row ``i``, own centroid row a, runner-up b."""
+        n_numeric = len(self.model.encoder.numeric_columns)
+        if j < n_numeric:
+            return self._numeric(i, j, a, b, contribution)
+        return self._category(i, j - n_numeric, a, b, contribution)
+
+    def _numeric(self, i: int, j: int, a: int, b: int, contribution: float) -> Reason:
+        encoder, typical = self.model.encoder, self.typical
+        name = encoder.numeric_columns[j]
+        raw = self.values[i][j]
+        known = math.isfinite(raw)
+        shown = (
+            number_text(raw)
+            if known
+            else f"missing (taken as {number_text(float(encoder.medians[j]))})"
+        )
+        word = "typical" if typical.numeric_is == "median" else "centre"
+        sentence = (
+            f"{name} {shown} vs {word} {typical.numeric_text[a][j]} in {typical.names[a]} "
+            f"and {typical.numeric_text[b][j]} in {typical.names[b]}"
+        )
+        return Reason(
+            feature=name,
+            kind="numeric",
+            value=raw if known else None,
+            segment_typical=typical.numeric_plain[a][j],
+            runner_up_typical=typical.numeric_plain[b][j],
+            typical_is=typical.numeric_is,
+            contribution=contribution,
+            sentence=sentence,
+        )
+
+    def _category(self, i: int, position: int, a: int, b: int, contribution: float) -> Reason:
+        encoder, typical = self.model.encoder, self.typical
+        name = encoder.categorical_columns[position]
+        code = self.codes[position][i]
+        if code < 0:  # missing or unknown: all zeros, pulled by what the segments are not
+            return Reason(
+                feature=name,
+                kind="categorical",
+                value=None,
+                segment_typical=None,
+                runner_up_typical=None,
+                typical_is="share",
+                contribution=contribution,
+                sentence=f"{name} missing or not a known category (counts as none of them)",
+            )
+        category = str(encoder.categories[position][code])
+        column = encoder.offsets[position] - len(encoder.numeric_columns) + code
+        sentence = (
+            f"{name} {category}: {typical.share_text[a][column]} % of {typical.names[a]} and "
+            f"{typical.share_text[b][column]} % of {typical.names[b]}"
+        )
         return Reason(
             feature=name,
             kind="categorical",
-            value=None,
-            segment_typical=None,
-            runner_up_typical=None,
+            value=category,
+            segment_typical=typical.share_percent[a][column],
+            runner_up_typical=typical.share_percent[b][column],
             typical_is="share",
-            contribution=float(contribution),
-            sentence=f"{name} missing or not a known category (counts as none of them)",
+            contribution=contribution,
+            sentence=sentence,
         )
-    category = str(encoder.categories[position][code])
-    column = encoder.offsets[position] - len(encoder.numeric_columns) + code
-    own_share = 100.0 * float(typical.shares[a, column])
-    other_share = 100.0 * float(typical.shares[b, column])
-    sentence = (
-        f"{name} {category}: {number_text(own_share, PERCENT_DECIMALS)} % of {name_a} and "
-        f"{number_text(other_share, PERCENT_DECIMALS)} % of {name_b}"
-    )
-    return Reason(
-        feature=name,
-        kind="categorical",
-        value=category,
-        segment_typical=round(own_share, 2),
-        runner_up_typical=round(other_share, 2),
-        typical_is="share",
-        contribution=float(contribution),
-        sentence=sentence,
-    )
 
 
 def _finite(value: float) -> float | None:
-    return value if np.isfinite(value) else None
+    return value if math.isfinite(value) else None

@@ -114,7 +114,9 @@ EXPLANATION_SCHEMA: dict[str, Any] = {
 EXPLAIN_PARAMETER = OpenApiParameter(
     "explain",
     bool,
-    description="Add `explanation` (why this segment) to each answer; default true.",
+    description="Add `explanation` (why this segment) to each answer. Default: true for one "
+    "customer, false for a batch (`records`: it costs about 2x the batch; "
+    "tests/benchmarks/bench_explain.py).",
 )
 
 
@@ -123,12 +125,11 @@ def explanation_field(**kwargs: Any) -> DocumentedJSONField:
     return DocumentedJSONField(openapi_schema=EXPLANATION_SCHEMA, allow_null=True, **kwargs)
 
 
-class ExplainQuerySerializer(serializers.Serializer):
-    explain = serializers.BooleanField(default=True)
-
-
-def explain_requested(request: Request) -> bool:
-    """`?explain=` of a predict request (true unless said otherwise); 400 for a non-boolean."""
-    query = ExplainQuerySerializer(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    return query.validated_data["explain"]
+def explain_requested(request: Request, *, default: bool = True) -> bool:
+    """`?explain=` of a predict request (`default` when absent); 400 for a non-boolean."""
+    if "explain" not in request.query_params:
+        return default
+    try:
+        return serializers.BooleanField().to_internal_value(request.query_params["explain"])
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({"explain": exc.detail}) from None

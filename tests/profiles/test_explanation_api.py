@@ -1,4 +1,4 @@
-""""Why this segment" in the answers: document 004's `/predict`, the canonical predictions (one
+""" "Why this segment" in the answers: document 004's `/predict`, the canonical predictions (one
 and a batch), document 003's customer look-up and `GET /api/v1/runs/{id}/customers/{id}/`. The
 contributions add up to the squared-distance difference; another user's run answers 404."""
 
@@ -91,7 +91,7 @@ def test_batch_predictions_explain_every_customer(published_run, user_client):
         {**DOC004_BODY, "age": age, "spending_score": score}
         for age, score in [(22, 90), (35, 75), (60, 10), (45, 50)]
     ]
-    response = user_client.post(PREDICTIONS, {"records": records}, format="json")
+    response = user_client.post(f"{PREDICTIONS}?explain=true", {"records": records}, format="json")
 
     assert response.status_code == 201
     results = response.json()["results"]
@@ -104,6 +104,14 @@ def test_batch_predictions_explain_every_customer(published_run, user_client):
             cluster=result["cluster"],
             record={**record, "gender": record["sex"]},
         )
+
+
+@pytest.mark.django_db
+def test_batch_predictions_leave_the_explanation_out_unless_asked(published_run, user_client):
+    response = user_client.post(PREDICTIONS, {"records": [DOC004_BODY] * 2}, format="json")
+
+    assert response.status_code == 201
+    assert all("explanation" not in result for result in response.json()["results"])
 
 
 @pytest.mark.django_db

@@ -69,13 +69,14 @@ class PredictionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         },
         description="One customer (an object of features) answers one prediction; "
         '`{"records": [...]}` answers `{"count", "results"}`. The customers are described at '
-        "`POST /predict`. Each answer's `explanation` says why its segment (`?explain=false` "
-        "leaves it out).",
+        "`POST /predict`. `explanation` says why each customer's segment: on one customer unless "
+        "`?explain=false`, on a batch when `?explain=true`.",
     )
     def create(self, request: Request) -> Response:
         body = request.data
-        explain = explain_requested(request)
-        if isinstance(body, dict) and "records" in body:
+        batch = isinstance(body, dict) and "records" in body
+        explain = explain_requested(request, default=not batch)
+        if batch:
             records = body["records"]
             if not isinstance(records, list):
                 raise ParseError("`records` must be a list of customers (JSON objects).")
