@@ -3,9 +3,9 @@
 The service is set up as `bench_predict` sets it up (gunicorn, 2 workers of 4 threads,
 PostgreSQL in a database of its own that is dropped and re-created, Redis when `--redis-url` is
 given; k-means, k=5, of 5,000 generated customers, published). On one kept-alive loopback
-connection, single requests with `?explain=true` and `?explain=false` alternate (so a busy
-moment of the machine weighs on both alike); then batches of 1,000 on `/api/v1/predictions/`,
-alternating the same way. Medians of each side.
+connection (so one gunicorn worker answers both sides), single requests with `?explain=true`
+and `?explain=false` alternate (so a busy moment of the machine weighs on both alike); then
+batches of 1,000 on `/api/v1/predictions/`, alternating the same way. Medians of each side.
 
 Goal (issue 17): a request with the explanation costs at most 1.1x one without. Printed as
 ratios; the JSON lands in `var/bench/explain.json`.
@@ -84,7 +84,10 @@ class _Poster(_KeptAlivePoster):
 
 
 def _alternate(with_: _Poster, without: _Poster, *, repeats: int) -> dict[str, float]:
-    """Median ms of each side, requests alternating (warmed first)."""
+    """Median ms of each side, requests alternating on one connection (so both sides meet the
+    same gunicorn worker), warmed first."""
+    without.connection.close()
+    without.connection = with_.connection
     for _ in range(5):
         with_.post()
         without.post()

@@ -50,6 +50,35 @@ def test_customer_lookup_shows_why_this_segment(page):
     screenshot(page, "customer_explanation")
 
 
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_predict_page_shows_why_this_segment_in_the_browser(page):
+    analyst = AnalystFactory()
+    dataset = dataset_upload(analyst, demo_csv(200))
+    succeeded_run(dataset, analyst, k=3, publish=True, features=FEATURES)
+    user = UserFactory()
+    log_in(page, user)
+    page.goto("/app/predict/")
+
+    page.get_by_label("Sex").select_option("Female")
+    page.get_by_label("Age").fill("24")
+    page.get_by_label("Annual income").fill("40")
+    page.get_by_label("Spending score").fill("80")
+    page.get_by_role("button", name="Predict").click()
+
+    answer = page.locator("#prediction-result")
+    expect(answer).to_contain_text("This customer belongs to")
+    prediction = user.predictions.get()
+    why = answer.locator("#why-segment")
+    expect(why.get_by_role("heading", name="Why this segment")).to_be_visible()
+    reasons = why.locator("#why-reasons li")
+    expect(reasons.first).to_contain_text(f"{prediction.cluster_name} and ")
+    runner_up = page.locator("#why-runner-up").inner_text()
+    assert runner_up != prediction.cluster_name
+    expect(reasons.first).to_contain_text(runner_up)
+    screenshot(page, "predict_explanation")
+
+
 @pytest.mark.django_db
 def test_predict_page_says_why_this_segment(client):
     analyst = AnalystFactory()
