@@ -44,7 +44,7 @@ class Reason:
     value: float | str | None  # the customer's own, original units (None: missing)
     segment_typical: float | None  # median (numeric) or share 0-100 of the customer's category
     runner_up_typical: float | None
-    typical_is: str  # "median" | "share"
+    typical_is: str  # "median" | "centre" (no profiles: the centroid) | "share"
     contribution: float  # its part of d(x, runner-up)^2 - d(x, own)^2
     sentence: str
 

@@ -7,8 +7,10 @@ connection (so one gunicorn worker answers both sides), single requests with `?e
 and `?explain=false` alternate (so a busy moment of the machine weighs on both alike); then
 batches of 1,000 on `/api/v1/predictions/`, alternating the same way. Medians of each side.
 
-Goal (issue 17): a request with the explanation costs at most 1.1x one without. Printed as
-ratios; the JSON lands in `var/bench/explain.json`.
+Goal (issue 17): a request with the explanation costs at most 1.1x one without (measured
+1.02x: one customer is explained by default). A batch of 1,000 costs about 2.1x with them, so a
+batch explains only on `?explain=true`. Printed as ratios; the JSON lands in
+`var/bench/explain.json`.
 
     python -m tests.benchmarks explain -- --singles 400 --batches 15
 """
@@ -131,13 +133,17 @@ def main(argv: list[str] | None = None) -> int:
         )
     finally:
         _stop(server)
-    for label, row in (("POST /predict", single), (f"batch of {BATCH_ROWS}", batch)):
-        met = "met" if row["ratio"] <= GOAL_RATIO else "NOT met"
-        print(
-            f"{label}: with explanation {row['with_median_ms']} ms, without "
-            f"{row['without_median_ms']} ms = {row['ratio']}x (goal <= {GOAL_RATIO}x; medians "
-            f"of {row['requests_per_side']} each, alternating): {met}"
-        )
+    met = "met" if single["ratio"] <= GOAL_RATIO else "NOT met: make it opt-in on /predict"
+    print(
+        f"POST /predict: with explanation {single['with_median_ms']} ms, without "
+        f"{single['without_median_ms']} ms = {single['ratio']}x (goal <= {GOAL_RATIO}x; medians "
+        f"of {single['requests_per_side']} each, alternating): {met}"
+    )
+    print(
+        f"batch of {BATCH_ROWS}: with explanation {batch['with_median_ms']} ms, without "
+        f"{batch['without_median_ms']} ms = {batch['ratio']}x (medians of "
+        f"{batch['requests_per_side']} each, alternating; batches explain only on ?explain=true)"
+    )
     out = Path(a.out) if a.out else var / "bench" / "explain.json"
     out.write_text(json.dumps({"single": single, "batch": batch}, indent=1))
     print(f"results: {out}")
