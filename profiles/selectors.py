@@ -33,6 +33,7 @@ from reports.segments import (
 from reports.selectors import segment_rules
 
 from .customer_lookup import customer_find, segment_comparison
+from .explanations import customer_explanation
 from .models import CustomerProfile, Prediction
 
 NOTHING_PUBLISHED_LOOKUP = (
@@ -207,6 +208,9 @@ def customer_segment_get(*, user: User, external_id: str, include_insights: bool
     )
     data["compared_with_segment"] = segment_comparison(
         attributes=attributes, profile=profile or {}, features=run.features or [], roles=roles
+    )
+    data["explanation"] = customer_explanation(
+        run=run, attributes=attributes, cluster_label=customer.cluster_label
     )
     if include_insights:
         data["insights"] = _insights(

@@ -19,8 +19,8 @@ from config.errors import Conflict, Unprocessable
 
 from .models import CustomerProfile, Prediction
 from .predictor.cache import published_model_get, run_model_get
-from .predictor.checks import PredictionBatchError
-from .predictor.model import ArtifactError
+from .predictor.checks import CleanBatch, PredictionBatchError
+from .predictor.model import ArtifactError, RunModel
 
 NOTHING_PUBLISHED = (
     "No segmentation is published yet: a segmentation must be published first (an analyst "
@@ -42,6 +42,8 @@ class PredictionResult:
     confidence: float  # 0-100
     customer_data: dict[str, Any]
     created_at: datetime
+    # Why this segment (`clustering.engine.why`), when asked for: runner-up, margin, top features.
+    explanation: dict[str, Any] | None = None
 
 
 def predict(
@@ -50,10 +52,12 @@ def predict(
     records: Sequence[Mapping[str, Any]],
     run: ClusteringRun | None = None,
     profile: CustomerProfile | None = None,
+    explain: bool = False,
 ) -> list[PredictionResult]:
     """Segment customers with the published run (or `run`) and record every prediction in one
     INSERT statement, atomic on its own. All records are checked first: one bad record records
-    nothing (422 naming every bad record's fields).
+    nothing (422 naming every bad record's fields). `explain`: each result also says why its
+    segment (`PredictionResult.explanation`; not recorded).
 
     Raises Conflict when nothing is published, ValidationError above PREDICT_BATCH_MAX_ROWS,
     Unprocessable naming each bad field."""
@@ -92,6 +96,7 @@ def predict(
         raise _unprocessable(
             {index: _numeric_fields(records[index]) for index in unusable}, n=len(records)
         )
+    explanations = _explanations(model=model, batch=batch, explain=explain)
     echoes = batch.echoes
     profile_id = profile.pk if profile is not None else None
     if len(echoes) == 1:  # one INSERT in autocommit: a batch statement costs more for one row
@@ -126,11 +131,19 @@ def predict(
             confidence=confidence,
             customer_data=echo,
             created_at=created_at,
+            explanation=explanation,
         )
-        for pk, label, name, confidence, echo in zip(
-            ids, labels, names, confidences, echoes, strict=True
+        for pk, label, name, confidence, echo, explanation in zip(
+            ids, labels, names, confidences, echoes, explanations, strict=True
         )
     ]
+
+
+def _explanations(*, model: RunModel, batch: CleanBatch, explain: bool) -> list[Any]:
+    """Why each checked customer is in its segment, or None each when not asked for."""
+    if not explain:
+        return [None] * len(batch.echoes)
+    return model.explain_batch(batch)
 
 
 def _unprocessable(errors: Mapping[int, Mapping[str, str]], *, n: int) -> Unprocessable:
@@ -227,9 +240,12 @@ def profile_record(*, profile: CustomerProfile) -> dict[str, Any]:
     return record
 
 
-def profile_predict(*, user: User, profile: CustomerProfile) -> PredictionResult:
+def profile_predict(
+    *, user: User, profile: CustomerProfile, explain: bool = False
+) -> PredictionResult:
     """Segment a saved profile with the published run; recorded and linked to the profile."""
-    return predict(user=user, records=[profile_record(profile=profile)], profile=profile)[0]
+    records = [profile_record(profile=profile)]
+    return predict(user=user, records=records, profile=profile, explain=explain)[0]
 
 
 def profile_create(*, owner: User, **fields: Any) -> CustomerProfile:

@@ -210,13 +210,17 @@ class _Mixture:
             constants=log_det + weights - constant,
         )
 
-    def most_probable(self, x: np.ndarray) -> np.ndarray:
-        """Index of the most probable component of each row (weighted log density)."""
+    def log_probabilities(self, x: np.ndarray) -> np.ndarray:
+        """Weighted log density of each row under each component, (rows, k)."""
         log_prob = np.empty((len(x), len(self.constants)))
         for k, chol in enumerate(self.precisions_cholesky):
             y = x @ chol - self.shifts[k]
             log_prob[:, k] = self.constants[k] - 0.5 * np.einsum("ij,ij->i", y, y)
-        return log_prob.argmax(axis=1)
+        return log_prob
+
+    def most_probable(self, x: np.ndarray) -> np.ndarray:
+        """Index of the most probable component of each row (weighted log density)."""
+        return self.log_probabilities(x).argmax(axis=1)
 
 
 @dataclass(frozen=True)
@@ -262,6 +266,33 @@ class CompiledModel:
         distances = self.distances(x)
         own = self.mixture.most_probable(x) if self.mixture else distances.argmin(axis=1)
         return self.labels[own], confidence_from_distances(distances, own), distances
+
+    def own_and_runner_up(
+        self, x: np.ndarray, distances: np.ndarray, *, own: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Centroid rows of each model-space row's own cluster (as ``predict_matrix`` chooses
+        it, or ``own`` centroid rows when given, e.g. a stored assignment) and of its
+        runner-up: the second-nearest centroid, or for a mixture the second most probable
+        component (with ``own`` given: the best other). The runner-up is -1 when the model has
+        one cluster."""
+        if len(self.centroids) < 2:
+            own = np.zeros(len(x), dtype=np.int64) if own is None else own
+            return own, np.full(len(x), -1, dtype=np.int64)
+        scores = -self.mixture.log_probabilities(x) if self.mixture else distances
+        if own is not None:
+            others = np.array(scores, dtype=np.float64)
+            others[np.arange(len(x)), own] = np.inf
+            return own, others.argmin(axis=1)
+        ranked = np.argpartition(scores, 1, axis=1)[:, :2]
+        rows = np.arange(len(x))
+        first_is_own = scores[rows, ranked[:, 0]] <= scores[rows, ranked[:, 1]]
+        own = np.where(first_is_own, ranked[:, 0], ranked[:, 1])
+        runner_up = np.where(first_is_own, ranked[:, 1], ranked[:, 0])
+        # Ties: argmin's choice (the first index) is the own cluster, as in predict_matrix.
+        argmin = scores.argmin(axis=1)
+        swap = argmin != own
+        own, runner_up = np.where(swap, argmin, own), np.where(swap, own, runner_up)
+        return own, runner_up
 
     def predict(self, data: Any) -> tuple[np.ndarray, np.ndarray]:
         """(labels, confidences 0-100) for a DataFrame, a list of records or one record."""

@@ -6,9 +6,12 @@ from typing import Any
 
 from rest_framework import serializers
 
+from config.api.fields import documented_json
+
 from ..models import CustomerProfile, Prediction
 from ..predictor.fields import NUMBER_RULES, SEX_VALUES
 from ..services import PROFILE_FIELDS, PredictionResult
+from .explanation import EXPLANATION_SCHEMA, explanation_field
 
 
 def _bounded(name: str, kind: str, **extra: Any) -> dict[str, Any]:
@@ -64,6 +67,7 @@ PREDICT_RESPONSE_SCHEMA = {
             "description": "(1 - distance to own centre / distance to the nearest other) x 100.",
         },
         "customer_data": {**CUSTOMER_SCHEMA, "description": "The input as it was used."},
+        "explanation": EXPLANATION_SCHEMA,
     },
 }
 PREDICTIONS_CREATE_SCHEMA = {
@@ -85,22 +89,33 @@ PREDICTIONS_CREATE_SCHEMA = {
 }
 
 
-def predict_answer(result: PredictionResult) -> dict[str, Any]:
-    """Document 004's `POST /predict` answer (confidence as a whole number 0-100)."""
-    return {
+def predict_answer(result: PredictionResult, *, explain: bool = False) -> dict[str, Any]:
+    """Document 004's `POST /predict` answer (confidence as a whole number 0-100); `explain`:
+    with the additive `explanation`."""
+    answer = {
         "cluster": result.cluster,
         "cluster_name": result.cluster_name,
         "confidence": round(result.confidence),
         "customer_data": result.customer_data,
     }
+    return with_explanation(answer, result, explain=explain)
+
+
+def with_explanation(
+    answer: dict[str, Any], result: PredictionResult, *, explain: bool
+) -> dict[str, Any]:
+    """`answer` with the result's `explanation` (null with a one-segment model) when asked."""
+    if explain:
+        answer["explanation"] = result.explanation
+    return answer
 
 
 def prediction_resource(
-    result: PredictionResult, *, created_at: str | None = None
+    result: PredictionResult, *, created_at: str | None = None, explain: bool = False
 ) -> dict[str, Any]:
     """The canonical `/api/v1/predictions/` shape of a prediction just made (`created_at`: its
     time already formatted, when the caller formats one time for a whole batch)."""
-    return {
+    answer = {
         "id": result.id,
         "run": result.run_id,
         "profile": result.profile_id,
@@ -110,9 +125,12 @@ def prediction_resource(
         "input": result.customer_data,
         "created_at": created_at or _timestamp(result.created_at),
     }
+    return with_explanation(answer, result, explain=explain)
 
 
-def prediction_resources(results: list[PredictionResult]) -> list[dict[str, Any]]:
+def prediction_resources(
+    results: list[PredictionResult], *, explain: bool = False
+) -> list[dict[str, Any]]:
     """`prediction_resource` of each result; a batch recorded together shares one time, which
     is formatted once."""
     formatted: dict[datetime, str] = {}
@@ -121,6 +139,7 @@ def prediction_resources(results: list[PredictionResult]) -> list[dict[str, Any]
             result,
             created_at=formatted.get(result.created_at)
             or formatted.setdefault(result.created_at, _timestamp(result.created_at)),
+            explain=explain,
         )
         for result in results
     ]
@@ -177,6 +196,21 @@ class PredictionSerializer(serializers.ModelSerializer):
 class PredictionBatchSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     results = PredictionSerializer(many=True)
+
+
+class PredictionMadeSerializer(PredictionSerializer):
+    """A prediction just made: the recorded prediction, and why this segment (`?explain=`)."""
+
+    explanation = explanation_field(required=False)
+
+    class Meta(PredictionSerializer.Meta):
+        fields = [*PredictionSerializer.Meta.fields, "explanation"]
+        read_only_fields = fields
+
+
+class PredictionMadeBatchSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = PredictionMadeSerializer(many=True)
 
 
 class CustomerProfileSerializer(serializers.ModelSerializer):
@@ -270,6 +304,25 @@ class CustomerSegmentSerializer(serializers.Serializer):
         "features, then the columns behind the brackets (age, income, purchases, tenure).",
     )
     insights = CustomerInsightsSerializer(required=False)
+    explanation = explanation_field(
+        help_text="Why this segment (added to document 003's answer); null when the "
+        "segmentation has one segment or the customer none with a centre."
+    )
+
+
+class RunCustomerSerializer(serializers.Serializer):
+    """One customer of a run: its stored segment and confidence, its feature values and why."""
+
+    run = serializers.IntegerField()
+    customer_id = serializers.CharField()
+    cluster = serializers.IntegerField(allow_null=True)
+    cluster_name = serializers.CharField(allow_null=True)
+    confidence = serializers.FloatField(allow_null=True)
+    values = documented_json(
+        "The customer's value of each feature of the run (column name -> number, text or null).",
+        values={"nullable": True},
+    )
+    explanation = explanation_field()
 
 
 class CustomerSegmentQuerySerializer(serializers.Serializer):

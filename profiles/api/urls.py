@@ -26,5 +26,10 @@ urlpatterns = [
         external.ExternalCustomerSegmentView.as_view(),
         name="customer-segment",
     ),
+    path(
+        "api/v1/runs/<int:pk>/customers/<str:customer_id>/",
+        canonical.RunCustomerView.as_view(),
+        name="run-customer",
+    ),
     path("api/v1/", include(router.urls)),
 ]

@@ -40,7 +40,7 @@ def predict_page(request: HttpRequest) -> HttpResponse:
     result = None
     if model and request.method == "POST" and form.is_valid():
         try:
-            result = predict(user=request.user, records=[form.record()])[0]
+            result = predict(user=request.user, records=[form.record()], explain=True)[0]
         except (ValidationError, DomainError) as exc:
             add_service_errors(form, exc)
     context = {

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.cache import cache
 
-from clustering.models import ClusteringRun
+from clustering.models import Cluster, ClusteringRun
 from clustering.selectors import published_run_get
 from clustering.services import PUBLISHED_VERSION_KEY
 
@@ -54,7 +54,8 @@ def run_model_get(*, run: ClusteringRun) -> RunModel:
     model = _cache.models.get(run.pk)
     if model is None:
         roles = {column["name"]: column.get("role") for column in run.dataset.schema or []}
-        model = compile_artifact(run.model_artifact, roles=roles, run_id=run.pk)
+        profiles = dict(Cluster.objects.filter(run=run).values_list("label", "profile"))
+        model = compile_artifact(run.model_artifact, roles=roles, run_id=run.pk, profiles=profiles)
         _cache.models[run.pk] = model
     return model
 

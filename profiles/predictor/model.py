@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clustering.engine import CompiledModel, EngineInputError, load_model
+from clustering.engine.why import TypicalValues, explain_matrix, typical_values
 
 from .checks import CleanBatch, FeatureInput, clean_batch, clean_columns, clean_record
 from .fields import ROLE_ALIASES
@@ -23,6 +24,7 @@ class RunModel:
     run_id: int | None
     compiled: CompiledModel
     inputs: tuple[FeatureInput, ...]
+    typical: TypicalValues | None = None  # the segments' typical values ("Why this segment")
 
     def clean(self, record: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """(values by feature column, the input echoed as given); see ``checks.clean_record``."""
@@ -43,13 +45,56 @@ class RunModel:
         # Python's round, as one prediction is rounded (np.round scales and may differ by an ulp).
         return labels, names, [round(value, 2) for value in confidences.tolist()]
 
+    def explain_batch(self, batch: CleanBatch) -> list[dict[str, Any] | None]:
+        """Why each customer of a checked batch is in its predicted segment (``explanation``
+        of the answers; ``clustering.engine.why``), in order; None with a one-cluster model."""
+        return self.explain_columns(batch.columns, n_rows=len(batch.echoes))
+
+    def explain_columns(
+        self,
+        columns: Mapping[str, Sequence[Any]],
+        *,
+        n_rows: int,
+        own_labels: Sequence[int] | None = None,
+    ) -> list[dict[str, Any] | None]:
+        """``explain_batch`` of checked columns; ``own_labels`` explains stored segments."""
+        values, codes = self.compiled.encoder.read_columns(columns, n_rows=n_rows)
+        return self._explain(values, codes, own_labels=own_labels)
+
+    def explain_records(
+        self, records: Sequence[Mapping[str, Any]], *, own_labels: Sequence[int] | None = None
+    ) -> list[dict[str, Any] | None]:
+        """``explain_batch`` of raw records (a dataset's rows: missing values are imputed)."""
+        values, codes = self.compiled.encoder.read_records(records)
+        return self._explain(values, codes, own_labels=own_labels)
+
+    def _explain(
+        self, values: Any, codes: Sequence[Any], *, own_labels: Sequence[int] | None
+    ) -> list[dict[str, Any] | None]:
+        encoder = self.compiled.encoder
+        x = encoder.project(encoder.encode(values, codes, n_rows=len(values)))
+        explanations = explain_matrix(
+            self.compiled,
+            x,
+            values=values,
+            codes=codes,
+            typical=self.typical,
+            own_labels=own_labels,
+        )
+        return [None if item is None else item.as_dict() for item in explanations]
+
 
 def compile_artifact(
-    artifact: Mapping[str, Any], *, roles: Mapping[str, str | None], run_id: int | None = None
+    artifact: Mapping[str, Any],
+    *,
+    roles: Mapping[str, str | None],
+    run_id: int | None = None,
+    profiles: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> RunModel:
     """The run's model: compiled by the engine; `roles` maps dataset columns to semantic roles
-    (a feature may then be sent under document 004's name for its role). ArtifactError when
-    the artifact is unusable."""
+    (a feature may then be sent under document 004's name for its role); `profiles` (cluster
+    label -> `Cluster.profile`) give the segments' typical values explanations quote.
+    ArtifactError when the artifact is unusable."""
     try:
         compiled = load_model(artifact)
     except EngineInputError as exc:
@@ -67,4 +112,9 @@ def compile_artifact(
         )
         for column in compiled.features or (*encoder.numeric_columns, *categories)
     )
-    return RunModel(run_id=run_id, compiled=compiled, inputs=inputs)
+    return RunModel(
+        run_id=run_id,
+        compiled=compiled,
+        inputs=inputs,
+        typical=typical_values(compiled, profiles),
+    )

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from ...selectors import prediction_list, profile_get, profile_list
 from ...services import predict, profile_create, profile_delete, profile_update
+from ..explanation import EXPLAIN_PARAMETER, explain_requested
 from ..serializers import (
     CUSTOMER_SCHEMA,
     PREDICT_RESPONSE_SCHEMA,
@@ -49,14 +50,17 @@ class BackendPredictView(APIView):
 
     @extend_schema(
         request={"application/json": CUSTOMER_SCHEMA},
+        parameters=[EXPLAIN_PARAMETER],
         responses={200: PREDICT_RESPONSE_SCHEMA, **PREDICT_ERRORS},
         examples=[OpenApiExample("Document 004", value=DOC004_EXAMPLE, request_only=True)],
         description="Predict the segment of one customer with the published segmentation. "
-        "422 names each missing or invalid field; 409 when no segmentation is published yet.",
+        "422 names each missing or invalid field; 409 when no segmentation is published yet. "
+        "`explanation` (additive) says why this segment; `?explain=false` leaves it out.",
     )
     def post(self, request: Request) -> Response:
-        result = predict(user=request.user, records=[json_object(request.data)])[0]
-        return Response(predict_answer(result))
+        explain = explain_requested(request)
+        result = predict(user=request.user, records=[json_object(request.data)], explain=explain)
+        return Response(predict_answer(result[0], explain=explain))
 
 
 class BackendHistoryView(APIView):

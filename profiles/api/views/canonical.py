@@ -2,30 +2,40 @@
 `POST /api/v1/profiles/{id}/predict/`)."""
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.views import APIView
 
 from config.api.renderers import SafeJSONRenderer
+from config.api.schema import ERROR_SCHEMA
 
+from ...explanations import run_customer_get
 from ...filters import CustomerProfileFilter, PredictionFilter
 from ...models import CustomerProfile, Prediction
 from ...selectors import prediction_list, profile_list
 from ...services import predict, profile_create, profile_delete, profile_predict, profile_update
+from ..explanation import EXPLAIN_PARAMETER, explain_requested
 from ..renderers import PredictionJSONRenderer
 from ..serializers import (
     PREDICTIONS_CREATE_SCHEMA,
     CustomerProfileSerializer,
-    PredictionBatchSerializer,
+    PredictionMadeBatchSerializer,
+    PredictionMadeSerializer,
     PredictionSerializer,
+    RunCustomerSerializer,
     prediction_resource,
     prediction_resources,
 )
 from .common import PREDICT_ERRORS, json_object
+
+ERROR_RESPONSE_NOT_FINISHED = OpenApiResponse(
+    response=ERROR_SCHEMA, description="The run has no model yet (queued, running or failed)."
+)
 
 
 class PredictionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -48,24 +58,37 @@ class PredictionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     @extend_schema(
         request={"application/json": PREDICTIONS_CREATE_SCHEMA},
-        responses={201: PredictionBatchSerializer, **PREDICT_ERRORS},
+        parameters=[EXPLAIN_PARAMETER],
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="PredictionMadeOrBatch",
+                serializers=[PredictionMadeSerializer, PredictionMadeBatchSerializer],
+                resource_type_field_name=None,
+            ),
+            **PREDICT_ERRORS,
+        },
         description="One customer (an object of features) answers one prediction; "
         '`{"records": [...]}` answers `{"count", "results"}`. The customers are described at '
-        "`POST /predict`.",
+        "`POST /predict`. `explanation` says why each customer's segment: on one customer unless "
+        "`?explain=false`, on a batch when `?explain=true`.",
     )
     def create(self, request: Request) -> Response:
         body = request.data
-        if isinstance(body, dict) and "records" in body:
+        batch = isinstance(body, dict) and "records" in body
+        explain = explain_requested(request, default=not batch)
+        if batch:
             records = body["records"]
             if not isinstance(records, list):
                 raise ParseError("`records` must be a list of customers (JSON objects).")
-            results = predict(user=request.user, records=records)
+            results = predict(user=request.user, records=records, explain=explain)
             return Response(
-                {"count": len(results), "results": prediction_resources(results)},
+                {"count": len(results), "results": prediction_resources(results, explain=explain)},
                 status=status.HTTP_201_CREATED,
             )
-        result = predict(user=request.user, records=[json_object(body)])[0]
-        return Response(prediction_resource(result), status=status.HTTP_201_CREATED)
+        result = predict(user=request.user, records=[json_object(body)], explain=explain)[0]
+        return Response(
+            prediction_resource(result, explain=explain), status=status.HTTP_201_CREATED
+        )
 
 
 class CustomerProfileViewSet(viewsets.ModelViewSet):
@@ -96,8 +119,34 @@ class CustomerProfileViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance: CustomerProfile) -> None:
         profile_delete(profile=instance)
 
-    @extend_schema(request=None, responses={201: PredictionSerializer, **PREDICT_ERRORS})
+    @extend_schema(
+        request=None,
+        parameters=[EXPLAIN_PARAMETER],
+        responses={201: PredictionMadeSerializer, **PREDICT_ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def predict(self, request: Request, pk: int | None = None) -> Response:
-        result = profile_predict(user=request.user, profile=self.get_object())
-        return Response(prediction_resource(result), status=status.HTTP_201_CREATED)
+        explain = explain_requested(request)
+        result = profile_predict(user=request.user, profile=self.get_object(), explain=explain)
+        return Response(
+            prediction_resource(result, explain=explain), status=status.HTTP_201_CREATED
+        )
+
+
+class RunCustomerView(APIView):
+    """`GET /api/v1/runs/{id}/customers/{customer_id}/`: one customer of one of the caller's
+    runs (another user's run is 404), with its segment and why."""
+
+    required_scope = "customers:read"
+
+    @extend_schema(
+        operation_id="runs_customer_retrieve",
+        responses={200: RunCustomerSerializer, 409: ERROR_RESPONSE_NOT_FINISHED},
+        description="The customer is found by its id in the run's dataset (exactly, then "
+        "without surrounding spaces, then regardless of case when that names one customer). "
+        "`explanation`: the runner-up segment, the margin and the three features that most pull "
+        "the customer towards its segment.",
+    )
+    def get(self, request: Request, pk: int, customer_id: str) -> Response:
+        customer = run_customer_get(user=request.user, run_pk=pk, external_id=customer_id)
+        return Response(RunCustomerSerializer(customer).data)
