@@ -6,4 +6,10 @@ class ClusteringConfig(AppConfig):
     name = "clustering"
 
     def ready(self) -> None:
+        from datasets.signals import dataset_uploaded
+
         from . import checks  # noqa: F401 - registers the job settings check
+        from .services.drift import drift_after_upload
+
+        # A large upload gets its drift against the published run measured by a worker.
+        dataset_uploaded.connect(drift_after_upload, dispatch_uid="clustering-drift-after-upload")

@@ -29,6 +29,19 @@ def run_execute_task(run_id: int) -> None:
     run_execute(run_id=run_id)
 
 
+@shared_task(
+    acks_late=True,
+    soft_time_limit=settings.DRIFT_TIME_LIMIT_S,
+    time_limit=settings.DRIFT_TIME_LIMIT_S + 60,
+    ignore_result=True,
+)
+def drift_check_task(check_id: int) -> None:
+    """Measure one drift check; idempotent by id (a second delivery does nothing)."""
+    from .services.drift import drift_check_execute
+
+    drift_check_execute(check_id=check_id)
+
+
 @shared_task(ignore_result=True)
 def runs_fail_stale_task() -> int:
     """Periodic (CELERY_BEAT_SCHEDULE): fail runs whose worker died or passed its time limit."""

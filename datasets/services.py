@@ -39,7 +39,7 @@ from .ingest.transactions import (
 )
 from .models import CurrentDataset, CustomerTableJob, Dataset
 from .selectors import dataset_frame_load
-from .signals import workspace_was_reset
+from .signals import dataset_uploaded, workspace_was_reset
 
 
 def _limit_text(size_bytes: int) -> str:
@@ -216,6 +216,7 @@ def _dataset_store(
         if stored_name:
             dataset.parquet_file.storage.delete(stored_name)
         raise
+    transaction.on_commit(lambda: dataset_uploaded.send(sender=Dataset, dataset=dataset))
     return dataset, True
 
 

@@ -345,6 +345,10 @@ EXPORT_TIME_LIMIT_S = env.int("EXPORT_TIME_LIMIT_S", default=1800)
 # request (datasets.services.customer_table_create).
 CUSTOMER_TABLE_INLINE_MAX_ROWS = env.int("CUSTOMER_TABLE_INLINE_MAX_ROWS", default=200_000)
 CUSTOMER_TABLE_TIME_LIMIT_S = env.int("CUSTOMER_TABLE_TIME_LIMIT_S", default=1800)
+# Drift of uploads above this many rows against the published run is computed by a Celery
+# worker started after the upload (clustering.services.drift), not in the request.
+DRIFT_INLINE_MAX_ROWS = env.int("DRIFT_INLINE_MAX_ROWS", default=200_000)
+DRIFT_TIME_LIMIT_S = env.int("DRIFT_TIME_LIMIT_S", default=1800)
 EXPORT_PURGE_INTERVAL_S = env.float("EXPORT_PURGE_INTERVAL_S", default=3600.0)
 CELERY_BEAT_SCHEDULE["reports-exports-purge-expired"] = {
     "task": "reports.tasks.exports_purge_expired_task",

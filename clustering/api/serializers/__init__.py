@@ -13,6 +13,11 @@ from .canonical import (
     RunCreateInputSerializer,
     RunSerializer,
 )
+from .drift import (
+    DriftCheckSerializer,
+    DriftQuerySerializer,
+    DriftSerializer,
+)
 from .run_start import (
     PARAMETER_FIELDS,
     CurrentDatasetRunStartInputSerializer,
@@ -31,6 +36,9 @@ __all__ = [
     "AssignmentSerializer",
     "ClusterSerializer",
     "CurrentDatasetRunStartInputSerializer",
+    "DriftCheckSerializer",
+    "DriftQuerySerializer",
+    "DriftSerializer",
     "KSweepSerializer",
     "OptimalKQuerySerializer",
     "RunCreateInputSerializer",
