@@ -30,6 +30,7 @@ PSI_EPSILON = 1e-4  # the share an empty bin counts as (either side), so ln(a / 
 STABLE_PSI = 0.1  # below this on every feature: stable
 MAJOR_PSI = 0.25  # above this on any feature: major
 SEGMENT_SHIFT_POINTS = 10.0  # a predicted share moved by more than this (points): major
+SEGMENT_NOTE_POINTS = 5.0  # the advice names a segment whose share moved by this many points
 DECILES = np.linspace(0.1, 0.9, 9)
 MISSING_BIN = "missing"
 UNSEEN_BIN = "unseen categories"
@@ -283,8 +284,10 @@ def _percent(value: float) -> str:
 def advice(
     status: str, features: Sequence[FeatureDrift], segments: Sequence[SegmentDrift]
 ) -> list[str]:
-    """Sentences for the analyst, the largest drift first ("income moved (PSI 0.31): retrain.",
-    "Predicted share of 'At risk' rose from 12 % to 21 %."); feature names as they are."""
+    """Sentences for the analyst, the largest drift first: each feature of PSI 0.1 or more
+    ("income moved (PSI 0.31): retrain."), each segment whose predicted share moved by
+    SEGMENT_NOTE_POINTS or more ("Predicted share of 'At risk' rose from 12 % to 21 %."), and
+    a closing sentence for stable or major drift. Feature names are written as they are."""
     sentences = []
     for feature in sorted(features, key=lambda f: -f.psi):
         shown = number_text(feature.psi, 2)
@@ -298,7 +301,7 @@ def advice(
                 "the training data never had; the model places them as none of its categories"
             )
     for segment in sorted(segments, key=lambda s: -abs(s.shift_points)):
-        if abs(segment.shift_points) > SEGMENT_SHIFT_POINTS:
+        if abs(segment.shift_points) >= SEGMENT_NOTE_POINTS:
             verb = "rose" if segment.shift_points > 0 else "fell"
             sentences.append(
                 f"Predicted share of '{segment.name}' {verb} from "
@@ -306,7 +309,7 @@ def advice(
             )
     if status == "stable":
         sentences.append(
-            f"No feature moved (every PSI below {number_text(STABLE_PSI)}) and every predicted "
+            f"No feature moved (every PSI below {number_text(STABLE_PSI, 1)}) and every predicted "
             f"segment share is within {number_text(SEGMENT_SHIFT_POINTS)} points of the "
             "published one: the published segmentation fits this data"
         )
