@@ -250,3 +250,20 @@ def drift_after_upload(*, dataset: Dataset, **_: Any) -> None:
         logger.info("No drift job for dataset %s: %s", dataset.pk, exc)
     except Exception:  # the upload is committed and answered whatever happens here
         logger.exception("Could not start the drift job of dataset %s", dataset.pk)
+
+
+def dataset_drift_for_page(*, user: User, dataset: Dataset) -> dict[str, Any]:
+    """What the dataset page shows about drift against the published run, never raising a
+    refusal: {"drift": the answer or None, "check": a DriftCheck still working or None,
+    "reason": why there is no answer (nothing published, missing columns...) or ""}."""
+    try:
+        drift = dataset_drift(user=user, dataset=dataset)
+    except (ValidationError, DomainError) as exc:
+        reason = " ".join(getattr(exc, "messages", None) or [str(exc)])
+        return {"drift": None, "check": None, "reason": reason}
+    except Exception:  # the rest of the page still serves
+        logger.exception("Could not measure the drift of dataset %s", dataset.pk)
+        return {"drift": None, "check": None, "reason": "The drift could not be measured."}
+    if isinstance(drift, DriftCheck):
+        return {"drift": None, "check": drift, "reason": drift.error}
+    return {"drift": drift, "check": None, "reason": ""}
