@@ -282,6 +282,8 @@ SPECTACULAR_SETTINGS = {
         "RunStatusEnum": "clustering.models.ClusteringRun.Status",
         "ColumnKindEnum": "datasets.api.serializers.COLUMN_KINDS",
         "JobStatusEnum": "clustering.api.views.external.JOB_STATUSES",
+        "DriftStatusEnum": "clustering.engine.drift.STATUSES",
+        "BackgroundJobStatusEnum": "clustering.models.DriftCheck.Status",  # and customer tables
     },
     # Swagger UI logs in with a JWT, an API key or OAuth 2.0 (authorization code + PKCE).
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
