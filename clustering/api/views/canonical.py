@@ -172,6 +172,7 @@ published and no run is named, or the named run has not succeeded."""
 class DatasetDriftView(APIView):
     """The drift of one of the caller's datasets against the published run or one of theirs."""
 
+    queues_jobs = ("get",)  # a large dataset's job: 503 while the broker is unreachable
     required_scope = "datasets:read"
 
     @extend_schema(
