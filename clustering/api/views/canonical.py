@@ -184,6 +184,13 @@ class DatasetDriftView(APIView):
                 DriftCheckSerializer,
                 description="A large dataset: the job measuring it; ask again until 200.",
             ),
+            409: OpenApiResponse(
+                description="Nothing is published and no run is named, or the run has not "
+                "succeeded."
+            ),
+            503: OpenApiResponse(
+                description="The job of a large dataset could not be queued; ask again later."
+            ),
         },
         description=DRIFT_DESCRIPTION,
     )
