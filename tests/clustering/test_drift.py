@@ -152,3 +152,34 @@ def test_a_large_upload_is_measured_by_the_worker(worker, settings):  # noqa: F8
     assert check.status == "succeeded"
     assert check.progress == 100
     assert check.result["features"] == body["features"]
+
+
+@pytest.mark.django_db
+def test_a_new_publication_is_measured_against_at_once(
+    analyst, analyst_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _published(analyst)
+    dataset = _dataset(analyst, demo_frame(seed=9))
+    assert _drift(analyst_client, dataset.pk).json()["run"] == first.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        second = _published(analyst)
+    body = _drift(analyst_client, dataset.pk).json()
+    assert body["run"] == second.pk
+    assert body["run_is_published"] is True
+
+
+@pytest.mark.django_db
+def test_a_large_dataset_answers_202_with_its_job(analyst, analyst_client, settings):
+    settings.DRIFT_INLINE_MAX_ROWS = 100
+    run = _published(analyst)
+    dataset = _dataset(analyst, demo_frame(rows=300, seed=10))
+    response = _drift(analyst_client, dataset.pk)
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] == "queued"
+    assert body["progress"] == 0
+    assert body["url"] == f"/api/v1/datasets/{dataset.pk}/drift/?run={run.pk}"
+    again = _drift(analyst_client, dataset.pk).json()
+    assert again["id"] == body["id"]  # one job per (dataset, run)
+    assert DriftCheck.objects.count() == 1

@@ -70,3 +70,15 @@ def test_dataset_page_shows_the_drift_badge_table_and_advice(page):
     section.scroll_into_view_if_needed()
     path = screenshot(page, "dataset_drift")
     assert path.exists()
+
+
+@pytest.mark.django_db
+def test_drift_section_shows_a_job_still_measuring_and_reloads(client, analyst, settings):
+    settings.DRIFT_INLINE_MAX_ROWS = 100
+    client.force_login(analyst)
+    trained = dataset_upload(analyst, demo_csv())
+    succeeded_run(trained, analyst, publish=True, features=PROFILE_FEATURES)
+    page = client.get(reverse("pages:dataset-detail", args=[trained.pk])).content.decode()
+    assert "Being measured" in page
+    assert 'data-auto-refresh="3000"' in page
+    assert "js/auto_refresh.js" in page
