@@ -183,3 +183,27 @@ def test_a_large_dataset_answers_202_with_its_job(analyst, analyst_client, setti
     again = _drift(analyst_client, dataset.pk).json()
     assert again["id"] == body["id"]  # one job per (dataset, run)
     assert DriftCheck.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_drift_answers_while_the_cache_is_unreachable(analyst, analyst_client, settings):
+    run = _published(analyst)
+    dataset = _dataset(analyst, demo_frame(seed=11))
+    # The service's own cache backend, pointed at a closed port: every call is skipped.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.redis_cache.DegradingRedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
+        }
+    }
+    first = _drift(analyst_client, dataset.pk)
+    second = _drift(analyst_client, dataset.pk)
+    assert first.status_code == second.status_code == 200
+    assert first.json()["run"] == run.pk
+    assert first.json()["features"] == second.json()["features"]
+    assert first.json()["computed_at"] != second.json()["computed_at"]  # measured again
