@@ -7,7 +7,7 @@ from django.http import HttpRequest
 
 from config.errors import DomainError
 
-from .models import Cluster, ClusteringRun
+from .models import Cluster, ClusteringRun, DriftCheck
 from .services import run_cancel, run_publish, runs_fail_stale
 
 
@@ -82,6 +82,22 @@ class ClusterAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         return [field.name for field in Cluster._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(DriftCheck)
+class DriftCheckAdmin(admin.ModelAdmin):
+    """Drift jobs of large uploads: read-only; asking for the drift again retries a failed one."""
+
+    list_display = ["id", "dataset", "run", "status", "progress", "created_at", "finished_at"]
+    list_select_related = ["dataset", "run"]
+    list_filter = ["status"]
+    raw_id_fields = ["dataset", "run"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [field.name for field in DriftCheck._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

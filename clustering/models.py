@@ -166,3 +166,37 @@ class RunComparison(models.Model):
 
     def __str__(self) -> str:
         return f"Runs {self.old_run_id} -> {self.new_run_id} ({self.status})"
+
+
+class DriftCheck(models.Model):
+    """The drift of one dataset against one run (clustering.engine.drift), computed on a Celery
+    worker for a large upload: status, progress (0-100), the reason of a failure and, once it
+    succeeded, the result. One row per (dataset, run): a result never changes, both are fixed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    dataset = models.ForeignKey(
+        "datasets.Dataset", on_delete=models.CASCADE, related_name="drift_checks"
+    )
+    run = models.ForeignKey(ClusteringRun, on_delete=models.CASCADE, related_name="drift_checks")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    result = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "run"], name="drift_check_unique_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"Drift of dataset {self.dataset_id} against run {self.run_id} ({self.status})"

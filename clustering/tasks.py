@@ -44,6 +44,18 @@ def run_comparison_task(comparison_id: int) -> None:
 
     run_comparison_execute(comparison_id=comparison_id)
 
+@shared_task(
+    acks_late=True,
+    soft_time_limit=settings.DRIFT_TIME_LIMIT_S,
+    time_limit=settings.DRIFT_TIME_LIMIT_S + 60,
+    ignore_result=True,
+)
+def drift_check_task(check_id: int) -> None:
+    """Measure one drift check; idempotent by id (a second delivery does nothing)."""
+    from .services.drift import drift_check_execute
+
+    drift_check_execute(check_id=check_id)
+
 
 @shared_task(ignore_result=True)
 def runs_fail_stale_task() -> int:

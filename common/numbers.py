@@ -1,8 +1,9 @@
-"""One way to write a number for people, on every page, chart label and in the HTML export:
-thousands separators, whole numbers without ".0", never scientific notation, every other number
-rounded to `decimals` decimals (2; percentages 1). Standard library only, so the pure chart
-builders and the clustering engine's sentences use it too; templates call it through the
-`number` filter (config/pages/numbers.py); `config.numbers` is the same module's names."""
+"""One way to write a number for people, on every page, chart label, in the HTML export and in
+the engine's sentences (explanations, drift advice): thousands separators, whole numbers without
+".0", never scientific notation, every other number rounded to `decimals` decimals (2;
+percentages 1). Standard library only, so the pure chart builders and the engine use it too
+(`config.numbers` re-exports it); templates call it through the `number` filter
+(config/pages/numbers.py)."""
 
 import math
 from decimal import Decimal

@@ -1,6 +1,6 @@
-"""The number formatter of pages, charts and exports: `common.numbers`, which the Django-free
-cores (the clustering engine's sentences) import directly."""
+"""One way to write a number for people: `common.numbers` (standard library only, so the pure
+cores use it too), under the name pages, charts and exports have always imported."""
 
-from common.numbers import DECIMALS, MISSING, PERCENT_DECIMALS, number_text
+from common.numbers import DECIMALS, MAX_SMALL_DECIMALS, MISSING, PERCENT_DECIMALS, number_text
 
-__all__ = ["DECIMALS", "MISSING", "PERCENT_DECIMALS", "number_text"]
+__all__ = ["DECIMALS", "MAX_SMALL_DECIMALS", "MISSING", "PERCENT_DECIMALS", "number_text"]

@@ -39,7 +39,7 @@ from .ingest.transactions import (
 )
 from .models import CurrentDataset, CustomerTableJob, Dataset
 from .selectors import dataset_frame_load
-from .signals import workspace_was_reset
+from .signals import dataset_uploaded, workspace_was_reset
 
 STALE_JOB_GRACE_S = 120  # past the task's hard limit (soft + 60 s), the worker is surely gone
 
@@ -218,6 +218,7 @@ def _dataset_store(
         if stored_name:
             dataset.parquet_file.storage.delete(stored_name)
         raise
+    transaction.on_commit(lambda: dataset_uploaded.send(sender=Dataset, dataset=dataset))
     return dataset, True
 
 

@@ -39,6 +39,11 @@ urlpatterns = [
         canonical.DatasetOptimalKView.as_view(),
         name="dataset-optimal-k",
     ),
+    path(
+        "api/v1/datasets/<int:pk>/drift/",
+        canonical.DatasetDriftView.as_view(),
+        name="dataset-drift",
+    ),
     # 000: analytics workspace
     path(
         "api/optimal-clusters",

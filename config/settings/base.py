@@ -282,6 +282,8 @@ SPECTACULAR_SETTINGS = {
         "RunStatusEnum": "clustering.models.ClusteringRun.Status",
         "ColumnKindEnum": "datasets.api.serializers.COLUMN_KINDS",
         "JobStatusEnum": "clustering.api.views.external.JOB_STATUSES",
+        "DriftStatusEnum": "clustering.engine.drift.STATUSES",
+        "BackgroundJobStatusEnum": "clustering.models.DriftCheck.Status",  # and customer tables
     },
     # Swagger UI logs in with a JWT, an API key or OAuth 2.0 (authorization code + PKCE).
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
@@ -352,6 +354,11 @@ CUSTOMER_TABLE_TIME_LIMIT_S = env.int("CUSTOMER_TABLE_TIME_LIMIT_S", default=180
 # Run comparisons (lineage) of runs above this many customers are computed by a Celery worker.
 LINEAGE_INLINE_MAX_ROWS = env.int("LINEAGE_INLINE_MAX_ROWS", default=200_000)
 LINEAGE_TIME_LIMIT_S = env.int("LINEAGE_TIME_LIMIT_S", default=1800)
+
+# Drift of uploads above this many rows against the published run is computed by a Celery
+# worker started after the upload (clustering.services.drift), not in the request.
+DRIFT_INLINE_MAX_ROWS = env.int("DRIFT_INLINE_MAX_ROWS", default=200_000)
+DRIFT_TIME_LIMIT_S = env.int("DRIFT_TIME_LIMIT_S", default=1800)
 EXPORT_PURGE_INTERVAL_S = env.float("EXPORT_PURGE_INTERVAL_S", default=3600.0)
 CELERY_BEAT_SCHEDULE["reports-exports-purge-expired"] = {
     "task": "reports.tasks.exports_purge_expired_task",

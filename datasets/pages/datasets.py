@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from clustering.selectors import run_list
+from clustering.services.drift import dataset_drift_for_page
 from config.errors import DomainError
 from config.numbers import number_text
 from config.pages.access import analyst_required, posted
@@ -145,6 +146,46 @@ def missing_cells(schema: list[dict], statistics: dict[str, dict]) -> dict[str, 
     return {"total": total, "total_text": number_text(total), "columns": sentences}
 
 
+DRIFT_LEVEL_TEXT = {"stable": "Stable", "moderate": "Moderate drift", "major": "Major drift"}
+
+
+def drift_view(found: dict[str, Any]) -> dict[str, Any]:
+    """The drift section's figures as text: the badge, per feature its PSI and level, per
+    segment its published and predicted shares (percent, one decimal) and the change in points."""
+    drift = found.get("drift")
+    if not drift:
+        return found
+    features = [
+        {
+            "name": feature["name"],
+            "kind": feature["kind"],
+            "psi": number_text(feature["psi"], 2),
+            "level": feature["level"],
+            "level_text": DRIFT_LEVEL_TEXT[feature["level"]],
+        }
+        for feature in sorted(drift["features"], key=lambda f: -f["psi"])
+    ]
+    segments = [
+        {
+            "name": segment["name"],
+            "published": f"{number_text(segment['published_share'], 1)} %",
+            "new": f"{number_text(segment['new_share'], 1)} %",
+            "shift": ("+" if segment["shift_points"] > 0 else "")
+            + number_text(segment["shift_points"], 1),
+        }
+        for segment in drift["segments"]
+    ]
+    return {
+        **found,
+        "status": drift["status"],
+        "status_text": DRIFT_LEVEL_TEXT[drift["status"]],
+        "features": features,
+        "segments": segments,
+        "run": drift["run"],
+        "n_rows": number_text(drift["n_rows"]),
+    }
+
+
 def correlation_frame(correlation: dict) -> pd.DataFrame | None:
     """The stored correlation (`{"features": [...], "matrix": [[...]]}`) as a square frame;
     None when fewer than two numeric columns were correlated."""
@@ -197,6 +238,7 @@ def _detail_page(
         if matrix is not None
         else None,
         "runs": run_list(user=request.user).filter(dataset=dataset)[:10],
+        "drift": drift_view(dataset_drift_for_page(user=request.user, dataset=dataset)),
         "plotly_url": plotly_url(),
     }
     return render(request, "datasets/dataset_detail.html", context, status=status)

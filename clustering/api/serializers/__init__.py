@@ -13,6 +13,11 @@ from .canonical import (
     RunCreateInputSerializer,
     RunSerializer,
 )
+from .drift import (
+    DriftCheckSerializer,
+    DriftQuerySerializer,
+    DriftSerializer,
+)
 from .lineage import MoverSerializer, RunComparisonSerializer
 from .run_start import (
     PARAMETER_FIELDS,
@@ -32,6 +37,9 @@ __all__ = [
     "AssignmentSerializer",
     "ClusterSerializer",
     "CurrentDatasetRunStartInputSerializer",
+    "DriftCheckSerializer",
+    "DriftQuerySerializer",
+    "DriftSerializer",
     "KSweepSerializer",
     "MoverSerializer",
     "OptimalKQuerySerializer",

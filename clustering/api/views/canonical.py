@@ -1,5 +1,5 @@
 """The canonical resource API: `/api/v1/runs/`, `/api/v1/runs/{id}/dendrogram.png`,
-`/api/v1/datasets/{id}/optimal-k/` and the lineage of two runs,
+`/api/v1/datasets/{id}/optimal-k/`, `/api/v1/datasets/{id}/drift/` and the lineage of two runs,
 `/api/v1/runs/{id}/compare/{other_id}/` with its movers (paginated and as CSV)."""
 
 from typing import Any
@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -28,7 +28,7 @@ from datasets.selectors import dataset_get
 from reports.exports import write_csv
 
 from ...filters import AssignmentFilter, RunFilter
-from ...models import ClusteringRun
+from ...models import ClusteringRun, DriftCheck
 from ...selectors import (
     FrameRows,
     assignment_list,
@@ -46,9 +46,13 @@ from ...services import (
     run_create,
     run_publish,
 )
+from ...services.drift import dataset_drift
 from ..serializers import (
     AssignmentSerializer,
     ClusterSerializer,
+    DriftCheckSerializer,
+    DriftQuerySerializer,
+    DriftSerializer,
     KSweepSerializer,
     MoverSerializer,
     OptimalKQuerySerializer,
@@ -302,3 +306,55 @@ class RunCompareMoversCsvView(APIView):
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         write_csv(frame, response)
         return response
+
+
+DRIFT_DESCRIPTION = """\
+How far this dataset's rows are from the training data of the published run (or of your run
+`?run=`): per feature the population stability index (PSI; numbers binned by the training
+data's deciles, categories by category with unseen ones grouped, missing values in a bin of
+their own, an empty bin counted as a share of 0.0001), the predicted segment shares of the rows
+against the published shares, a status and advice in words. `status` is `major` when a PSI
+exceeds 0.25 or a segment's share moved by more than 10 points, `moderate` when a PSI is 0.1 or
+more, else `stable`.
+
+A dataset of more than DRIFT_INLINE_MAX_ROWS rows is measured by a job (started after the
+upload): until it is done the answer is 202 with its progress; ask again. 400 names the run's
+features the dataset lacks; 404 for a dataset or run that is not yours; 409 when nothing is
+published and no run is named, or the named run has not succeeded."""
+
+
+class DatasetDriftView(APIView):
+    """The drift of one of the caller's datasets against the published run or one of theirs."""
+
+    queues_jobs = ("get",)  # a large dataset's job: 503 while the broker is unreachable
+    required_scope = "datasets:read"
+
+    @extend_schema(
+        operation_id="datasets_drift",
+        parameters=[DriftQuerySerializer],
+        responses={
+            200: DriftSerializer,
+            202: OpenApiResponse(
+                DriftCheckSerializer,
+                description="A large dataset: the job measuring it; ask again until 200.",
+            ),
+            409: OpenApiResponse(
+                description="Nothing is published and no run is named, or the run has not "
+                "succeeded."
+            ),
+            503: OpenApiResponse(
+                description="The job of a large dataset could not be queued; ask again later."
+            ),
+        },
+        description=DRIFT_DESCRIPTION,
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        query = DriftQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        dataset = dataset_get(user=request.user, pk=pk)
+        drift = dataset_drift(
+            user=request.user, dataset=dataset, run_id=query.validated_data.get("run")
+        )
+        if isinstance(drift, DriftCheck):
+            return Response(DriftCheckSerializer(drift).data, status=status.HTTP_202_ACCEPTED)
+        return Response(DriftSerializer(drift).data)
