@@ -44,6 +44,7 @@ def run_comparison_task(comparison_id: int) -> None:
 
     run_comparison_execute(comparison_id=comparison_id)
 
+
 @shared_task(
     acks_late=True,
     soft_time_limit=settings.DRIFT_TIME_LIMIT_S,
