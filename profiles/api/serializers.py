@@ -180,7 +180,9 @@ class PredictionBatchSerializer(serializers.Serializer):
 
 
 class CustomerProfileSerializer(serializers.ModelSerializer):
-    """A saved customer profile: document 004's fields, plus extra features of other datasets."""
+    """A saved customer profile: document 004's fields, plus the other features of the published
+    segmentation in `extra_features`. Checked against the published segmentation's features
+    (by the profile services): a profile can always be segmented."""
 
     user_id = serializers.IntegerField(source="owner_id", read_only=True)
 
@@ -198,7 +200,14 @@ class CustomerProfileSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "user_id", "created_at", "updated_at"]
         extra_kwargs = {
             "extra_features": {
-                "help_text": "Values of other features of the published dataset, by column name."
+                "help_text": "Values of the published segmentation's features other than "
+                "document 004's five, by dataset column name (e.g. `{\"region\": \"North\"}`). "
+                "A profile gives every feature the published segmentation uses (document 004's "
+                "five under their own names where that segmentation uses them; none of them is "
+                "required when it does not); a 400 names each missing feature, each key here "
+                "that is not a feature, and each value the segmentation cannot use (a category "
+                "not seen in training). While nothing is published, document 004's five fields "
+                "are required."
             }
         }
 
