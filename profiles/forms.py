@@ -94,9 +94,7 @@ class ProfileForm(FeatureFieldsMixin, forms.Form):
     (nothing else, nothing filled in), and notes."""
 
     name = forms.CharField(label="Name", max_length=150)
-    notes = forms.CharField(
-        label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, features: Sequence[ProfileFeature], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

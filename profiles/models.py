@@ -24,9 +24,7 @@ class CustomerProfile(models.Model):
     name = models.CharField(max_length=150)
     sex = models.CharField(max_length=10, choices=Sex.choices, blank=True)
     age = models.PositiveSmallIntegerField(null=True, blank=True, validators=validators("age"))
-    annual_income = models.FloatField(
-        null=True, blank=True, validators=validators("annual_income")
-    )
+    annual_income = models.FloatField(null=True, blank=True, validators=validators("annual_income"))
     spending_score = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=validators("spending_score")
     )

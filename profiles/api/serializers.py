@@ -201,7 +201,7 @@ class CustomerProfileSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "extra_features": {
                 "help_text": "Values of the published segmentation's features other than "
-                "document 004's five, by dataset column name (e.g. `{\"region\": \"North\"}`). "
+                'document 004\'s five, by dataset column name (e.g. `{"region": "North"}`). '
                 "A profile gives every feature the published segmentation uses (document 004's "
                 "five under their own names where that segmentation uses them; none of them is "
                 "required when it does not); a 400 names each missing feature, each key here "

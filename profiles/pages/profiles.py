@@ -136,7 +136,6 @@ def profile_segment_page(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("pages:profile-list")
     messages.success(
         request,
-        f"“{profile.name}” belongs to {result.cluster_name} "
-        f"({result.confidence:.0f}% confidence).",
+        f"“{profile.name}” belongs to {result.cluster_name} ({result.confidence:.0f}% confidence).",
     )
     return redirect("pages:predict")

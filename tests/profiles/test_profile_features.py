@@ -84,7 +84,8 @@ def test_profile_form_asks_exactly_for_the_features_with_nothing_filled_in(regio
 
     assert list(form.fields) == ["name", *published.keys, "notes"]
     region_choices = [value for value, _ in form.fields["region"].choices]
-    assert region_choices[0] == "" and set(region_choices[1:]) == set(REGIONS)
+    assert region_choices[0] == ""
+    assert set(region_choices[1:]) == set(REGIONS)
     assert "purchase_frequency" not in form.fields
     assert all(form[name].value() is None for name in published.keys)
     low, high = _minmax(region_run.dataset, "annual_income")
@@ -126,7 +127,8 @@ def test_predict_form_has_the_same_fields_so_a_prediction_prefills_a_profile(reg
     predict = PredictForm(features=published.features)
     profile = ProfileForm(features=published.features)
 
-    assert list(predict.fields) == [name for name in profile.fields if name not in ("name", "notes")]
+    features_only = [name for name in profile.fields if name not in ("name", "notes")]
+    assert list(predict.fields) == features_only
 
 
 def test_profile_saved_for_an_older_run_names_the_missing_feature_when_segmented(region_run):

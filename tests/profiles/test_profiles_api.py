@@ -214,9 +214,7 @@ def test_profile_without_a_published_feature_is_400_naming_it(region_run, user_c
 
 
 @pytest.mark.django_db
-def test_profile_with_the_feature_in_extra_features_is_saved_and_segments(
-    region_run, user_client
-):
+def test_profile_with_the_feature_in_extra_features_is_saved_and_segments(region_run, user_client):
     body = {**PROFILE, "extra_features": {"region": "East"}}
     body.pop("purchase_frequency")  # not a feature of this segmentation: not required
 
