@@ -35,7 +35,7 @@ from reports.selectors import segment_rules
 
 from .customer_lookup import customer_find, segment_comparison
 from .models import CustomerProfile, Prediction
-from .predictor.cache import run_model_get
+from .predictor.cache import published_model_get
 from .predictor.checks import FeatureInput
 from .predictor.fields import CONTRACT_FIELDS, NUMBER_RULES, SEX_VALUES, in_range
 
@@ -84,7 +84,7 @@ class ProfileFeature:
 class PublishedFeatures:
     """The published run's input features, in the model's order."""
 
-    run_id: int
+    run_id: int | None
     run_name: str
     dataset_name: str
     features: tuple[ProfileFeature, ...]
@@ -97,26 +97,22 @@ class PublishedFeatures:
 def published_features_get(*, user: User) -> PublishedFeatures | None:
     """What a profile (or a prediction) must give to be segmented by the published run: its
     features with their kinds, training categories and ranges. None when nothing is published;
-    `ArtifactError` when the published run has no usable model."""
-    run = published_run_get(user=user)
-    if run is None:
+    `ArtifactError` when the published run has no usable model. Read from the compiled model
+    of the process cache: no query while it is warm."""
+    model = published_model_get(user=user)
+    if model is None:
         return None
-    model = run_model_get(run=run)
-    statistics = run.dataset.statistics or {}
     return PublishedFeatures(
-        run_id=run.pk,
-        run_name=f"Run #{run.pk}",
-        dataset_name=run.dataset.name,
-        features=tuple(
-            _profile_feature(feature, statistics.get(feature.name) or {})
-            for feature in model.inputs
-        ),
+        run_id=model.run_id,
+        run_name=f"Run #{model.run_id}",
+        dataset_name=model.dataset_name,
+        features=tuple(_profile_feature(feature) for feature in model.inputs),
     )
 
 
-def _profile_feature(feature: FeatureInput, statistics: dict[str, Any]) -> ProfileFeature:
+def _profile_feature(feature: FeatureInput) -> ProfileFeature:
     if feature.kind == "numeric":
-        low, high = _number(statistics.get("min")), _number(statistics.get("max"))
+        low, high = feature.minimum, feature.maximum
         key = feature.alias if feature.alias in NUMBER_RULES else None
         if key is not None and not all(
             value is None or in_range(NUMBER_RULES[key], value) for value in (low, high)

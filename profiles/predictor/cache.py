@@ -54,7 +54,13 @@ def run_model_get(*, run: ClusteringRun) -> RunModel:
     model = _cache.models.get(run.pk)
     if model is None:
         roles = {column["name"]: column.get("role") for column in run.dataset.schema or []}
-        model = compile_artifact(run.model_artifact, roles=roles, run_id=run.pk)
+        model = compile_artifact(
+            run.model_artifact,
+            roles=roles,
+            run_id=run.pk,
+            statistics=run.dataset.statistics,
+            dataset_name=run.dataset.name,
+        )
         _cache.models[run.pk] = model
     return model
 

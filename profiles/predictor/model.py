@@ -2,6 +2,7 @@
 (``clustering.engine.load_model``) plus the request names of its features (document 004's
 aliases, from the dataset's column roles) and the checks of ``checks``."""
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ class RunModel:
     run_id: int | None
     compiled: CompiledModel
     inputs: tuple[FeatureInput, ...]
+    dataset_name: str = ""
 
     def clean(self, record: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """(values by feature column, the input echoed as given); see ``checks.clean_record``."""
@@ -45,11 +47,17 @@ class RunModel:
 
 
 def compile_artifact(
-    artifact: Mapping[str, Any], *, roles: Mapping[str, str | None], run_id: int | None = None
+    artifact: Mapping[str, Any],
+    *,
+    roles: Mapping[str, str | None],
+    run_id: int | None = None,
+    statistics: Mapping[str, Mapping[str, Any]] | None = None,
+    dataset_name: str = "",
 ) -> RunModel:
     """The run's model: compiled by the engine; `roles` maps dataset columns to semantic roles
-    (a feature may then be sent under document 004's name for its role). ArtifactError when
-    the artifact is unusable."""
+    (a feature may then be sent under document 004's name for its role); `statistics`, the
+    dataset's column statistics, give each numeric feature its training range. ArtifactError
+    when the artifact is unusable."""
     try:
         compiled = load_model(artifact)
     except EngineInputError as exc:
@@ -64,7 +72,17 @@ def compile_artifact(
             kind="categorical" if column in categories else "numeric",
             alias=ROLE_ALIASES.get(roles.get(column) or ""),
             categories=tuple(categories.get(column, ())),
+            minimum=_finite((statistics or {}).get(column, {}).get("min")),
+            maximum=_finite((statistics or {}).get(column, {}).get("max")),
         )
         for column in compiled.features or (*encoder.numeric_columns, *categories)
     )
-    return RunModel(run_id=run_id, compiled=compiled, inputs=inputs)
+    return RunModel(run_id=run_id, compiled=compiled, inputs=inputs, dataset_name=dataset_name)
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
