@@ -120,11 +120,14 @@ class ProfileForm(FeatureFieldsMixin, forms.Form):
     def profile_fields(self, *, extra_features: dict[str, Any] | None = None) -> dict[str, Any]:
         """The entered profile as the profile services take it: document 004's fields under
         their names, every other feature in `extra_features` (added to the profile's own
-        `extra_features`, so values of an older segmentation's features are kept)."""
+        `extra_features`, so values of an older segmentation's features are kept). Without
+        feature fields (nothing published), the name and notes only."""
         fields: dict[str, Any] = {
             "name": self.cleaned_data["name"],
             "notes": self.cleaned_data["notes"],
         }
+        if not self.feature_fields:
+            return fields
         extra = dict(extra_features or {})
         for key, value in self.feature_values().items():
             if key in CONTRACT_FIELDS:

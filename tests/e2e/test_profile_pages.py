@@ -60,6 +60,27 @@ def test_new_profile_page_without_a_published_segmentation_has_no_form(client):
 
 
 @pytest.mark.django_db
+def test_edit_page_without_a_published_segmentation_changes_name_and_notes_only(
+    user_browser, user
+):
+    profile = CustomerProfileFactory(
+        owner=user, purchase_frequency=None, extra_features={"region": "North"}
+    )
+
+    page = user_browser.get(reverse("pages:profile-edit", args=[profile.pk]))
+    saved = user_browser.post(
+        reverse("pages:profile-edit", args=[profile.pk]), {"name": "Renamed", "notes": "moved"}
+    )
+
+    assert list(page.context["form"].fields) == ["name", "notes"]
+    assert b"No segmentation is published yet." in page.content
+    assert saved.status_code == 302
+    profile.refresh_from_db()
+    assert (profile.name, profile.notes, profile.age) == ("Renamed", "moved", 35)
+    assert profile.extra_features == {"region": "North"}
+
+
+@pytest.mark.django_db
 def test_new_profile_page_asks_for_the_published_features_only(user_browser):
     _publish_region_run(200)
 
