@@ -220,6 +220,39 @@ class CustomerProfileSerializer(serializers.ModelSerializer):
         return value
 
 
+class ProfileFeatureSerializer(serializers.Serializer):
+    """One input feature of the published segmentation, as a profile or a prediction sends it."""
+
+    name = serializers.CharField(
+        source="key",
+        help_text="The name to send: document 004's (`sex`, `age`, `annual_income`, "
+        "`spending_score`, `purchase_frequency`) at the top level of a profile, any other in "
+        "its `extra_features`.",
+    )
+    column = serializers.CharField(help_text="The dataset column it was trained on.")
+    label = serializers.CharField(help_text="A label for people.")
+    kind = serializers.ChoiceField(choices=["number", "category"])
+    categories = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The values seen in training (a category); empty for a number.",
+    )
+    minimum = serializers.FloatField(
+        allow_null=True, help_text="The smallest value seen in training (a number), else null."
+    )
+    maximum = serializers.FloatField(
+        allow_null=True, help_text="The largest value seen in training (a number), else null."
+    )
+    required = serializers.BooleanField()
+
+
+class PublishedFeaturesSerializer(serializers.Serializer):
+    """What a profile must give to be segmented by the published segmentation."""
+
+    run = serializers.IntegerField(source="run_id", help_text="The published run.")
+    dataset = serializers.CharField(source="dataset_name", help_text="Its dataset's name.")
+    features = ProfileFeatureSerializer(many=True)
+
+
 class MessageSerializer(serializers.Serializer):
     message = serializers.CharField()
 

@@ -60,9 +60,7 @@ def test_new_profile_page_without_a_published_segmentation_has_no_form(client):
 
 
 @pytest.mark.django_db
-def test_edit_page_without_a_published_segmentation_changes_name_and_notes_only(
-    user_browser, user
-):
+def test_edit_page_without_a_published_segmentation_changes_name_and_notes_only(user_browser, user):
     profile = CustomerProfileFactory(
         owner=user, purchase_frequency=None, extra_features={"region": "North"}
     )

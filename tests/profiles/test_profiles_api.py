@@ -283,3 +283,30 @@ def test_older_profile_keeps_notes_editable_and_is_completed_by_a_put(
     assert list(age_only.json()) == ["region"]
     assert completed.status_code == 200
     assert predicted.status_code == 201
+
+
+@pytest.mark.django_db
+def test_features_endpoint_describes_what_a_profile_must_give(region_run, user_client):
+    response = user_client.get("/api/v1/profiles/features/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["run"], body["dataset"]) == (region_run.pk, region_run.dataset.name)
+    features = {feature["name"]: feature for feature in body["features"]}
+    assert set(features) == {"age", "sex", "region", "annual_income", "spending_score"}
+    region = features["region"]
+    assert (region["kind"], region["label"], region["required"]) == ("category", "Region", True)
+    assert set(region["categories"]) == {"North", "South", "East", "West", "Central", "Coastal"}
+    income = features["annual_income"]
+    statistics = region_run.dataset.statistics["annual_income"]
+    assert (income["kind"], income["categories"]) == ("number", [])
+    assert (income["minimum"], income["maximum"]) == (statistics["min"], statistics["max"])
+    assert features["sex"]["column"] == "gender"
+
+
+@pytest.mark.django_db
+def test_features_endpoint_is_409_while_nothing_is_published(user_client):
+    response = user_client.get("/api/v1/profiles/features/")
+
+    assert response.status_code == 409
+    assert "published" in response.json()["detail"]
