@@ -187,3 +187,20 @@ def test_older_profile_says_which_feature_it_lacks_in_the_browser(page):
     page.get_by_role("link", name="Edit Old Ada").click()
     expect(page.get_by_label("Region")).to_have_value("")
     expect(page.get_by_label("Age")).to_have_value("35")
+
+
+@pytest.mark.django_db
+def test_a_prediction_prefills_the_new_profile_with_its_features(user_browser):
+    _publish_region_run(200)
+    customer = {"age": 41, "sex": "Female", "region": "East", "annual_income": 72.5}
+
+    predicted = user_browser.post(reverse("pages:predict"), {**customer, "spending_score": 64})
+    save_link = predicted.context["save_query"]
+    form = user_browser.get(f"{reverse('pages:profile-create')}?{save_link}").context["form"]
+
+    assert {name: form[name].value() for name in customer} == {
+        "age": "41",
+        "sex": "Female",
+        "region": "East",
+        "annual_income": "72.5",
+    }
