@@ -7,7 +7,12 @@ from .predictor.fields import SEX_VALUES, validators
 
 
 class CustomerProfile(models.Model):
-    """A customer a user saved to segment again later (document 004, CustomerProfile)."""
+    """A customer a user saved to segment again later (document 004, CustomerProfile).
+
+    Document 004's five fields hold the features under its names (empty when the published
+    segmentation does not use them); every other feature of the published segmentation is kept
+    in `extra_features` under its dataset column name. A profile is checked against the
+    published segmentation's features when it is saved, so it can be segmented."""
 
     class Sex(models.TextChoices):
         MALE = SEX_VALUES[0], "Male"
@@ -17,11 +22,15 @@ class CustomerProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="customer_profiles"
     )
     name = models.CharField(max_length=150)
-    sex = models.CharField(max_length=10, choices=Sex.choices)
-    age = models.PositiveSmallIntegerField(validators=validators("age"))
-    annual_income = models.FloatField(validators=validators("annual_income"))
-    spending_score = models.PositiveSmallIntegerField(validators=validators("spending_score"))
-    purchase_frequency = models.FloatField(validators=validators("purchase_frequency"))
+    sex = models.CharField(max_length=10, choices=Sex.choices, blank=True)
+    age = models.PositiveSmallIntegerField(null=True, blank=True, validators=validators("age"))
+    annual_income = models.FloatField(null=True, blank=True, validators=validators("annual_income"))
+    spending_score = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=validators("spending_score")
+    )
+    purchase_frequency = models.FloatField(
+        null=True, blank=True, validators=validators("purchase_frequency")
+    )
     extra_features = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

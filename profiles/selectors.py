@@ -4,6 +4,7 @@ profile or prediction does not exist for the caller (404, never 403)."""
 import bisect
 import hashlib
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,9 @@ from reports.selectors import segment_rules
 from .customer_lookup import customer_find, segment_comparison
 from .explanations import customer_explanation
 from .models import CustomerProfile, Prediction
+from .predictor.cache import published_model_get
+from .predictor.checks import FeatureInput
+from .predictor.fields import CONTRACT_FIELDS, NUMBER_RULES, SEX_VALUES, in_range
 
 NOTHING_PUBLISHED_LOOKUP = (
     "No segmentation is published yet: a segmentation must be published first, then customers "
@@ -50,6 +54,117 @@ def profile_list(*, user: User) -> QuerySet[CustomerProfile]:
 def profile_get(*, user: User, pk: int) -> CustomerProfile:
     """One of the caller's own profiles; Http404 for anyone else's or a missing one."""
     return get_object_or_404(profile_list(user=user), pk=pk)
+
+
+# --- The published segmentation's inputs, as profiles and predictions ask for them ------------
+@dataclass(frozen=True)
+class ProfileFeature:
+    """One input feature of the published segmentation, as a profile or a prediction names it.
+
+    `key` is document 004's name for the column's role (`sex`, `annual_income`...) when its
+    rules accept the values seen in training, else the dataset column; `kind` is "number" or
+    "category"; `categories` are the values seen in training (Male and Female for `sex`, the
+    only values document 004 takes); `minimum`/`maximum` the training range of a number (help
+    text, not a limit); `rule_minimum`/`rule_maximum` and `whole` document 004's limits for its
+    own names. Every feature of the model is required to segment a customer."""
+
+    key: str
+    column: str
+    label: str
+    kind: str
+    categories: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    rule_minimum: int | None = None
+    rule_maximum: int | None = None
+    whole: bool = False
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class PublishedFeatures:
+    """The published run's input features, in the model's order."""
+
+    run_id: int | None
+    run_name: str
+    dataset_name: str
+    features: tuple[ProfileFeature, ...]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(feature.key for feature in self.features)
+
+
+def published_features_get(*, user: User) -> PublishedFeatures | None:
+    """What a profile (or a prediction) must give to be segmented by the published run: its
+    features with their kinds, training categories and ranges. None when nothing is published;
+    `ArtifactError` when the published run has no usable model. Read from the compiled model
+    of the process cache: no query while it is warm."""
+    model = published_model_get(user=user)
+    if model is None:
+        return None
+    return PublishedFeatures(
+        run_id=model.run_id,
+        run_name=f"Run #{model.run_id}",
+        dataset_name=model.dataset_name,
+        features=tuple(_profile_feature(feature) for feature in model.inputs),
+    )
+
+
+def _profile_feature(feature: FeatureInput) -> ProfileFeature:
+    if feature.kind == "numeric":
+        low, high = feature.minimum, feature.maximum
+        key = feature.alias if feature.alias in NUMBER_RULES else None
+        if key is not None and not all(
+            value is None or in_range(NUMBER_RULES[key], value) for value in (low, high)
+        ):
+            key = None  # the column's values break 004's rule for its name: use the column
+        key = key or feature.name
+        rule = NUMBER_RULES.get(key)  # a column named like a 004 field is checked by its rule
+        return ProfileFeature(
+            key=key,
+            column=feature.name,
+            label=feature_label(key),
+            kind="number",
+            minimum=low,
+            maximum=high,
+            rule_minimum=rule.minimum if rule else None,
+            rule_maximum=rule.maximum if rule else None,
+            whole=rule.whole if rule else False,
+        )
+    sex = feature.alias == "sex" and set(feature.categories) <= set(SEX_VALUES)
+    key = "sex" if sex else feature.name
+    return ProfileFeature(
+        key=key,
+        column=feature.name,
+        label=feature_label(key),
+        kind="category",
+        categories=SEX_VALUES if key == "sex" else feature.categories,
+    )
+
+
+def profile_record(*, profile: CustomerProfile) -> dict[str, Any]:
+    """The prediction input a saved profile stands for: document 004's fields it has, then its
+    other features (`extra_features`)."""
+    record = {
+        name: getattr(profile, name)
+        for name in CONTRACT_FIELDS
+        if getattr(profile, name) not in (None, "")
+    }
+    record.update(profile.extra_features or {})
+    return record
+
+
+def feature_value(record: dict[str, Any], feature: ProfileFeature) -> Any:
+    """A feature's value in a record, under its key or its dataset column (None: missing)."""
+    value = record.get(feature.key)
+    return record.get(feature.column) if value is None else value
+
+
+def feature_label(key: str) -> str:
+    """'annual_income' -> 'Annual income'."""
+    text = " ".join(key.replace("_", " ").split()) or key
+    return text[:1].upper() + text[1:]
 
 
 def prediction_list(*, user: User) -> QuerySet[Prediction]:

@@ -19,14 +19,16 @@ from config.errors import Conflict, Unprocessable
 
 from .models import CustomerProfile, Prediction
 from .predictor.cache import published_model_get, run_model_get
-from .predictor.checks import CleanBatch, PredictionBatchError
+from .predictor.checks import CleanBatch, PredictionBatchError, PredictionInputError
+from .predictor.fields import CONTRACT_FIELDS
 from .predictor.model import ArtifactError, RunModel
+from .selectors import profile_record
 
 NOTHING_PUBLISHED = (
     "No segmentation is published yet: a segmentation must be published first (an analyst "
     "trains one with POST /train or publishes a run), then predict again."
 )
-PROFILE_FIELDS = ("name", "sex", "age", "annual_income", "spending_score", "purchase_frequency")
+PROFILE_FIELDS = ("name", *CONTRACT_FIELDS)
 PROFILE_EDITABLE = (*PROFILE_FIELDS, "notes", "extra_features")
 
 
@@ -233,37 +235,106 @@ def _predictions_insert(
         return sorted(pk for (pk,) in cursor.fetchall())
 
 
-def profile_record(*, profile: CustomerProfile) -> dict[str, Any]:
-    """The prediction input a saved profile stands for (its extra features included)."""
-    record = {name: getattr(profile, name) for name in PROFILE_FIELDS[1:]}
-    record.update(profile.extra_features or {})
-    return record
-
-
 def profile_predict(
     *, user: User, profile: CustomerProfile, explain: bool = False
 ) -> PredictionResult:
-    """Segment a saved profile with the published run; recorded and linked to the profile."""
-    records = [profile_record(profile=profile)]
-    return predict(user=user, records=records, profile=profile, explain=explain)[0]
+    """Segment a saved profile with the published run; recorded and linked to the profile.
+    Unprocessable naming the features the profile has no value for when it was saved for a
+    segmentation with other features."""
+    record = profile_record(profile=profile)
+    try:
+        model = published_model_get(user=user)
+    except ArtifactError:
+        model = None  # `predict` answers why
+    if model is not None:
+        missing = [
+            feature.alias or feature.name
+            for feature in model.inputs
+            if record.get(feature.name) is None
+            and (feature.alias is None or record.get(feature.alias) is None)
+        ]
+        if missing:
+            raise Unprocessable(
+                f"The published segmentation uses {_listed(missing)}, which this profile has "
+                f"no value for (it was saved for a segmentation with other features). Edit "
+                f"the profile to add {'it' if len(missing) == 1 else 'them'}."
+            )
+    return predict(user=user, records=[record], profile=profile, explain=explain)[0]
 
 
 def profile_create(*, owner: User, **fields: Any) -> CustomerProfile:
-    """Save a new profile of `owner`, checked by the model's rules (18-100, 1-100, >= 0)."""
-    profile = CustomerProfile(owner=owner, **_editable(fields))
+    """Save a new profile of `owner`, checked by the model's rules (18-100, 1-100, >= 0) and
+    against the published segmentation's features (see `_profile_check`)."""
+    fields = _editable(fields)
+    profile = CustomerProfile(owner=owner, **fields)
     profile.full_clean()
+    _profile_check(profile=profile, user=owner, extra_keys=profile.extra_features or {})
     profile.save()
     return profile
 
 
 @transaction.atomic
 def profile_update(*, profile: CustomerProfile, **fields: Any) -> CustomerProfile:
-    """Change the given fields of a profile; the rest stay as they were."""
-    for name, value in _editable(fields).items():
+    """Change the given fields of a profile; the rest stay as they were. A change of any
+    feature value is checked against the published segmentation's features, as at creation;
+    a change of the name or notes alone is not (a profile of an older segmentation keeps them
+    editable)."""
+    fields = _editable(fields)
+    before = dict(profile.extra_features or {})
+    for name, value in fields.items():
         setattr(profile, name, value)
     profile.full_clean()
+    if set(fields) & {*CONTRACT_FIELDS, "extra_features"}:
+        sent = fields.get("extra_features") or {}
+        changed = [key for key in sent if key not in before or before[key] != sent[key]]
+        _profile_check(profile=profile, user=profile.owner, extra_keys=changed)
     profile.save()
     return profile
+
+
+def _profile_check(*, profile: CustomerProfile, user: User, extra_keys: Any) -> None:
+    """A profile can be segmented by the published run: each of its features has a value the
+    prediction takes (the prediction's own checks, so a saved profile always segments), and
+    `extra_keys` (the extra features sent or changed) are all features of that run. With nothing
+    published, document 004's five fields are required, as its contract has them.
+    ValidationError naming each missing, unknown or unusable field."""
+    try:
+        model = published_model_get(user=user)
+    except ArtifactError:
+        model = None
+    if model is None:
+        missing = [name for name in CONTRACT_FIELDS if getattr(profile, name) in (None, "")]
+        if missing:
+            raise ValidationError(
+                {
+                    name: ["This field is required while no segmentation is published."]
+                    for name in missing
+                }
+            )
+        return
+    record = profile_record(profile=profile)
+    errors: dict[str, list[str]] = {}
+    for key, message in (records_out_of_range([record]).get(0) or {}).items():
+        errors[key] = [message]
+    known = {name for feature in model.inputs for name in (feature.name, feature.alias) if name}
+    used = ", ".join(feature.alias or feature.name for feature in model.inputs)
+    for key in extra_keys:
+        if key not in known and key not in CONTRACT_FIELDS:
+            errors.setdefault(key, []).append(
+                f"Unknown feature: the published segmentation uses {used}."
+            )
+    if not errors:
+        try:
+            model.clean(record)
+        except PredictionInputError as exc:
+            errors = {key: [message] for key, message in exc.errors.items()}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _listed(names: Sequence[str]) -> str:
+    quoted = [f"'{name}'" for name in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
 def profile_delete(*, profile: CustomerProfile) -> None:

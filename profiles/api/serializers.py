@@ -214,7 +214,9 @@ class PredictionMadeBatchSerializer(serializers.Serializer):
 
 
 class CustomerProfileSerializer(serializers.ModelSerializer):
-    """A saved customer profile: document 004's fields, plus extra features of other datasets."""
+    """A saved customer profile: document 004's fields, plus the other features of the published
+    segmentation in `extra_features`. Checked against the published segmentation's features
+    (by the profile services): a profile can always be segmented."""
 
     user_id = serializers.IntegerField(source="owner_id", read_only=True)
 
@@ -232,7 +234,14 @@ class CustomerProfileSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "user_id", "created_at", "updated_at"]
         extra_kwargs = {
             "extra_features": {
-                "help_text": "Values of other features of the published dataset, by column name."
+                "help_text": "Values of the published segmentation's features other than "
+                'document 004\'s five, by dataset column name (e.g. `{"region": "North"}`). '
+                "A profile gives every feature the published segmentation uses (document 004's "
+                "five under their own names where that segmentation uses them; none of them is "
+                "required when it does not); a 400 names each missing feature, each key here "
+                "that is not a feature, and each value the segmentation cannot use (a category "
+                "not seen in training). While nothing is published, document 004's five fields "
+                "are required."
             }
         }
 
@@ -243,6 +252,39 @@ class CustomerProfileSerializer(serializers.ModelSerializer):
             if isinstance(item, bool) or not isinstance(item, int | float | str):
                 raise serializers.ValidationError(f"'{key}' must be a number or text.")
         return value
+
+
+class ProfileFeatureSerializer(serializers.Serializer):
+    """One input feature of the published segmentation, as a profile or a prediction sends it."""
+
+    name = serializers.CharField(
+        source="key",
+        help_text="The name to send: document 004's (`sex`, `age`, `annual_income`, "
+        "`spending_score`, `purchase_frequency`) at the top level of a profile, any other in "
+        "its `extra_features`.",
+    )
+    column = serializers.CharField(help_text="The dataset column it was trained on.")
+    label = serializers.CharField(help_text="A label for people.")
+    kind = serializers.ChoiceField(choices=["number", "category"])
+    categories = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The values seen in training (a category); empty for a number.",
+    )
+    minimum = serializers.FloatField(
+        allow_null=True, help_text="The smallest value seen in training (a number), else null."
+    )
+    maximum = serializers.FloatField(
+        allow_null=True, help_text="The largest value seen in training (a number), else null."
+    )
+    required = serializers.BooleanField()
+
+
+class PublishedFeaturesSerializer(serializers.Serializer):
+    """What a profile must give to be segmented by the published segmentation."""
+
+    run = serializers.IntegerField(source="run_id", help_text="The published run.")
+    dataset = serializers.CharField(source="dataset_name", help_text="Its dataset's name.")
+    features = ProfileFeatureSerializer(many=True)
 
 
 class MessageSerializer(serializers.Serializer):

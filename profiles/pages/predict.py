@@ -11,9 +11,8 @@ from config.errors import DomainError
 from config.pages.access import posted
 from config.pages.errors import add_service_errors, form_page
 from profiles.forms import PredictForm
-from profiles.predictor.cache import published_model_get
 from profiles.predictor.model import ArtifactError
-from profiles.selectors import prediction_list
+from profiles.selectors import prediction_list, published_features_get
 from profiles.services import predict
 
 HISTORY_PAGE_SIZE = 20
@@ -29,16 +28,16 @@ def history_page(request: HttpRequest):
 def predict_page(request: HttpRequest) -> HttpResponse:
     """GET: the form; POST: predict, show the answer and its confidence above the history."""
     try:
-        model = published_model_get(user=request.user)
+        published = published_features_get(user=request.user)
     except ArtifactError as exc:
-        model, unavailable = None, str(exc)
+        published, unavailable = None, str(exc)
     else:
         unavailable = (
-            "" if model else "No segmentation is published yet, so nothing can be predicted."
+            "" if published else "No segmentation is published yet, so nothing can be predicted."
         )
-    form = PredictForm(posted(request)[0], inputs=model.inputs if model else ())
+    form = PredictForm(posted(request)[0], features=published.features if published else ())
     result = None
-    if model and request.method == "POST" and form.is_valid():
+    if published and request.method == "POST" and form.is_valid():
         try:
             result = predict(user=request.user, records=[form.record()], explain=True)[0]
         except (ValidationError, DomainError) as exc:

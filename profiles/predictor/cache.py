@@ -55,7 +55,14 @@ def run_model_get(*, run: ClusteringRun) -> RunModel:
     if model is None:
         roles = {column["name"]: column.get("role") for column in run.dataset.schema or []}
         profiles = dict(Cluster.objects.filter(run=run).values_list("label", "profile"))
-        model = compile_artifact(run.model_artifact, roles=roles, run_id=run.pk, profiles=profiles)
+        model = compile_artifact(
+            run.model_artifact,
+            roles=roles,
+            run_id=run.pk,
+            profiles=profiles,
+            statistics=run.dataset.statistics,
+            dataset_name=run.dataset.name,
+        )
         _cache.models[run.pk] = model
     return model
 

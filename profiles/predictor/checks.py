@@ -30,6 +30,9 @@ class FeatureInput:
     kind: str  # "numeric" | "categorical"
     alias: str | None = None
     categories: tuple[str, ...] = ()
+    # The range of a numeric feature in the dataset it was trained on (None: unknown).
+    minimum: float | None = None
+    maximum: float | None = None
 
 
 class PredictionBatchError(ValueError):

@@ -2,6 +2,7 @@
 (``clustering.engine.load_model``) plus the request names of its features (document 004's
 aliases, from the dataset's column roles) and the checks of ``checks``."""
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ class RunModel:
     compiled: CompiledModel
     inputs: tuple[FeatureInput, ...]
     typical: TypicalValues | None = None  # the segments' typical values ("Why this segment")
+    dataset_name: str = ""
 
     def clean(self, record: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """(values by feature column, the input echoed as given); see ``checks.clean_record``."""
@@ -90,10 +92,13 @@ def compile_artifact(
     roles: Mapping[str, str | None],
     run_id: int | None = None,
     profiles: Mapping[int, Mapping[str, Any]] | None = None,
+    statistics: Mapping[str, Mapping[str, Any]] | None = None,
+    dataset_name: str = "",
 ) -> RunModel:
     """The run's model: compiled by the engine; `roles` maps dataset columns to semantic roles
     (a feature may then be sent under document 004's name for its role); `profiles` (cluster
-    label -> `Cluster.profile`) give the segments' typical values explanations quote.
+    label -> `Cluster.profile`) give the segments' typical values explanations quote;
+    `statistics`, the dataset's column statistics, give each numeric feature its training range.
     ArtifactError when the artifact is unusable."""
     try:
         compiled = load_model(artifact)
@@ -109,6 +114,8 @@ def compile_artifact(
             kind="categorical" if column in categories else "numeric",
             alias=ROLE_ALIASES.get(roles.get(column) or ""),
             categories=tuple(categories.get(column, ())),
+            minimum=_finite((statistics or {}).get(column, {}).get("min")),
+            maximum=_finite((statistics or {}).get(column, {}).get("max")),
         )
         for column in compiled.features or (*encoder.numeric_columns, *categories)
     )
@@ -117,4 +124,13 @@ def compile_artifact(
         compiled=compiled,
         inputs=inputs,
         typical=typical_values(compiled, profiles),
+        dataset_name=dataset_name,
     )
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None

@@ -288,7 +288,10 @@ def test_profile_of_another_user_is_404(user_browser):
     assert user_browser.post(reverse("pages:profile-delete", args=[profile.pk])).status_code == 404
 
 
-def test_profile_form_rejects_age_below_18_with_message(user_browser, user):
+def test_profile_form_rejects_age_below_18_with_message(user_browser, user, analyst):
+    dataset = dataset_upload(analyst, demo_csv(200))
+    succeeded_run(dataset, analyst, k=3, publish=True, features=PROFILE_FEATURES)
+
     response = user_browser.post(
         reverse("pages:profile-create"),
         {
@@ -302,7 +305,7 @@ def test_profile_form_rejects_age_below_18_with_message(user_browser, user):
     )
 
     assert response.status_code == 400
-    assert b"Ensure this value is greater than or equal to 18." in response.content
+    assert b"Age must be a whole number between 18 and 100." in response.content
     assert not user.customer_profiles.exists()
 
 

@@ -6,6 +6,8 @@ from rest_framework.test import APIClient
 from profiles.models import CustomerProfile, Prediction
 from tests.factories import CustomerProfileFactory, UserFactory
 
+from .conftest import train, upload_customers
+
 PROFILE = {
     "name": "Customer ABC",
     "sex": "Female",
@@ -175,3 +177,136 @@ def test_profile_delete_keeps_its_predictions_in_history(published_run, user_cli
     user_client.delete(f"/profiles/{profile.pk}")
 
     assert Prediction.objects.get(user=user).profile is None
+
+
+# --- Profiles against the published segmentation's features ---------------------------------
+REGION_FEATURES = ["age", "gender", "region", "annual_income", "spending_score"]
+
+
+@pytest.fixture
+def region_run(db):
+    """A published segmentation with a region category and without purchase frequency."""
+    return train(upload_customers(), features=REGION_FEATURES)
+
+
+@pytest.mark.django_db
+def test_document_004_profile_is_saved_and_segmented_with_the_004_segmentation(
+    published_run, user_client
+):
+    created = user_client.post("/profiles/", PROFILE, format="json")
+    predicted = user_client.post(f"/api/v1/profiles/{created.json()['id']}/predict/")
+
+    assert created.status_code == 201
+    assert predicted.status_code == 201
+    assert predicted.json()["run"] == published_run.pk
+
+
+@pytest.mark.parametrize("path", ["/profiles/", "/api/v1/profiles/"])
+@pytest.mark.django_db
+def test_profile_without_a_published_feature_is_400_naming_it(region_run, user_client, path):
+    response = user_client.post(path, PROFILE, format="json")
+
+    assert response.status_code == 400
+    body = response.json()
+    assert list(body) == ["region"]
+    assert "published segmentation uses 'region'" in body["region"][0]
+    assert not CustomerProfile.objects.exists()
+
+
+@pytest.mark.django_db
+def test_profile_with_the_feature_in_extra_features_is_saved_and_segments(region_run, user_client):
+    body = {**PROFILE, "extra_features": {"region": "East"}}
+    body.pop("purchase_frequency")  # not a feature of this segmentation: not required
+
+    created = user_client.post("/profiles/", body, format="json")
+    predicted = user_client.post(f"/api/v1/profiles/{created.json()['id']}/predict/")
+
+    assert created.status_code == 201
+    assert created.json()["extra_features"] == {"region": "East"}
+    assert created.json()["purchase_frequency"] is None
+    assert predicted.status_code == 201
+    assert predicted.json()["input"]["region"] == "East"
+
+
+@pytest.mark.django_db
+def test_profile_with_an_unknown_feature_or_category_is_400_naming_it(region_run, user_client):
+    unknown = {**PROFILE, "extra_features": {"region": "East", "shoe_size": 43}}
+    atlantis = {**PROFILE, "extra_features": {"region": "Atlantis"}}
+
+    first = user_client.post("/profiles/", unknown, format="json")
+    second = user_client.post("/api/v1/profiles/", atlantis, format="json")
+
+    assert first.status_code == 400
+    assert list(first.json()) == ["shoe_size"]
+    assert "Unknown feature: the published segmentation uses" in first.json()["shoe_size"][0]
+    assert second.status_code == 400
+    assert "Unknown value 'Atlantis'; use one of:" in second.json()["region"][0]
+    assert not CustomerProfile.objects.exists()
+
+
+@pytest.mark.django_db
+def test_document_004_fields_are_required_while_nothing_is_published(user_client):
+    body = {key: value for key, value in PROFILE.items() if key != "age"}
+
+    response = user_client.post("/profiles/", body, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["age"]
+
+
+@pytest.mark.django_db
+def test_older_profile_predict_is_422_naming_the_missing_feature(region_run, user_client, user):
+    profile = CustomerProfileFactory(owner=user)
+
+    response = user_client.post(f"/api/v1/profiles/{profile.pk}/predict/")
+
+    assert response.status_code == 422
+    assert "'region'" in response.json()["detail"]
+    assert not Prediction.objects.exists()
+
+
+@pytest.mark.django_db
+def test_older_profile_keeps_notes_editable_and_is_completed_by_a_put(
+    region_run, user_client, user
+):
+    profile = CustomerProfileFactory(owner=user)
+
+    notes = user_client.put(f"/profiles/{profile.pk}", {"notes": "called"}, format="json")
+    age_only = user_client.put(f"/profiles/{profile.pk}", {"age": 40}, format="json")
+    completed = user_client.put(
+        f"/profiles/{profile.pk}", {"extra_features": {"region": "West"}}, format="json"
+    )
+    predicted = user_client.post(f"/api/v1/profiles/{profile.pk}/predict/")
+
+    assert notes.status_code == 200
+    assert age_only.status_code == 400
+    assert list(age_only.json()) == ["region"]
+    assert completed.status_code == 200
+    assert predicted.status_code == 201
+
+
+@pytest.mark.django_db
+def test_features_endpoint_describes_what_a_profile_must_give(region_run, user_client):
+    response = user_client.get("/api/v1/profiles/features/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["run"], body["dataset"]) == (region_run.pk, region_run.dataset.name)
+    features = {feature["name"]: feature for feature in body["features"]}
+    assert set(features) == {"age", "sex", "region", "annual_income", "spending_score"}
+    region = features["region"]
+    assert (region["kind"], region["label"], region["required"]) == ("category", "Region", True)
+    assert set(region["categories"]) == {"North", "South", "East", "West", "Central", "Coastal"}
+    income = features["annual_income"]
+    statistics = region_run.dataset.statistics["annual_income"]
+    assert (income["kind"], income["categories"]) == ("number", [])
+    assert (income["minimum"], income["maximum"]) == (statistics["min"], statistics["max"])
+    assert features["sex"]["column"] == "gender"
+
+
+@pytest.mark.django_db
+def test_features_endpoint_is_409_while_nothing_is_published(user_client):
+    response = user_client.get("/api/v1/profiles/features/")
+
+    assert response.status_code == 409
+    assert "published" in response.json()["detail"]

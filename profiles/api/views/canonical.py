@@ -13,12 +13,20 @@ from rest_framework.views import APIView
 
 from config.api.renderers import SafeJSONRenderer
 from config.api.schema import ERROR_SCHEMA
+from config.errors import Conflict
 
 from ...explanations import run_customer_get
 from ...filters import CustomerProfileFilter, PredictionFilter
 from ...models import CustomerProfile, Prediction
-from ...selectors import prediction_list, profile_list
-from ...services import predict, profile_create, profile_delete, profile_predict, profile_update
+from ...selectors import prediction_list, profile_list, published_features_get
+from ...services import (
+    NOTHING_PUBLISHED,
+    predict,
+    profile_create,
+    profile_delete,
+    profile_predict,
+    profile_update,
+)
 from ..explanation import EXPLAIN_PARAMETER, explain_requested
 from ..renderers import PredictionJSONRenderer
 from ..serializers import (
@@ -27,11 +35,12 @@ from ..serializers import (
     PredictionMadeBatchSerializer,
     PredictionMadeSerializer,
     PredictionSerializer,
+    PublishedFeaturesSerializer,
     RunCustomerSerializer,
     prediction_resource,
     prediction_resources,
 )
-from .common import PREDICT_ERRORS, json_object
+from .common import ERROR_RESPONSE_409, PREDICT_ERRORS, json_object
 
 ERROR_RESPONSE_NOT_FINISHED = OpenApiResponse(
     response=ERROR_SCHEMA, description="The run has no model yet (queued, running or failed)."
@@ -101,7 +110,8 @@ class CustomerProfileViewSet(viewsets.ModelViewSet):
 
     @property
     def required_scope(self) -> str:
-        return "predict" if getattr(self, "action", None) == "predict" else "profiles:write"
+        action = getattr(self, "action", None)
+        return "predict" if action in ("predict", "features") else "profiles:write"
 
     def get_queryset(self) -> QuerySet[CustomerProfile]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
@@ -118,6 +128,19 @@ class CustomerProfileViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: CustomerProfile) -> None:
         profile_delete(profile=instance)
+
+    @extend_schema(
+        responses={200: PublishedFeaturesSerializer, 409: ERROR_RESPONSE_409},
+        description="The features a profile must give to be segmented by the published "
+        "segmentation: names, kinds, the categories and ranges seen in training. 409 while "
+        "nothing is published.",
+    )
+    @action(detail=False, methods=["get"])
+    def features(self, request: Request) -> Response:
+        published = published_features_get(user=request.user)
+        if published is None:
+            raise Conflict(NOTHING_PUBLISHED)
+        return Response(PublishedFeaturesSerializer(published).data)
 
     @extend_schema(
         request=None,
