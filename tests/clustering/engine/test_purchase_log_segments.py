@@ -131,3 +131,21 @@ def test_names_are_never_numbered_on_random_generated_logs(seed):
 
 def test_group_names_of_the_generator_are_documented():
     assert GROUPS == ("new", "one_off", "regular", "loyal")
+
+
+def test_customers_of_the_demo_purchase_log_agree_across_overlapping_samples():
+    """The product's own realistic log (datasets.demo), 23,000 customers as in the issue: two
+    overlapping 70 % samples give the customers they share the same segments."""
+    from datasets.demo import generate_purchase_log
+
+    table = customer_table(generate_purchase_log(23_000, seed=0).frame, columns=COLUMNS).frame
+    order = np.random.default_rng(1).permutation(len(table))
+    first, second = np.sort(order[:16_100]), np.sort(order[6_900:])
+    shared = np.intersect1d(first, second)
+    a = fit(table.iloc[first].reset_index(drop=True), params=PARAMS)
+    b = fit(table.iloc[second].reset_index(drop=True), params=PARAMS)
+    assert np.bincount(a.labels).min() >= 0.05 * len(first)
+    agreement = adjusted_rand_score(
+        a.labels[np.searchsorted(first, shared)], b.labels[np.searchsorted(second, shared)]
+    )
+    assert agreement >= 0.9
