@@ -179,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bare pandas groupby          {bare_s:8.2f} s   (CPU {bare_cpu:.2f} s)")
         print(
             f"customer_table (core)        {core_s:8.2f} s   (CPU {core_cpu:.2f} s)   ratio "
-            f"{entry['time_ratio']:.2f}x, CPU {entry['cpu_ratio']:.2f}x (goal <= {GOAL_TIME_RATIO}x)"
+            f"{entry['time_ratio']:.2f}x, CPU {entry['cpu_ratio']:.2f}x "
+            f"(goal <= {GOAL_TIME_RATIO}x)"
         )
         del log, bare_table, core_table
         if not a.skip_memory:

@@ -51,7 +51,9 @@ def test_run_page_names_the_micro_segment_and_what_it_holds(page):
     expect(warnings).to_contain_text("Micro-segments:")
     line = warnings.locator("li")
     expect(line).to_have_count(1)
-    expect(line).to_contain_text(f"Segment '{tiny.name}' holds {PLANTED} customers (0.9%, under 1%)")
+    expect(line).to_contain_text(
+        f"Segment '{tiny.name}' holds {PLANTED} customers (0.9%, under 1%)"
+    )
     expect(line).to_contain_text("x the average monetary")
     expect(line).to_contain_text("outliers, consider excluding them or k=3.")
     expect(_segment_card(page, tiny.name)).to_contain_text(f"{PLANTED} customers (0.9%)")
@@ -64,7 +66,8 @@ def test_run_page_reports_dbscan_noise_and_a_tiny_component(page):
     run = _run(analyst, "dbscan", {})
     noise = run.clusters.get(label=-1)
     tiny = [c for c in run.clusters.exclude(label=-1) if c.size < 0.01 * run.n_samples]
-    assert noise.size and tiny, [(c.label, c.size) for c in run.clusters.all()]
+    assert noise.size > 0
+    assert tiny, [(c.label, c.size) for c in run.clusters.all()]
     log_in(page, analyst)
 
     page.goto(f"/app/runs/{run.pk}/")
@@ -94,5 +97,9 @@ def test_run_page_reports_a_tiny_gmm_component(page):
 
     line = page.locator("#segment-warnings li")
     expect(line).to_have_count(1)
-    expect(line).to_contain_text(f"Segment '{tiny.name}' holds {PLANTED} customers (0.9%, under 1%)")
-    expect(line).to_contain_text("x the average monetary: outliers, consider excluding them or k=3.")
+    expect(line).to_contain_text(
+        f"Segment '{tiny.name}' holds {PLANTED} customers (0.9%, under 1%)"
+    )
+    expect(line).to_contain_text(
+        "x the average monetary: outliers, consider excluding them or k=3."
+    )
