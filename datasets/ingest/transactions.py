@@ -359,9 +359,8 @@ def customer_table(
     naming the column and line, when the log cannot be read. Vectorised: int32 customer codes
     and day numbers, block-wise bincounts, and one in-place sort of (customer, day) keys; no
     Python loop over lines or customers. Memory: the amounts, quantities and datetimes are read
-    where they are stored; the run holds about 25 bytes a line at its peak besides the ids'
-    encoding (10,000,000 lines: log and run together under 2x the log DataFrame,
-    tests/benchmarks/bench_transactions.py)."""
+    where they are stored; at its peak the run adds about 36 bytes a line to the log (10,000,000
+    lines: log and run together 1.9x the log DataFrame, tests/benchmarks/bench_transactions.py)."""
     if len(frame) == 0:
         raise IngestError("The purchase log has no lines.")
     # Encoding the ids hashes every one: done first, while no other per-line array is held.
