@@ -2,7 +2,7 @@
 
 In: a typed frame with one line per purchase (customer id, date, amount, maybe quantity), as
 `read_typed` leaves it. Out: `detect_transaction_log` names the columns when the table reads as
-a log; `customer_table` derives the customer table. Pure: imports numpy and pandas only.
+a log; `customer_table` derives the customer table. Pure: imports numpy, pandas and pyarrow only.
 
 The rules (documented in the API too):
 - A line is a purchase when its amount is >= 0, a refund when it is < 0. With a quantity column
@@ -23,6 +23,8 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import IngestError
 from .roles import looks_like_id_name, name_tokens
@@ -165,7 +167,25 @@ def _first(mask: np.ndarray) -> int | None:
     return int(hits[0]) if hits.size else None
 
 
-NS_PER_DAY = 86_400 * 10**9
+# Per-line work that would widen a whole column (np.bincount takes int64 positions, int64 keys)
+# runs over blocks of this many lines instead, so no full-length temporary copy is made.
+BLOCK_LINES = 1 << 21
+
+
+def _blocks(length: int):
+    for start in range(0, length, BLOCK_LINES):
+        yield slice(start, min(start + BLOCK_LINES, length))
+
+
+def _bincount(codes: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """np.bincount of int32 codes (and weights) block by block: counts (int64) or sums
+    (float64) per code 0..n-1."""
+    total = np.zeros(n, dtype=np.int64 if weights is None else np.float64)
+    for block in _blocks(len(codes)):
+        total += np.bincount(
+            codes[block], weights=None if weights is None else weights[block], minlength=n
+        )
+    return total
 
 
 def _first_refund_line(
@@ -178,7 +198,8 @@ def _first_refund_line(
 
 def _days(frame: pd.DataFrame, column: str) -> np.ndarray:
     """Calendar days since 1970 (int32) of the date column; IngestError naming the first line
-    whose date is missing or unreadable."""
+    whose date is missing or unreadable. A datetime column is read in its own unit, without a
+    copy."""
     if column not in frame.columns:
         raise IngestError(
             f"No column named '{column}'; a purchase log needs a column of purchase dates."
@@ -190,7 +211,9 @@ def _days(frame: pd.DataFrame, column: str) -> np.ndarray:
             parsed = values.dt.tz_convert("UTC").dt.tz_localize(None)
     else:
         parsed = pd.to_datetime(values, errors="coerce", format="mixed")
-    stamps = parsed.to_numpy(dtype="datetime64[ns]")  # a view of a datetime64[ns] column
+    stamps = parsed.to_numpy()
+    if stamps.dtype.kind != "M":
+        stamps = parsed.to_numpy(dtype="datetime64[ns]")
     bad = _first(np.isnat(stamps))
     if bad is not None:
         shown = values.iloc[bad]
@@ -199,8 +222,13 @@ def _days(frame: pd.DataFrame, column: str) -> np.ndarray:
             f"Line {_line(bad)}: column '{column}' has {what}; every purchase needs a date "
             "such as 2024-03-31. Fix the line or remove it, then upload again."
         )
-    # Floor division is right before 1970 too; int32 days reach the year 5.8 million.
-    return (stamps.view(np.int64) // NS_PER_DAY).astype(np.int32)
+    unit, count = np.datetime_data(stamps.dtype)
+    per_day = int(np.timedelta64(1, "D") // np.timedelta64(count, unit))
+    days = np.empty(len(stamps), dtype=np.int32)
+    # Floor division is right before 1970 too; int32 days reach the year 5.8 million. Written
+    # straight into the int32 result: numpy casts block by block, no int64 copy of the column.
+    np.floor_divide(stamps.view(np.int64), per_day, out=days, casting="unsafe")
+    return days
 
 
 def _numbers(frame: pd.DataFrame, column: str, what: str) -> np.ndarray:
@@ -245,18 +273,83 @@ def _amounts_and_returns(
     return amounts, np.flatnonzero((quantities < 0) & (amounts >= 0))
 
 
+def _missing_id(column: str, position: int) -> IngestError:
+    return IngestError(
+        f"Line {_line(position)}: column '{column}' has no customer id; fill it in or remove "
+        "the line."
+    )
+
+
+def _arrow_codes(values: pd.Series, column: str) -> tuple[np.ndarray, pd.Index]:
+    """Text ids stored by Arrow (how the Parquet copy loads them): Arrow's dictionary encoding
+    gives int32 codes by first appearance, read without a copy; the encoder's hash table goes
+    back to the system at once instead of staying in Arrow's pool for the rest of the run."""
+    chunked = values.array.__arrow_array__()
+    if chunked.null_count:
+        raise _missing_id(column, _first(values.isna().to_numpy()))
+    encoded = pc.dictionary_encode(chunked)  # one hash table across chunks: codes agree
+    parts = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
+    codes = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    uniques = pd.Index(encoded.chunks[-1].dictionary.to_pandas())
+    del encoded
+    pa.default_memory_pool().release_unused()
+    return codes.astype(np.int32, copy=False), uniques
+
+
 def _customer_codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Index]:
     """int32 codes of the customers, by first appearance, and the ids they stand for."""
     if column not in frame.columns:
         raise IngestError(f"No column named '{column}' for the customer id.")
-    codes, uniques = pd.factorize(frame[column], sort=False)
+    values = frame[column]
+    stored_by_arrow = isinstance(values.dtype, pd.ArrowDtype) or (
+        isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
+    )
+    if stored_by_arrow and len(values):
+        return _arrow_codes(values, column)
+    codes, uniques = pd.factorize(values, sort=False)
     bad = _first(codes < 0)
     if bad is not None:
-        raise IngestError(
-            f"Line {_line(bad)}: column '{column}' has no customer id; fill it in or remove "
-            "the line."
-        )
+        raise _missing_id(column, bad)
     return codes.astype(np.int32, copy=False), pd.Index(uniques)
+
+
+def _purchase_keys(
+    codes: np.ndarray, days: np.ndarray, purchase: np.ndarray, day_min: int, span: int
+) -> np.ndarray:
+    """One int64 key per purchase line, customer * span + day offset, built block by block
+    (no full-length int64 copy of the codes or the days)."""
+    keys = np.empty(int(np.count_nonzero(purchase)), dtype=np.int64)
+    filled = 0
+    for block in _blocks(len(codes)):
+        chosen = purchase[block]
+        part = keys[filled : filled + int(np.count_nonzero(chosen))]
+        np.multiply(codes[block][chosen], span, out=part, dtype=np.int64)
+        part += days[block][chosen]
+        part -= day_min
+        filled += len(part)
+    return keys
+
+
+def _distinct_days(keys: np.ndarray, span: int, day_min: int) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted keys' distinct (customer, day) pairs as int32 customer codes and days, in key
+    order (customers in code order, days ascending within each), block by block."""
+    new = np.empty(len(keys), dtype=bool)
+    if len(keys):
+        new[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=new[1:])
+    total = int(np.count_nonzero(new))
+    owner = np.empty(total, dtype=np.int32)
+    day = np.empty(total, dtype=np.int32)
+    filled = 0
+    for block in _blocks(len(keys)):
+        distinct = keys[block][new[block]]
+        end = filled + len(distinct)
+        np.floor_divide(distinct, span, out=owner[filled:end], casting="unsafe")
+        distinct %= span
+        distinct += day_min
+        day[filled:end] = distinct
+        filled = end
+    return owner, day
 
 
 def customer_table(
@@ -264,13 +357,13 @@ def customer_table(
 ) -> CustomerTable:
     """One row per customer of the purchase log `frame` (see the module's rules); IngestError,
     naming the column and line, when the log cannot be read. Vectorised: int32 customer codes
-    and day numbers, bincounts, and one in-place sort of (customer, day) keys; no Python loop
-    over lines or customers. Memory: the run adds about 95 bytes a line to the frame, half of
-    it factorising text ids (10,000,000 lines: 2.4x the log DataFrame,
-    tests/benchmarks/bench_transactions.py)."""
+    and day numbers, block-wise bincounts, and one in-place sort of (customer, day) keys; no
+    Python loop over lines or customers. Memory: the amounts, quantities and datetimes are read
+    where they are stored; at its peak the run adds about 36 bytes a line to the log (10,000,000
+    lines: log and run together 1.9x the log DataFrame, tests/benchmarks/bench_transactions.py)."""
     if len(frame) == 0:
         raise IngestError("The purchase log has no lines.")
-    # Factorising hashes every id: done first, while no other per-line array is held.
+    # Encoding the ids hashes every one: done first, while no other per-line array is held.
     codes, customers = _customer_codes(frame, columns.customer_id)
     days = _days(frame, columns.date)
     amounts, flipped = _amounts_and_returns(frame, columns)
@@ -294,32 +387,24 @@ def customer_table(
     n = len(customers)
     # Returns booked with an amount >= 0 count negated: subtracted twice from the plain sum, so
     # that the amounts are never copied; they are never purchases.
-    monetary = np.bincount(codes, weights=amounts, minlength=n)
+    monetary = _bincount(codes, n, weights=amounts)
     purchase = amounts >= 0
     if flipped.size:
         monetary -= 2 * np.bincount(codes[flipped], weights=amounts[flipped], minlength=n)
         purchase[flipped] = False
     del amounts
-    # One int64 key per purchase line: customer * span + day offset, sorted in place; each
-    # distinct key is one purchase day of one customer, customers in code order.
-    purchase_days = days[purchase]
+    # Each distinct key is one purchase day of one customer; sorted in place, customers come in
+    # code order and each customer's days in order.
+    day_min = int(days.min())
+    span = int(days.max()) - day_min + 1
+    keys = _purchase_keys(codes, days, purchase, day_min, span)
     del days
-    day_min = int(purchase_days.min()) if purchase_days.size else 0
-    span = int(purchase_days.max()) - day_min + 1 if purchase_days.size else 1
-    keys = codes[purchase].astype(np.int64)
-    keys *= span
-    keys += purchase_days
-    keys -= day_min
-    del purchase_days
     keys.sort()
-    distinct = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if keys.size else keys
+    owner, day = _distinct_days(keys, span, day_min)
     del keys
-    owner = distinct // span
-    day = distinct
-    day -= owner * span  # in place: the day offset of each distinct key
-    day += day_min
-    frequency = np.bincount(owner, minlength=n)
-    present = np.bincount(codes, minlength=n) > 0  # customers with a line up to the as-of date
+    frequency = _bincount(owner, n)
+    # Every customer has a line unless lines after the as-of date were left out.
+    present = np.ones(n, dtype=bool) if positions is None else _bincount(codes, n) > 0
 
     no_purchase = _first(present & (frequency == 0))
     if no_purchase is not None:
@@ -335,34 +420,43 @@ def customer_table(
             f"'{customers[overdrawn]}' has refunds in column '{columns.amount}' larger than "
             f"their purchases (net {monetary[overdrawn]:.2f}); check the amounts' signs."
         )
-    refund_lines = int(lines_used - purchase.sum())
+    refund_lines = int(lines_used - np.count_nonzero(purchase))
     del codes, purchase
 
-    starts = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
-    ends = np.concatenate((starts[1:] - 1, [len(owner) - 1]))
-    first_day = np.zeros(n, dtype=np.int64)
-    last_day = np.zeros(n, dtype=np.int64)
-    first_day[owner[starts]] = day[starts]
-    last_day[owner[ends]] = day[ends]
+    # Each customer's first and last distinct key: their first and last purchase day. The
+    # per-customer figures are then worked out in place and handed to the frame without a copy.
+    new_owner = np.empty(len(owner), dtype=bool)
+    new_owner[:1] = True
+    np.not_equal(owner[1:], owner[:-1], out=new_owner[1:])
+    starts = np.flatnonzero(new_owner)
+    del new_owner
+    recency = np.zeros(n, dtype=np.int64)
+    tenure = np.zeros(n, dtype=np.int64)
+    tenure[owner[starts]] = day[starts]
+    starts -= 1  # the last distinct key of the customer before; the very last one below
+    recency[owner[starts[1:]]] = day[starts[1:]]
+    if len(owner):
+        recency[owner[-1]] = day[-1]
+    del owner, day, starts
+    np.subtract(as_of_day, recency, out=recency)
+    np.subtract(as_of_day, tenure, out=tenure)
 
-    chosen = np.flatnonzero(present)
-    everyone = len(chosen) == n
     with np.errstate(divide="ignore", invalid="ignore"):
         average = monetary / frequency
-
-    def pick(values: np.ndarray) -> np.ndarray:
-        return values if everyone else values[chosen]
-
-    result = pd.DataFrame(
-        {
-            "customer_id": customers if everyone else customers[chosen],
-            "recency": pick(as_of_day - last_day),
-            "frequency": pick(frequency).astype(np.int64),
-            "monetary": np.round(pick(monetary), 2),
-            "average_order_value": np.round(pick(average), 2),
-            "tenure": pick(as_of_day - first_day),
-        }
-    )
+    np.round(average, 2, out=average)
+    np.round(monetary, 2, out=monetary)
+    columns_out = {
+        "customer_id": customers,
+        "recency": recency,
+        "frequency": frequency,
+        "monetary": monetary,
+        "average_order_value": average,
+        "tenure": tenure,
+    }
+    if not present.all():
+        chosen = np.flatnonzero(present)
+        columns_out = {name: values[chosen] for name, values in columns_out.items()}
+    result = pd.DataFrame(columns_out, copy=False)
     return CustomerTable(
         frame=result,
         as_of=np.datetime64(as_of_day, "D").astype(date),

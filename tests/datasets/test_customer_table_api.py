@@ -211,3 +211,41 @@ def test_customer_table_of_generated_log_keeps_planted_groups_apart(analyst_clie
     assert table.loc[log.groups["lapsed"], "recency"].min() > 730 - 180
     assert table.loc[log.groups["whales"], "monetary"].min() > 10 * table["monetary"].median()
     assert (table["monetary"] >= 0).all()
+
+
+def test_a_planted_log_through_upload_derivation_and_run_gives_its_groups_back(
+    analyst_client, upload
+):
+    """The whole path an analyst takes: upload a purchase log that looks like a shop's, derive
+    the customer table, run k=4 with the default feature_transform (auto): the planted groups
+    come back, every segment is sizeable and has a real name."""
+    import re
+
+    from sklearn.metrics import adjusted_rand_score
+
+    from clustering.models import Assignment, ClusteringRun
+    from clustering.services import run_execute
+    from tests.purchase_logs import planted_purchase_log
+
+    log = planted_purchase_log(2_000, seed=1)
+    response = upload(analyst_client, log.frame.to_csv(index=False).encode(), name="shop.csv")
+    derived = analyst_client.post(url(response.json()["id"]), {}, format="json")
+    assert derived.status_code == 201, derived.content
+    body = {"dataset": derived.json()["id"], "n_clusters": 4}
+    started = analyst_client.post("/api/v1/runs/", body, format="json")
+    assert started.status_code == 202, started.content
+    run_execute(run_id=started.json()["id"])  # what the worker does with the queued run
+    run = ClusteringRun.objects.get(pk=started.json()["id"])
+    assert run.status == ClusteringRun.Status.SUCCEEDED, run.error
+
+    rows = Assignment.objects.filter(run=run).values_list("customer__external_id", "cluster_label")
+    ids, labels = zip(*rows, strict=True)
+    assert len(ids) == 2_000
+    assert adjusted_rand_score(log.group.loc[list(ids)].to_numpy(), labels) >= 0.9
+    metrics = analyst_client.get(f"/api/v1/runs/{run.pk}/").json()["metrics"]
+    assert metrics["smallest_segment_share"] >= 5
+    assert metrics["segment_warnings"] == []
+    assert any(note.startswith("monetary: log-scaled") for note in metrics["notes"])
+    names = list(run.clusters.values_list("name", flat=True))
+    assert len(set(names)) == 4
+    assert not any(re.search(r"\bSegment\b|\d", name) for name in names), names

@@ -5,6 +5,7 @@ negative lines, returns by quantity, the as-of date, and the errors naming colum
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from datasets.ingest import ingest
@@ -204,3 +205,98 @@ def test_ingest_marks_an_uploaded_purchase_log_and_not_a_customer_table():
     }
     customers = b"customer_id,age,amount\nC1,30,10\nC2,40,20\n"
     assert ingest(customers).transaction_log is None
+
+
+def _hand_table() -> pd.DataFrame:
+    return customer_table(log(), columns=COLUMNS).frame.astype({"customer_id": "str"})
+
+
+@pytest.mark.parametrize(
+    "store",
+    [
+        pytest.param(lambda ids: ids.astype(object), id="python objects"),
+        pytest.param(lambda ids: ids.astype("category"), id="categories"),
+        pytest.param(lambda ids: ids.astype(pd.ArrowDtype(pa.string())), id="arrow strings"),
+        pytest.param(
+            lambda ids: pd.Series(
+                pd.arrays.ArrowExtensionArray(pa.chunked_array([ids[:3], ids[3:5], ids[5:]])),
+                index=ids.index,
+            ),
+            id="arrow, three chunks",
+        ),
+    ],
+)
+def test_customer_table_is_the_same_however_the_ids_are_stored(store):
+    frame = log()
+    frame["customer_id"] = store(frame["customer_id"].astype(object))
+    table = customer_table(frame, columns=COLUMNS).frame
+    pd.testing.assert_frame_equal(table.astype({"customer_id": "str"}), _hand_table())
+
+
+def test_customer_table_of_number_ids_keeps_the_numbers():
+    frame = log()
+    frame["customer_id"] = frame["customer_id"].map({"A": 11, "B": 12, "C": 13, "D": 14})
+    table = customer_table(frame, columns=COLUMNS).frame
+    assert table["customer_id"].tolist() == [11, 12, 13, 14]
+    pd.testing.assert_frame_equal(table.drop(columns="customer_id"),
+                                  _hand_table().drop(columns="customer_id"))  # fmt: skip
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_customer_table_reads_dates_in_any_unit(unit):
+    frame = log()
+    frame["date"] = frame["date"].astype(f"datetime64[{unit}]")
+    pd.testing.assert_frame_equal(
+        customer_table(frame, columns=COLUMNS).frame.astype({"customer_id": "str"}), _hand_table()
+    )
+
+
+def test_customer_table_reads_dates_before_1970_and_with_a_time_zone():
+    frame = log()
+    frame["date"] = frame["date"] - pd.DateOffset(years=60)
+    old = customer_table(frame, columns=COLUMNS)
+    assert old.as_of == date(1964, 1, 11)
+    pd.testing.assert_frame_equal(old.frame.astype({"customer_id": "str"}), _hand_table())
+    frame = log()
+    frame["date"] = frame["date"].dt.tz_localize("UTC")
+    pd.testing.assert_frame_equal(
+        customer_table(frame, columns=COLUMNS).frame.astype({"customer_id": "str"}), _hand_table()
+    )
+
+
+def test_customer_table_in_small_blocks_equals_the_pandas_groupby(monkeypatch):
+    """Blocks of 7 lines (instead of millions) cut customers and purchase days apart: the figures
+    are still those of a plain pandas groupby of the same generated log."""
+    from datasets.ingest import transactions
+    from tests.purchase_logs import planted_purchase_log
+
+    frame = planted_purchase_log(300, seed=3).frame
+    columns = TransactionColumns("customer_id", "order_date", "amount", "quantity")
+    monkeypatch.setattr(transactions, "BLOCK_LINES", 7)
+    table = customer_table(frame, columns=columns).frame.set_index("customer_id")
+
+    signed = frame["amount"].where(frame["quantity"] >= 0, -frame["amount"].abs())
+    day = frame["order_date"].dt.floor("D")
+    as_of = day.max() + pd.Timedelta(days=1)
+    bought = frame[signed >= 0].assign(day=day)
+    by_customer = bought.groupby("customer_id")["day"]
+    want = pd.DataFrame(
+        {
+            "recency": (as_of - by_customer.max()).dt.days,
+            "frequency": by_customer.nunique(),
+            "monetary": signed.groupby(frame["customer_id"]).sum().round(2),
+            "tenure": (as_of - by_customer.min()).dt.days,
+        }
+    ).loc[table.index]
+    pd.testing.assert_frame_equal(
+        table[list(want.columns)], want, check_dtype=False, check_names=False
+    )
+    assert table.index.tolist() == list(dict.fromkeys(frame["customer_id"]))  # first appearance
+
+
+def test_customer_table_names_the_line_of_a_missing_arrow_id():
+    frame = log()
+    frame["customer_id"] = frame["customer_id"].astype(pd.ArrowDtype(pa.string()))
+    frame.loc[4, "customer_id"] = None
+    with pytest.raises(IngestError, match=r"Line 6: column 'customer_id' has no customer id"):
+        customer_table(frame, columns=COLUMNS)

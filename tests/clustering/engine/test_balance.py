@@ -107,3 +107,11 @@ def test_when_every_k_is_unbalanced_the_sweep_says_so(planted):
     assert min(sweep.smallest_shares) < 100 * MIN_SEGMENT_SHARE
     assert all(share < 100 * MIN_SEGMENT_SHARE for share in sweep.smallest_shares)
     assert sweep.passed_over[0].startswith("Every k leaves a segment under 1% of the customers")
+
+
+def test_gmm_names_its_tiny_component_and_what_it_holds(planted):
+    result = fit(planted, algorithm="gmm", params={"n_clusters": 4, "stability": False})
+    tiny = next(cluster for cluster in result.clusters if cluster.size == PLANTED)
+    (warning,) = result.metrics["segment_warnings"]
+    assert warning.startswith(f"Segment '{tiny.name}' holds {PLANTED} customers (0.9%, under 1%)")
+    assert "x the average monetary: outliers, consider excluding them or k=3." in warning
