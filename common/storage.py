@@ -135,9 +135,17 @@ class Storage:
                 raise StorageError(self._outside_message(key))
         return key
 
+    @property
+    def shown_root(self) -> str:
+        """The root URL without any credentials it may hold (user:secret@)."""
+        parts = urlsplit(self.root_url)
+        if "@" not in parts.netloc:
+            return self.root_url
+        return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
+
     def _outside_message(self, text: str) -> str:
         return (
-            f"'{text}' is not under the data root ({self.root_url}); only files there can be "
+            f"'{text}' is not under the data root ({self.shown_root}); only files there can be "
             "registered. Copy the data under it and give that URL."
         )
 

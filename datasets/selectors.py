@@ -95,7 +95,7 @@ def dataset_frame_load(*, dataset: Dataset, columns: list[str] | None = None) ->
             frames.append(pd.read_parquet(handle, columns=wanted))
     if len(frames) == 1:
         return frames[0]
-    return pd.concat(frames, ignore_index=True, copy=False)
+    return pd.concat(frames, ignore_index=True)
 
 
 def current_dataset_get(*, user: User) -> Dataset | None:

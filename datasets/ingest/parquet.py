@@ -31,6 +31,10 @@ SAMPLE_ROWS = 100_000  # rows profiled in memory; the counts are exact whatever 
 _PANDAS_INDEX_PREFIX = "__index_level_"
 
 
+class IdColumnError(IngestError):
+    """The customer id column is missing or the one named does not exist."""
+
+
 @dataclass(frozen=True)
 class ParquetSource:
     """Where the parts are: names to open them here, URLs (and options) for Dask workers."""
@@ -167,7 +171,7 @@ def _id_column(
     names = [kind.name for kind in kinds]
     if chosen:
         if chosen not in names:
-            raise IngestError(
+            raise IdColumnError(
                 f"No column named '{chosen}'; the columns are {', '.join(map(repr, names))}."
             )
         return chosen
@@ -177,7 +181,7 @@ def _id_column(
     for kind in kinds:
         if kind.kind == "id" or (looks_like_id_name(kind.name) and kind.kind != "datetime"):
             return kind.name
-    raise IngestError(
+    raise IdColumnError(
         "No customer id column found (a column such as customer_id); name the one to use in "
         f"id_column. The columns are {', '.join(map(repr, names))}."
     )

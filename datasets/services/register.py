@@ -22,7 +22,7 @@ from config.storage import StorageError, data_storage
 
 from ..bulk import CHUNK_ROWS, customers_load_pieces, partitions_lock
 from ..ingest import IngestError, profile
-from ..ingest.parquet import ParquetSource, read_parquet_dataset, typed_table
+from ..ingest.parquet import IdColumnError, ParquetSource, read_parquet_dataset, typed_table
 from ..models import ROWS_PER_DATASET, Dataset
 
 # Dataset.n_rows is a 32-bit integer column on PostgreSQL; row numbers stay below 2**32.
@@ -110,6 +110,8 @@ def dataset_register(
             compute=dask_compute,
         )
         result = profile(typed_table(table, time_limit_s=settings.PARSE_TIME_LIMIT_S))
+    except IdColumnError as exc:
+        raise ValidationError({"id_column": str(exc)}) from None
     except IngestError as exc:
         raise ValidationError({"url": str(exc)}) from None
     label = (name or "").strip() or key.rstrip("/").rsplit("/", 1)[-1]
