@@ -56,13 +56,17 @@ def test_register_a_parquet_file_records_it_like_an_upload(analyst_client):
     assert response.status_code == 201, response.content
     body = response.json()
     dataset = Dataset.objects.get(pk=body["id"])
-    assert dataset.registered and dataset.n_rows == 300 and dataset.n_columns == frame.shape[1]
+    assert dataset.registered
+    assert dataset.n_rows == 300
+    assert dataset.n_columns == frame.shape[1]
     assert dataset.parquet_file.name == "incoming/customers.parquet"
     kinds = {column["name"]: column["kind"] for column in dataset.schema}
-    assert kinds["customer_id"] == "id" and kinds["age"] == "numeric"
+    assert kinds["customer_id"] == "id"
+    assert kinds["age"] == "numeric"
     assert kinds["gender"] == "categorical"
     roles = {column["name"]: column["role"] for column in dataset.schema}
-    assert roles["customer_id"] == "customer_id" and roles["age"] == "age"
+    assert roles["customer_id"] == "customer_id"
+    assert roles["age"] == "age"
     assert dataset.quality_report["total_rows"] == 300
     assert dataset.quality_report["missing_values"]["annual_income"] == 3
     ids = list(Customer.objects.filter(dataset=dataset).order_by("row_number"))
@@ -95,7 +99,8 @@ def test_register_a_folder_of_parts_counts_exactly_beyond_the_sample(
 
     assert response.status_code == 201, response.content
     dataset = Dataset.objects.get(pk=response.json()["id"])
-    assert dataset.name == "Big customers" and dataset.n_rows == 1_000
+    assert dataset.name == "Big customers"
+    assert dataset.n_rows == 1_000
     quality = dataset.quality_report
     assert quality["total_rows"] == 1_000
     assert quality["missing_values"]["spending_score"] == len(missing_rows)
