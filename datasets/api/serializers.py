@@ -63,6 +63,7 @@ class DatasetSerializer(DatasetListItemSerializer):
             "schema",
             "warnings",
             "transaction_log",
+            "registered",
         ]
         read_only_fields = fields
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from django.urls import reverse
 
 from clustering.models import Assignment, ClusteringRun
 from clustering.services import run_create, run_execute
@@ -55,6 +56,7 @@ def test_register_a_parquet_file_records_it_like_an_upload(analyst_client):
 
     assert response.status_code == 201, response.content
     body = response.json()
+    assert body["registered"] is True
     dataset = Dataset.objects.get(pk=body["id"])
     assert dataset.registered
     assert dataset.n_rows == 300
@@ -213,3 +215,17 @@ def test_only_analysts_register(user_client):
     _write("incoming/c.parquet", _customers(20))
     response = user_client.post(REGISTER, {"url": "incoming/c.parquet"}, format="json")
     assert response.status_code == 403
+
+
+def test_a_registered_dataset_beyond_one_machine_is_not_run_here(analyst_client, settings):
+    _write("incoming/wide.parquet", _customers(60))
+    dataset_id = analyst_client.post(
+        REGISTER, {"url": "incoming/wide.parquet"}, format="json"
+    ).json()["id"]
+    settings.MAX_DATASET_ROWS = 50
+    response = analyst_client.post(
+        reverse("clustering-api:run-list"), {"dataset": dataset_id, "n_clusters": 3}, format="json"
+    )
+    assert response.status_code == 400
+    assert "a run on one machine takes at most 50" in str(response.json())
+    assert not ClusteringRun.objects.exists()
