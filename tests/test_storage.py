@@ -182,7 +182,8 @@ NOT_DATA = {
 }
 FORBIDDEN = re.compile(
     r"MEDIA_ROOT|VAR_DIR|BASE_DIR|var/media|default_storage|FileSystemStorage|tempfile|"
-    r"os\.path\.|\bPath\(|pathlib|\.path\(|fsspec|\bos\.(remove|unlink|makedirs)\("
+    r"os\.path\.|\bPath\(|pathlib|\.path\(|import fsspec|from fsspec|"
+    r"\bos\.(remove|unlink|makedirs)\("
 )
 BUILTIN_OPEN = re.compile(r"(?<![\w.])open\(")
 # The only modules that may call the builtin open(), and why.
