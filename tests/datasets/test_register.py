@@ -229,3 +229,27 @@ def test_a_registered_dataset_beyond_one_machine_is_not_run_here(analyst_client,
     assert response.status_code == 400
     assert "a run on one machine takes at most 50" in str(response.json())
     assert not ClusteringRun.objects.exists()
+
+
+def test_kinds_follow_the_parquet_types(analyst_client):
+    frame = _customers(80)
+    frame["joined"] = pd.date_range("2024-01-01", periods=80, freq="D")
+    frame["member"] = [index % 2 == 0 for index in range(80)]
+    _write("incoming/typed.parquet", frame)
+    response = analyst_client.post(REGISTER, {"url": "incoming/typed.parquet"}, format="json")
+    assert response.status_code == 201, response.content
+    kinds = {column["name"]: column["kind"] for column in response.json()["schema"]}
+    assert kinds["joined"] == "datetime"
+    assert kinds["member"] == "categorical"
+    assert kinds["annual_income"] == "numeric"
+
+
+def test_columns_of_a_type_that_cannot_be_segmented_are_named(analyst_client):
+    table = pa.Table.from_pandas(_customers(20), preserve_index=False).append_column(
+        "tags", pa.array([["a", "b"]] * 20)
+    )
+    with data_storage().open("incoming/nested.parquet", "wb") as handle:
+        pq.write_table(table, handle)
+    message = _refusal(analyst_client, "incoming/nested.parquet")
+    assert "cannot be segmented: 'tags' (list<" in message
+    assert not Dataset.objects.exists()
