@@ -18,7 +18,7 @@ their row and then attached would wait for each other (a deadlock). `partitions_
 them: an upload takes it before inserting its row, a deletion before dropping a partition, and
 holds it to the commit."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -94,16 +94,38 @@ def _copy_escape(values: pa.Array) -> pa.Array:
     return values
 
 
-def _copy_chunks(
-    frame: pd.DataFrame, *, dataset_id: int, id_column: str | None
-) -> Iterator[memoryview]:
-    """COPY text lines `id<TAB>dataset_id<TAB>external_id<TAB>row_number`, CHUNK_ROWS a chunk."""
+def _pieces(frame: pd.DataFrame) -> Iterator[pd.DataFrame]:
     for start in range(0, len(frame), CHUNK_ROWS):
-        stop = min(start + CHUNK_ROWS, len(frame))
+        yield frame.iloc[start : start + CHUNK_ROWS]
+
+
+class _Counter:
+    """Counts the rows of the pieces passed through it (bounded by ROWS_PER_DATASET)."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+
+    def each(self, pieces: Iterable[pd.DataFrame]) -> Iterator[tuple[int, pd.DataFrame]]:
+        for piece in pieces:
+            start = self.rows
+            self.rows += len(piece)
+            if self.rows >= ROWS_PER_DATASET:
+                raise ValueError(f"A dataset holds fewer than {ROWS_PER_DATASET:,} rows.")
+            if len(piece):
+                yield start, piece
+
+
+def _copy_chunks(
+    pieces: Iterable[tuple[int, pd.DataFrame]], *, dataset_id: int, id_column: str | None
+) -> Iterator[memoryview]:
+    """COPY text lines `id<TAB>dataset_id<TAB>external_id<TAB>row_number`, one chunk a piece
+    (`start`: the row number of the piece's first row)."""
+    for start, piece in pieces:
+        stop = start + len(piece)
         row_numbers = _row_numbers(start, stop)
         ids = pc.cast(pa.array(customer_pk(dataset_id, np.arange(start, stop))), pa.string())
         external_ids = _copy_escape(
-            _external_ids(frame, id_column=id_column, start=start, row_numbers=row_numbers)
+            _external_ids(piece, id_column=id_column, start=0, row_numbers=row_numbers)
         )
         lines = pc.binary_join_element_wise(
             ids, f"\t{dataset_id}\t", external_ids, "\t", row_numbers, "\n", ""
@@ -115,7 +137,9 @@ def _copy_chunks(
         yield memoryview(lines.buffers()[2])[first:last]
 
 
-def _copy_postgresql(frame: pd.DataFrame, *, dataset: Dataset, id_column: str | None) -> None:
+def _copy_postgresql(
+    pieces: Iterable[tuple[int, pd.DataFrame]], *, dataset: Dataset, id_column: str | None
+) -> None:
     quote = connection.ops.quote_name
     parent = quote(Customer._meta.db_table)
     name = partition_name(dataset.pk)
@@ -139,7 +163,7 @@ def _copy_postgresql(frame: pd.DataFrame, *, dataset: Dataset, id_column: str | 
         # FREEZE: the table was created in this transaction, so the rows are written frozen
         # and nothing rewrites them later.
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FREEZE)") as copy:
-            for chunk in _copy_chunks(frame, dataset_id=dataset_id, id_column=id_column):
+            for chunk in _copy_chunks(pieces, dataset_id=dataset_id, id_column=id_column):
                 copy.write(chunk)
         cursor.execute(
             f"ALTER TABLE {table} ADD CONSTRAINT {quote(name + '_pkey')} PRIMARY KEY (id)"
@@ -158,42 +182,60 @@ def _copy_postgresql(frame: pd.DataFrame, *, dataset: Dataset, id_column: str | 
 _INSERT_BATCH_ROWS = 50_000
 
 
-def _insert_batches(frame: pd.DataFrame, *, dataset: Dataset, id_column: str | None) -> None:
+def _insert_batches(
+    pieces: Iterable[tuple[int, pd.DataFrame]], *, dataset: Dataset, id_column: str | None
+) -> None:
     quote = connection.ops.quote_name
     sql = (
         f"INSERT INTO {quote(Customer._meta.db_table)} "  # noqa: S608 - our own table name
         "(id, dataset_id, external_id, row_number) VALUES (%s, %s, %s, %s)"
     )
     with connection.cursor() as cursor:
-        for start in range(0, len(frame), _INSERT_BATCH_ROWS):
-            stop = min(start + _INSERT_BATCH_ROWS, len(frame))
-            rows = np.arange(start, stop)
-            external_ids = _external_ids(
-                frame, id_column=id_column, start=start, row_numbers=_row_numbers(start, stop)
-            )
-            cursor.executemany(
-                sql,
-                list(
-                    zip(
-                        customer_pk(dataset.pk, rows).tolist(),
-                        [dataset.pk] * len(rows),
-                        external_ids.to_pylist(),
-                        rows.tolist(),
-                        strict=True,
-                    )
-                ),
-            )
+        for first, piece in pieces:
+            for offset in range(0, len(piece), _INSERT_BATCH_ROWS):
+                batch = piece.iloc[offset : offset + _INSERT_BATCH_ROWS]
+                start = first + offset
+                rows = np.arange(start, start + len(batch))
+                external_ids = _external_ids(
+                    batch,
+                    id_column=id_column,
+                    start=0,
+                    row_numbers=_row_numbers(start, start + len(batch)),
+                )
+                cursor.executemany(
+                    sql,
+                    list(
+                        zip(
+                            customer_pk(dataset.pk, rows).tolist(),
+                            [dataset.pk] * len(rows),
+                            external_ids.to_pylist(),
+                            rows.tolist(),
+                            strict=True,
+                        )
+                    ),
+                )
 
 
 def customers_load(*, dataset: Dataset, frame: pd.DataFrame, id_column: str | None) -> int:
     """Insert one Customer per row of `frame` (row_number = position); return the count."""
     if len(frame) >= ROWS_PER_DATASET:
         raise ValueError(f"A dataset holds fewer than {ROWS_PER_DATASET:,} rows.")
+    return customers_load_pieces(dataset=dataset, pieces=_pieces(frame), id_column=id_column)
+
+
+def customers_load_pieces(
+    *, dataset: Dataset, pieces: Iterable[pd.DataFrame], id_column: str | None
+) -> int:
+    """Insert one Customer per row of the frames `pieces`, in order (row numbers run on from
+    one piece to the next), holding one piece in memory at a time: a table larger than memory
+    (a registered Parquet dataset read part by part) loads in one COPY on PostgreSQL. Each
+    piece needs only the id column. Returns the count."""
+    counter = _Counter()
     if connection.vendor == "postgresql":
-        _copy_postgresql(frame, dataset=dataset, id_column=id_column)
+        _copy_postgresql(counter.each(pieces), dataset=dataset, id_column=id_column)
     else:
-        _insert_batches(frame, dataset=dataset, id_column=id_column)
-    return len(frame)
+        _insert_batches(counter.each(pieces), dataset=dataset, id_column=id_column)
+    return counter.rows
 
 
 def customers_delete(*, dataset: Dataset) -> None:

@@ -7,15 +7,21 @@ from django.db import connections, models
 
 
 class Dataset(models.Model):
-    """An uploaded customer table: its schema (per column: name, dtype, kind, role), statistics,
-    quality report, a Parquet copy for analysis, and the sha256 of the original bytes."""
+    """A customer table (uploaded, derived or registered): its schema (per column: name, dtype,
+    kind, role), statistics, quality report, its Parquet data for analysis, and a sha256 (of
+    the original bytes; of the key and part sizes for registered data)."""
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="datasets"
     )
     name = models.CharField(max_length=200)
     original_filename = models.CharField(max_length=255, blank=True)
-    parquet_file = models.FileField(upload_to="datasets/", blank=True)
+    # The key of its Parquet data under the data root (DATA_URL): an upload's copy, or the
+    # file or folder of parts a registered dataset was given by (`registered`).
+    parquet_file = models.FileField(upload_to="datasets/", blank=True, max_length=1000)
+    # Registered from Parquet data already under the data root (never uploaded): the service
+    # reads that data in place and never deletes it.
+    registered = models.BooleanField(default=False)
     n_rows = models.PositiveIntegerField(default=0)
     n_columns = models.PositiveIntegerField(default=0)
     schema = models.JSONField(default=list, blank=True)

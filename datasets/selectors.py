@@ -15,6 +15,7 @@ from django.http import Http404
 
 from accounts.models import User
 from config.errors import Gone
+from config.storage import data_storage
 
 from .ingest.records import json_rows
 from .models import CurrentDataset, Customer, CustomerTableJob, Dataset
@@ -62,10 +63,39 @@ def customer_table_job_get(*, user: User, pk: int | str) -> CustomerTableJob:
         raise Http404("No customer-table job with that id.") from exc
 
 
+def _data_missing(dataset: Dataset) -> Gone:
+    again = "register the data again" if dataset.registered else "upload the file again"
+    return Gone(f"The data file of dataset {dataset.pk} is missing; {again}.")
+
+
+def dataset_parts(*, dataset: Dataset) -> list[str]:
+    """The storage keys of the dataset's Parquet data, in row order: its one file (an upload's
+    copy), or the parts of a registered folder. Gone (410) when nothing is there any more."""
+    key = dataset.parquet_file.name
+    parts = data_storage().parquet_parts(key) if key else []
+    if not parts:
+        raise _data_missing(dataset)
+    return parts
+
+
+def dataset_urls(*, dataset: Dataset) -> list[str]:
+    """The URLs of the dataset's Parquet parts in row order: what a worker on another host
+    (a Dask worker) opens, with `data_storage().storage_options`."""
+    storage = data_storage()
+    return [storage.url(part) for part in dataset_parts(dataset=dataset)]
+
+
 def dataset_frame_load(*, dataset: Dataset, columns: list[str] | None = None) -> pd.DataFrame:
-    """The dataset's typed table from its Parquet copy; row i has `Customer.row_number == i`."""
-    with dataset.parquet_file.open("rb") as handle:
-        return pd.read_parquet(handle, columns=list(columns) if columns is not None else None)
+    """The dataset's typed table from its Parquet data; row i has `Customer.row_number == i`."""
+    storage = data_storage()
+    wanted = list(columns) if columns is not None else None
+    frames = []
+    for part in dataset_parts(dataset=dataset):
+        with storage.open(part, "rb") as handle:
+            frames.append(pd.read_parquet(handle, columns=wanted))
+    if len(frames) == 1:
+        return frames[0]
+    return pd.concat(frames, ignore_index=True)
 
 
 def current_dataset_get(*, user: User) -> Dataset | None:
@@ -109,25 +139,32 @@ def customer_attributes(
     wanted = sorted({int(row) for row in row_numbers})
     if not wanted or not dataset.parquet_file:
         return {}
+    storage = data_storage()
     found: dict[int, dict[str, Any]] = {}
-    try:
-        handle = dataset.parquet_file.open("rb")
-    except FileNotFoundError:
-        raise Gone(
-            f"The data file of dataset {dataset.pk} is missing; upload the file again."
-        ) from None
-    with handle:
-        parquet = pq.ParquetFile(handle)
-        columns = [n for n in parquet.schema_arrow.names if not n.startswith(_PANDAS_INDEX_PREFIX)]
-        starts = [0]
-        for group in range(parquet.num_row_groups):
-            starts.append(starts[-1] + parquet.metadata.row_group(group).num_rows)
-        by_group: dict[int, list[int]] = defaultdict(list)
-        for row in wanted:
-            if 0 <= row < starts[-1]:
-                by_group[bisect.bisect_right(starts, row) - 1].append(row)
-        for group, rows in by_group.items():
-            table = parquet.read_row_group(group, columns=columns)
-            taken = table.take(pa.array([row - starts[group] for row in rows]))
-            found.update(zip(rows, json_rows(taken), strict=True))
+    first_row = 0  # the row number of the part's first row
+    for part in dataset_parts(dataset=dataset):
+        if not wanted:
+            break
+        try:
+            handle = storage.open(part, "rb")
+        except FileNotFoundError:
+            raise _data_missing(dataset) from None
+        with handle:
+            parquet = pq.ParquetFile(handle)
+            columns = [
+                n for n in parquet.schema_arrow.names if not n.startswith(_PANDAS_INDEX_PREFIX)
+            ]
+            starts = [first_row]
+            for group in range(parquet.num_row_groups):
+                starts.append(starts[-1] + parquet.metadata.row_group(group).num_rows)
+            by_group: dict[int, list[int]] = defaultdict(list)
+            for row in wanted:
+                if first_row <= row < starts[-1]:
+                    by_group[bisect.bisect_right(starts, row) - 1].append(row)
+            for group, rows in by_group.items():
+                table = parquet.read_row_group(group, columns=columns)
+                taken = table.take(pa.array([row - starts[group] for row in rows]))
+                found.update(zip(rows, json_rows(taken), strict=True))
+        wanted = [row for row in wanted if row >= starts[-1]]
+        first_row = starts[-1]
     return found

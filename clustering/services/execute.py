@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from clustering import engine
+from config.errors import Gone
 from datasets.models import Dataset
 from datasets.selectors import dataset_frame_load
 
@@ -168,6 +169,8 @@ def _run_fit_and_save(*, run: ClusteringRun, progress: _Progress) -> None:
     dataset = run.dataset
     try:
         frame = dataset_frame_load(dataset=dataset, columns=run.features)  # only what is clustered
+    except Gone as exc:  # the dataset's Parquet data is not under the data root any more
+        raise engine.EngineInputError(str(exc)) from None
     except FileNotFoundError:
         raise engine.EngineInputError(
             f"The data file of dataset {dataset.pk} is missing; upload the file again."

@@ -3,6 +3,7 @@ every refusal names the field and says what to choose instead."""
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from clustering import engine
@@ -47,6 +48,13 @@ def run_parameters_clean(
     n_rows = dataset.n_rows
     if not dataset.parquet_file:
         raise _fail("dataset", f"Dataset {dataset.pk} has no data file; upload the table again.")
+    if n_rows > settings.MAX_DATASET_ROWS:  # a registered dataset may hold more than one machine
+        raise _fail(
+            "dataset",
+            f"Dataset {dataset.pk} has {n_rows:,} rows; a run on one machine takes at most "
+            f"{settings.MAX_DATASET_ROWS:,} (MAX_DATASET_ROWS). Register a sample of it, or a "
+            "part, to segment here.",
+        )
     try:  # the engine's own rule, in its words, before anything is queued
         engine.check_row_count(n_rows)
     except engine.EngineInputError as exc:

@@ -164,8 +164,18 @@ STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every start without it
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+# The one root of dataset files (uploads' Parquet copies, registered datasets, exports): a local
+# folder or any fsspec URL (s3://bucket/prefix with requirements/s3.txt). Empty: MEDIA_ROOT.
+DATA_URL = env.str("DATA_URL", default="")
+# A Dask scheduler (tcp://host:8786) for the aggregations over large datasets; empty: Dask's
+# local threads scheduler in the process that asks.
+DASK_SCHEDULER_ADDRESS = env.str("DASK_SCHEDULER_ADDRESS", default="")
+DASK_CONNECT_TIMEOUT_S = env.int("DASK_CONNECT_TIMEOUT_S", default=10)
+# Rows of a registered Parquet dataset profiled in memory (statistics, roles, correlations);
+# its row, missing-value and duplicate counts are exact whatever this is.
+REGISTER_SAMPLE_ROWS = env.int("REGISTER_SAMPLE_ROWS", default=100_000)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "config.storage.DataStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 

@@ -16,8 +16,9 @@ if env.str("TEST_DATABASE_NAME", default=""):
     DATABASES["default"]["NAME"] = env.str("TEST_DATABASE_NAME")
 
 MEDIA_ROOT = VAR_DIR / "test_media"
+DATA_URL = ""  # the data root follows MEDIA_ROOT, which each test points at its own folder
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "config.storage.DataStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Tests that exercise throttles set their own rates; the rest must not trip them.

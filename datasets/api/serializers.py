@@ -63,6 +63,7 @@ class DatasetSerializer(DatasetListItemSerializer):
             "schema",
             "warnings",
             "transaction_log",
+            "registered",
         ]
         read_only_fields = fields
 
@@ -80,6 +81,27 @@ class DatasetUploadInputSerializer(serializers.Serializer):
         required=False,
         default=False,
         help_text="Store a new copy even if you uploaded the same file before.",
+    )
+
+
+class DatasetRegisterInputSerializer(serializers.Serializer):
+    url = serializers.CharField(
+        max_length=1000,
+        help_text="The URL of a Parquet file or a folder of Parquet parts under the data root "
+        "(DATA_URL), e.g. s3://bucket/prefix/customers/ or file:///srv/segments/customers.parquet;"
+        " a path relative to the root also works.",
+    )
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    id_column = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="The customer id column; detected (e.g. customer_id) when left out.",
+    )
+    force_new = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Register a new dataset even if you registered the same data before.",
     )
 
 

@@ -7,7 +7,8 @@ Pure: imports pandas, numpy and pyarrow only, never Django or our apps, and read
     result.frame, result.schema, result.quality, result.statistics, result.correlation
 
 `ingest` is `profile(read_typed(data))`: callers that store the frame may run the two halves
-apart, `profile` beside the storing (datasets.services).
+apart, `profile` beside the storing (datasets.services). A Parquet dataset registered in place
+(parquet.py, which also uses dask) is profiled by `profile` on a sample with exact counts.
 
 Steps (one module each): encoding.py (refuse binary, detect the encoding), dialect.py (delimiter,
 header), parse.py (pyarrow's reader, fallbacks), kinds.py (column kinds, per column), roles.py
@@ -25,13 +26,14 @@ from .encoding import decode
 from .errors import IngestError
 from .kinds import ColumnKind, type_columns
 from .parse import clean_names, read_table
-from .quality import column_statistics, correlation_matrix, quality_report
+from .quality import ExactCounts, column_statistics, correlation_matrix, quality_report
 from .roles import RFM_ROLES, ROLES, detect_roles
 from .transactions import detect_transaction_log
 
 __all__ = [
     "RFM_ROLES",
     "ROLES",
+    "ExactCounts",
     "IngestError",
     "IngestLimits",
     "IngestResult",
@@ -91,9 +93,12 @@ def _external_id_column(frame: pd.DataFrame, roles: dict[str, str]) -> str | Non
 
 
 def _schema(
-    frame: pd.DataFrame, kinds: list[ColumnKind], roles: dict[str, str]
+    frame: pd.DataFrame,
+    kinds: list[ColumnKind],
+    roles: dict[str, str],
+    counts: ExactCounts | None = None,
 ) -> list[dict[str, Any]]:
-    missing = frame.isna().sum()
+    missing = frame.isna().sum() if counts is None else counts.missing
     return [
         {
             "name": kind.name,
@@ -137,6 +142,8 @@ class TypedTable:
     dialect: Dialect
     notes: list[str]
     clock: _Clock
+    # Set when `frame` is a sample of a larger table (datasets.ingest.parquet): its exact counts.
+    counts: ExactCounts | None = None
 
 
 def read_typed(data: bytes, *, limits: IngestLimits = IngestLimits()) -> TypedTable:
@@ -183,7 +190,12 @@ def profile(typed: TypedTable) -> IngestResult:
     frame, kinds = typed.frame, typed.kinds
     statistics = column_statistics(frame, kinds)
     quality = quality_report(
-        frame, kinds, statistics=statistics, id_column=typed.id_column, notes=typed.notes
+        frame,
+        kinds,
+        statistics=statistics,
+        id_column=typed.id_column,
+        notes=typed.notes,
+        counts=typed.counts,
     )
     quality["encoding"] = typed.encoding
     quality["delimiter"] = typed.dialect.delimiter_name
@@ -194,7 +206,7 @@ def profile(typed: TypedTable) -> IngestResult:
     typed.clock.check()
     return IngestResult(
         frame=frame,
-        schema=_schema(frame, kinds, typed.roles),
+        schema=_schema(frame, kinds, typed.roles, typed.counts),
         statistics=statistics,
         quality=quality,
         correlation=correlation,

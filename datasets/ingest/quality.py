@@ -7,6 +7,7 @@ missing_percentage, memory_usage_mb) and more: constant and high-cardinality col
 counts, values that were not numbers, duplicate ids, and warnings in plain words."""
 
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,17 @@ HIGH_CARDINALITY = 50  # a category with more distinct values than this is hard 
 MISSING_WARN_PERCENT = 5.0
 OUTLIER_WARN_PERCENT = 1.0
 TOP_VALUES = 10
+
+
+@dataclass(frozen=True)
+class ExactCounts:
+    """Counts over a whole table too large to profile in memory (a registered Parquet dataset),
+    computed apart (Dask aggregations); the frame given beside them is a sample of it."""
+
+    rows: int
+    missing: dict[str, int]  # per column
+    duplicate_rows: int
+    duplicate_ids: int
 
 
 def _describe(series: pd.Series) -> dict[str, Any]:
@@ -154,14 +166,21 @@ def quality_report(
     statistics: dict[str, dict[str, Any]],
     id_column: str | None,
     notes: list[str] = (),
+    counts: ExactCounts | None = None,
 ) -> dict[str, Any]:
-    """Document 000's data-quality metrics plus checks a data scientist would run first."""
-    rows = len(frame)
+    """Document 000's data-quality metrics plus checks a data scientist would run first. With
+    `counts`, `frame` is a sample: rows, missing values and duplicates are the exact `counts`,
+    the rest (outliers, constant columns, memory scaled up) is read on the sample."""
+    rows = len(frame) if counts is None else counts.rows
+    sample_rows = len(frame)
     by_kind = {
         name: [k.name for k in kinds if k.kind == name]
         for name in ("numeric", "categorical", "text", "id", "datetime")
     }
-    missing = {name: int(count) for name, count in frame.isna().sum().items()}
+    if counts is None:
+        missing = {name: int(count) for name, count in frame.isna().sum().items()}
+    else:
+        missing = {name: int(counts.missing.get(name, 0)) for name in frame.columns}
     missing_pct = {
         name: round(100.0 * count / rows, 2) if rows else 0.0 for name, count in missing.items()
     }
@@ -169,7 +188,10 @@ def quality_report(
     unique_ids = id_kind is not None and (
         id_kind.unique == rows if id_kind.unique is not None else frame[id_column].is_unique
     )
-    duplicates = 0 if unique_ids else int(frame.duplicated().sum())
+    if counts is not None:
+        duplicates = counts.duplicate_rows
+    else:
+        duplicates = 0 if unique_ids else int(frame.duplicated().sum())
     warnings = list(notes)
 
     constant = [k.name for k in kinds if _is_constant(frame[k.name], k, statistics[k.name])]
@@ -183,7 +205,9 @@ def quality_report(
         k.name: {"count": k.coerced, "examples": list(k.examples)} for k in kinds if k.coerced
     }
     duplicate_ids = 0
-    if id_column is not None and not unique_ids:
+    if counts is not None:
+        duplicate_ids = counts.duplicate_ids if id_column is not None else 0
+    elif id_column is not None and not unique_ids:
         duplicate_ids = int(frame[id_column].dropna().duplicated().sum())
 
     for name, info in non_numeric.items():
@@ -217,7 +241,7 @@ def quality_report(
             "a category in clustering."
         )
     for name, count in outliers.items():
-        if rows and 100.0 * count / rows > OUTLIER_WARN_PERCENT:
+        if sample_rows and 100.0 * count / sample_rows > OUTLIER_WARN_PERCENT:
             warnings.append(
                 f"Column '{name}' has {count} outliers (beyond 1.5 times the interquartile range)."
             )
@@ -235,7 +259,9 @@ def quality_report(
             "missing_values": missing,
             "missing_percentage": missing_pct,
             "total_missing": sum(missing.values()),
-            "memory_usage_mb": round(frame.memory_usage(deep=True).sum() / 1024**2, 3),
+            "memory_usage_mb": round(
+                frame.memory_usage(deep=True).sum() / 1024**2 * rows / max(sample_rows, 1), 3
+            ),
             "constant_columns": constant,
             "high_cardinality_columns": high_cardinality,
             "outliers": outliers,

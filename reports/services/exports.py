@@ -5,16 +5,12 @@ exports with their files."""
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import uuid
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
@@ -22,6 +18,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from accounts.models import User
 from clustering.models import ClusteringRun
 from config.errors import ServiceUnavailable
+from config.storage import data_storage
 
 from .. import charts, exports, segments
 from ..models import Export
@@ -141,67 +138,45 @@ def export_build(*, export_id: Any) -> None:
     export = Export.objects.select_related("run__dataset").filter(pk=export_id).first()
     if export is None or export.status != Export.Status.PROCESSING:
         return
-    suffix = f".{export.format}"
     # A fresh name per build: two deliveries of one export never write the same file.
-    name = f"exports/{export.owner_id}/{export.pk}-{uuid.uuid4().hex[:8]}{suffix}"
-    saved, path, temporary = _file_target(name, suffix)
+    storage = data_storage()
+    key = storage.available_key(
+        f"exports/{export.owner_id}/{export.pk}-{uuid.uuid4().hex[:8]}.{export.format}"
+    )
     try:
-        WRITERS[(what_kind(export.what), export.format)](export, path)
-        if temporary:  # a storage without local paths: upload the finished file
-            with open(path, "rb") as handle:
-                saved = default_storage.save(name, File(handle, name=os.path.basename(name)))
-        size = default_storage.size(saved)
+        # On a local root the writer fills the file in place (copying 100 MB after writing it
+        # would add about a second to a 1,000,000-row CSV); elsewhere it is put there after.
+        with storage.writing(key, suffix=f".{export.format}") as path:
+            WRITERS[(what_kind(export.what), export.format)](export, path)
+        size = storage.size(key)
     except (exports.ExportInputError, segments.SegmentInputError, charts.ChartInputError) as exc:
-        _discard(saved, temporary=temporary, path=path)
         Export.objects.filter(pk=export.pk, status=Export.Status.PROCESSING).update(
             status=Export.Status.FAILED, error=str(exc)
         )
         return
     except BaseException:
-        _discard(saved, temporary=temporary, path=path)
+        storage.delete(key)
         Export.objects.filter(pk=export.pk, status=Export.Status.PROCESSING).update(
             status=Export.Status.FAILED,
             error="The export stopped on an unexpected error, which was logged. Try again.",
         )
         raise
-    finally:
-        if temporary and os.path.exists(path):
-            os.unlink(path)
     updated = Export.objects.filter(pk=export.pk, status=Export.Status.PROCESSING).update(
-        status=Export.Status.READY, file=saved, size_bytes=size
+        status=Export.Status.READY, file=key, size_bytes=size
     )
     if not updated:  # another delivery finished first: keep its file, drop ours
-        default_storage.delete(saved)
-
-
-def _file_target(name: str, suffix: str) -> tuple[str, str, bool]:
-    """(stored name, local path to write, whether the path is a temporary file). On a storage
-    with local paths the file is written in place: copying 100 MB after writing it would add
-    about a second to a 1,000,000-row CSV."""
-    try:
-        saved = default_storage.get_available_name(name)
-        path = default_storage.path(saved)
-    except NotImplementedError:
-        descriptor, temporary = tempfile.mkstemp(suffix=suffix, prefix="export-")
-        os.close(descriptor)
-        return "", temporary, True
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    return saved, path, False
-
-
-def _discard(saved: str, *, temporary: bool, path: str) -> None:
-    if not temporary and saved and os.path.exists(path):
-        os.unlink(path)
+        storage.delete(key)
 
 
 def exports_purge_expired(*, now: Any = None) -> int:
     """Delete every export past `expires_at`, its file first, then its row; returns how many.
     Safe to run in several processes at once: a file already gone is not an error."""
     now = now or timezone.now()
+    storage = data_storage()
     purged = 0
     expired = Export.objects.filter(expires_at__lte=now).only("pk", "file")
     for export in expired.iterator(chunk_size=500):
         if export.file:
-            default_storage.delete(export.file.name)
+            storage.delete(export.file.name)
         purged += Export.objects.filter(pk=export.pk).delete()[0]
     return purged

@@ -205,7 +205,9 @@ def bench_segments(user, run, a: argparse.Namespace) -> dict:
         if response.status_code != 200:
             raise SystemExit(f"GET /api/segments/clv answered {response.status_code}")
 
-    path = run.dataset.parquet_file.path
+    from datasets.selectors import dataset_urls
+
+    path = dataset_urls(dataset=run.dataset)[0]  # a file:// URL on the local data root
 
     def bare() -> None:
         data = pd.read_parquet(

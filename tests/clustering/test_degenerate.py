@@ -11,6 +11,7 @@ import pytest
 
 from clustering.models import ClusteringRun
 from clustering.services import run_execute
+from datasets.selectors import dataset_frame_load
 
 from .conftest import dataset_make
 
@@ -60,7 +61,7 @@ def _sync(client, dataset, contract: str):
     if contract == "000 /api/cluster":
         return client.post("/api/cluster", {"n_clusters": 3}, format="json")
     if contract == "001 /api/analyze":
-        frame = pd.read_parquet(dataset.parquet_file.path)
+        frame = dataset_frame_load(dataset=dataset)
         body = {"customerData": _records(frame), "n_clusters": 3}
         return client.post("/api/analyze", body, format="json")
     if contract == "002 /api/v1/clustering/train":

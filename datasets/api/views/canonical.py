@@ -28,7 +28,12 @@ from ...selectors import (
     dataset_get,
     dataset_list,
 )
-from ...services import customer_table_create, dataset_columns_update, dataset_delete
+from ...services import (
+    customer_table_create,
+    dataset_columns_update,
+    dataset_delete,
+    dataset_register,
+)
 from ..serializers import (
     CorrelationSerializer,
     CustomerSerializer,
@@ -36,6 +41,7 @@ from ..serializers import (
     CustomerTableJobSerializer,
     DatasetColumnsUpdateInputSerializer,
     DatasetListItemSerializer,
+    DatasetRegisterInputSerializer,
     DatasetSerializer,
     DatasetStatisticsSerializer,
     DatasetUploadInputSerializer,
@@ -91,7 +97,9 @@ class DatasetViewSet(
         if self.action == "list":
             return datasets.defer(*REPORT_FIELDS)
         if self.action == "customers":  # the row count and the Parquet copy, not the reports
-            return datasets.select_related(None).only("id", "owner_id", "n_rows", "parquet_file")
+            return datasets.select_related(None).only(
+                "id", "owner_id", "n_rows", "parquet_file", "registered"
+            )
         return datasets
 
     def get_serializer_class(self) -> type:
@@ -106,6 +114,34 @@ class DatasetViewSet(
     )
     def create(self, request: Request) -> Response:
         dataset, created = upload_from_request(request)
+        return Response(
+            DatasetSerializer(dataset).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        request=DatasetRegisterInputSerializer,
+        responses={201: DatasetSerializer, 200: DatasetSerializer},
+        description="Register a Parquet dataset (one file or a folder of parts) that is already "
+        "under the data root (DATA_URL), without uploading it: its schema is read from the "
+        "Parquet metadata, its quality, statistics and roles from a sample, the counts of "
+        "missing values, duplicate rows and ids exactly over every row, and one customer is "
+        "recorded per row with its external id. The data stays where it is (deleting the "
+        "dataset leaves it). 201 with the new dataset; 200 with the existing one when you "
+        "registered the same data before (force_new=true for a new one). 400 for a URL outside "
+        "the data root, nothing at the URL, data that is not Parquet, or no customer id column.",
+    )
+    @action(detail=False, methods=["post"], parser_classes=[SafeJSONParser])
+    def register(self, request: Request) -> Response:
+        data = DatasetRegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        dataset, created = dataset_register(
+            owner=request.user,
+            url=data.validated_data["url"],
+            name=data.validated_data.get("name"),
+            id_column=data.validated_data.get("id_column"),
+            force_new=data.validated_data["force_new"],
+        )
         return Response(
             DatasetSerializer(dataset).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

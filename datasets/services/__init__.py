@@ -1,4 +1,5 @@
-"""Writes of datasets: upload (parse, store, bulk-load), delete, column roles, the workspace.
+"""Writes of datasets: upload (parse, store, bulk-load), registration of Parquet data in place
+(`register.py`), delete, column roles, the workspace.
 
 Uploads are atomic: the Dataset row, its customers and its Parquet file all exist, or none does."""
 
@@ -20,8 +21,8 @@ from django.utils import timezone
 from accounts.models import User
 from config.errors import DomainError, PayloadTooLarge
 
-from .bulk import customers_delete, customers_load, partitions_lock
-from .ingest import (
+from ..bulk import customers_delete, customers_load, partitions_lock
+from ..ingest import (
     ROLES,
     IngestError,
     IngestLimits,
@@ -31,15 +32,16 @@ from .ingest import (
     read_typed,
     typed_from_frame,
 )
-from .ingest.transactions import (
+from ..ingest.transactions import (
     CUSTOMER_TABLE_COLUMNS,
     CUSTOMER_TABLE_ROLES,
     TransactionColumns,
     customer_table,
 )
-from .models import CurrentDataset, CustomerTableJob, Dataset
-from .selectors import dataset_frame_load
-from .signals import dataset_uploaded, workspace_was_reset
+from ..models import CurrentDataset, CustomerTableJob, Dataset
+from ..selectors import dataset_frame_load
+from ..signals import dataset_uploaded, workspace_was_reset
+from .register import dataset_register as dataset_register
 
 STALE_JOB_GRACE_S = 120  # past the task's hard limit (soft + 60 s), the worker is surely gone
 
@@ -224,8 +226,8 @@ def _dataset_store(
 
 def dataset_delete(*, dataset: Dataset) -> None:
     """Delete the dataset with its customers, runs and everything under them; its Parquet file
-    is removed once the deletion is committed."""
-    stored_name = dataset.parquet_file.name
+    is removed once the deletion is committed (a registered dataset's data is left in place)."""
+    stored_name = "" if dataset.registered else dataset.parquet_file.name
     storage = dataset.parquet_file.storage
     with transaction.atomic():
         partitions_lock()
@@ -349,7 +351,7 @@ def customer_table_create(
         "name": (name or "").strip() or None,
     }
     if dataset.n_rows > _customer_table_inline_limit():
-        from .tasks import customer_table_build_task
+        from ..tasks import customer_table_build_task
 
         with transaction.atomic():
             job = CustomerTableJob.objects.create(owner=user, source=dataset, parameters=parameters)
@@ -444,7 +446,7 @@ def customer_table_job_execute(*, job_id: int) -> None:
 def customer_table_jobs_fail_stale(*, now: Any = None) -> int:
     """Fail every `running` customer-table job past its hard time limit: its worker died (the
     claim makes a redelivered task a no-op, so nobody else would end it). Returns how many."""
-    from .tasks import customer_table_time_limit_s
+    from ..tasks import customer_table_time_limit_s
 
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=customer_table_time_limit_s() + STALE_JOB_GRACE_S)
