@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from tests.celery_worker import celery_worker_process, worker  # noqa: F401 - fixtures
 from tests.factories import UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"

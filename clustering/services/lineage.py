@@ -15,8 +15,6 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
@@ -30,6 +28,7 @@ from clustering.engine.lineage import (
     compare_assignments,
 )
 from config.errors import BadRequest, Conflict, DomainError, ServiceUnavailable
+from config.storage import data_storage
 
 from ..models import Assignment, Cluster, ClusteringRun, RunComparison
 
@@ -154,8 +153,10 @@ def _movers_save(comparison_id: int, movers: pd.DataFrame) -> str:
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
     # A fresh name per computation: a second delivery never overwrites a file being read.
-    name = f"comparisons/{comparison_id}-{uuid.uuid4().hex[:8]}.parquet"
-    return default_storage.save(name, ContentFile(buffer.getvalue()))
+    storage = data_storage()
+    key = storage.available_key(f"comparisons/{comparison_id}-{uuid.uuid4().hex[:8]}.parquet")
+    storage.write_bytes(key, buffer.getvalue())
+    return key
 
 
 def run_comparison_execute(*, comparison_id: int) -> None:
@@ -287,7 +288,7 @@ def comparison_movers(
             f"The comparison of runs {comparison.old_run_id} and {comparison.new_run_id} is "
             f"{comparison.status}; its movers are listed once it has succeeded."
         )
-    with default_storage.open(comparison.movers_file.name, "rb") as handle:
+    with data_storage().open(comparison.movers_file.name, "rb") as handle:
         movers = pd.read_parquet(handle)
     if from_label is not None:
         movers = movers[movers["from_label"] == from_label]

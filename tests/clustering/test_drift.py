@@ -15,7 +15,6 @@ from clustering.services import run_publish
 from datasets.demo import generate_customers
 
 # The real Celery worker of the job tests (one process per session, on the test database).
-from tests.clustering.conftest import celery_worker_process, worker  # noqa: F401
 from tests.factories import AnalystFactory, dataset_with_rows
 from tests.reports.conftest import succeeded_run
 from tests.reports.frames import demo_frame, demo_schema
@@ -120,7 +119,7 @@ def test_the_answer_is_cached_per_dataset_and_run(analyst, analyst_client):
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_a_large_upload_is_measured_by_the_worker(worker, settings):  # noqa: F811
+def test_a_large_upload_is_measured_by_the_worker(worker, settings):
     settings.DRIFT_INLINE_MAX_ROWS = 100
     analyst = AnalystFactory()
     client = APIClient()

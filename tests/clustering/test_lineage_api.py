@@ -5,7 +5,6 @@ on publish, movers page and export as CSV, and another user's runs do not exist 
 import csv
 import io
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -14,6 +13,7 @@ from rest_framework.test import APIClient
 
 from clustering.models import Cluster, RunComparison
 from clustering.services import run_create, run_publish
+from config.storage import data_storage
 from tests.factories import UserFactory
 
 from .lineage_data import (
@@ -218,8 +218,8 @@ def test_an_abandoned_job_starts_again_and_files_go_with_the_runs(analyst_client
     url = compare_url(old, new)
     first = analyst_client.get(url).json()
     comparison = RunComparison.objects.get(pk=first["id"])
-    path = comparison.movers_file.path
-    assert Path(path).exists()
+    key = comparison.movers_file.name
+    assert data_storage().exists(key)
     stale = timezone.now() - timedelta(hours=2)
     RunComparison.objects.filter(pk=comparison.pk).update(
         status=RunComparison.Status.RUNNING, created_at=stale
@@ -227,8 +227,8 @@ def test_an_abandoned_job_starts_again_and_files_go_with_the_runs(analyst_client
     again = analyst_client.get(url)
     assert again.status_code == 200
     assert again.json()["id"] != first["id"]
-    assert not Path(path).exists()
-    newer = RunComparison.objects.get().movers_file.path
+    assert not data_storage().exists(key)
+    newer = RunComparison.objects.get().movers_file.name
     new.delete()
     assert not RunComparison.objects.exists()
-    assert not Path(newer).exists()
+    assert not data_storage().exists(newer)

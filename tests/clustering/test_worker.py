@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from clustering.models import Assignment, Cluster, ClusteringRun
 from clustering.services import runs_fail_stale
+from tests.celery_worker import WORKER_HEARTBEAT_STALE_S
 
-from .conftest import WORKER_HEARTBEAT_STALE_S, dataset_make
+from .conftest import dataset_make
 
 Status = ClusteringRun.Status
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

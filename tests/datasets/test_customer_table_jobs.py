@@ -11,14 +11,11 @@ from datasets.ingest.transactions import TransactionColumns, customer_table
 from datasets.models import CustomerTableJob, Dataset
 from datasets.selectors import dataset_frame_load
 
-# The real Celery worker of the job tests (one process per session, on the test database).
-from tests.clustering.conftest import celery_worker_process, worker  # noqa: F401
-
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 WAIT_S = 60
 
 
-def _finished_job(client, location: str, worker) -> dict:  # noqa: F811
+def _finished_job(client, location: str, worker) -> dict:
     deadline = time.monotonic() + WAIT_S
     while time.monotonic() < deadline:
         body = client.get(location).json()
@@ -28,7 +25,7 @@ def _finished_job(client, location: str, worker) -> dict:  # noqa: F811
     pytest.fail(f"Waited {WAIT_S} s for the customer-table job.\n{worker.log()}")
 
 
-def test_large_log_is_derived_by_the_worker(worker, analyst_client, upload, settings):  # noqa: F811
+def test_large_log_is_derived_by_the_worker(worker, analyst_client, upload, settings):
     settings.CUSTOMER_TABLE_INLINE_MAX_ROWS = 100
     log = generate_purchase_log(300, seed=2)
     uploaded = upload(analyst_client, log.frame.to_csv(index=False).encode(), name="big.csv")
@@ -52,7 +49,7 @@ def test_large_log_is_derived_by_the_worker(worker, analyst_client, upload, sett
     assert {c["name"]: c["role"] for c in detail["schema"]}["tenure"] == "tenure"
 
 
-def test_bad_large_log_fails_the_job_naming_the_line(worker, analyst_client, upload, settings):  # noqa: F811
+def test_bad_large_log_fails_the_job_naming_the_line(worker, analyst_client, upload, settings):
     settings.CUSTOMER_TABLE_INLINE_MAX_ROWS = 2
     csv = b"customer_id,date,amount\nA,2024-01-01,5\nA,2024-01-02,-9\nB,2024-01-02,1\n"
     uploaded = upload(analyst_client, csv, name="overdrawn.csv").json()

@@ -10,9 +10,6 @@ from accounts.services import user_delete
 from clustering.models import ClusteringRun
 from clustering.services import run_create, run_execute, run_publish
 from datasets.models import CurrentDataset
-
-# The real Celery worker of the job tests (one process per session, on the test database).
-from tests.clustering.conftest import celery_worker_process, worker  # noqa: F401
 from tests.factories import AnalystFactory, dataset_with_rows
 
 from .frames import demo_frame, demo_schema
