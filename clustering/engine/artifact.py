@@ -38,6 +38,19 @@ def build_artifact(
     return json_safe(artifact)
 
 
+def artifact_with_names(artifact: Mapping, names: Mapping[int, str]) -> dict:
+    """A copy of the artifact whose segments are called as `names` says (label -> name); the
+    compiled model answers predictions with them. Labels not in `names` keep their name; labels
+    the model never predicts (DBSCAN's noise) are not in the artifact."""
+    labels = [int(value) for value in artifact.get("labels") or range(len(artifact["centroids"]))]
+    current = list(artifact.get("names") or ())
+    if len(current) != len(labels):
+        current = [f"Segment {label}" for label in labels]
+    renamed = dict(artifact)
+    renamed["names"] = [names.get(label, old) for label, old in zip(labels, current, strict=True)]
+    return renamed
+
+
 def check_artifact(artifact: object) -> None:
     """EngineInputError unless the artifact has every key and this version's format."""
     if not isinstance(artifact, Mapping) or any(key not in artifact for key in ARTIFACT_KEYS):

@@ -1,8 +1,10 @@
-"""Writes of the clustering app: runs (create, execute, cancel, fail, sweep) and publishing.
+"""Writes of the clustering app: runs (create, execute, cancel, fail, sweep), publishing and
+segment names.
 Callers import from `clustering.services`; the modules split one concern each."""
 
 from .analysis import analysis_recommendations, records_analyze
 from .execute import RunAbandoned, RunCancelled, run_execute, run_execute_inline
+from .names import cluster_rename
 from .publish import PUBLISHED_VERSION_KEY, run_publish
 from .runs import run_cancel, run_create, run_fail, runs_fail_orphaned, runs_fail_stale
 
@@ -11,6 +13,7 @@ __all__ = [
     "RunAbandoned",
     "RunCancelled",
     "analysis_recommendations",
+    "cluster_rename",
     "records_analyze",
     "run_cancel",
     "run_create",

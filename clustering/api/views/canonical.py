@@ -1,4 +1,5 @@
-"""The canonical resource API: `/api/v1/runs/`, `/api/v1/runs/{id}/dendrogram.png` and
+"""The canonical resource API: `/api/v1/runs/` (with `PATCH /api/v1/runs/{id}/clusters/{label}/`,
+a segment's rename), `/api/v1/runs/{id}/dendrogram.png` and
 `/api/v1/datasets/{id}/optimal-k/`."""
 
 from django.db.models import QuerySet
@@ -22,9 +23,10 @@ from datasets.selectors import dataset_get
 from ...filters import AssignmentFilter, RunFilter
 from ...models import ClusteringRun
 from ...selectors import assignment_list, cluster_list, dataset_k_sweep, run_get, run_list
-from ...services import run_cancel, run_create, run_publish
+from ...services import cluster_rename, run_cancel, run_create, run_publish
 from ..serializers import (
     AssignmentSerializer,
+    ClusterRenameInputSerializer,
     ClusterSerializer,
     KSweepSerializer,
     OptimalKQuerySerializer,
@@ -34,7 +36,7 @@ from ..serializers import (
 )
 from .common import PNGRenderer, dataset_for_input, dendrogram_response
 
-WRITE_ACTIONS = ("create", "publish", "cancel")
+WRITE_ACTIONS = ("create", "publish", "cancel", "cluster_rename")
 
 
 class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -45,7 +47,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     serializer_class = RunSerializer
     filterset_class = RunFilter
     ordering_fields = ["created_at", "finished_at", "id"]
-    required_scope = {"GET": "clusters:read", "POST": "clusters:run"}
+    required_scope = {"GET": "clusters:read", "POST": "clusters:run", "PATCH": "clusters:run"}
 
     def get_permissions(self) -> list:
         if self.action in WRITE_ACTIONS:
@@ -85,6 +87,37 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         run = self.get_object()
         page = self.paginate_queryset(cluster_list(run=run))
         return self.get_paginated_response(ClusterSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="runs_clusters_rename",
+        request=ClusterRenameInputSerializer,
+        responses=ClusterSerializer,
+        parameters=[
+            OpenApiParameter(
+                "label",
+                int,
+                OpenApiParameter.PATH,
+                description="The segment's label in the run (-1 is DBSCAN's noise group)",
+            )
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["patch"],
+        url_path=r"clusters/(?P<label>[^/.]+)",
+        url_name="cluster-rename",
+        filter_backends=[],
+    )
+    def cluster_rename(self, request: Request, pk: str, label: str) -> Response:
+        """Rename one segment of a succeeded run: predictions, look-ups, exports and reports use
+        the new name from now on."""
+        run = self.get_object()
+        data = ClusterRenameInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cluster = cluster_rename(
+            run=run, label=label, name=data.validated_data["name"], by=request.user
+        )
+        return Response(ClusterSerializer(cluster).data)
 
     @extend_schema(
         responses=AssignmentSerializer(many=True),
