@@ -19,7 +19,7 @@ from config.errors import DomainError
 from config.numbers import number_text
 from config.pages.access import analyst_required, posted
 from config.pages.assets import plotly_url
-from config.pages.errors import add_service_errors, form_page, message_errors, user_errors
+from config.pages.errors import add_service_errors, form_page, message_errors
 from config.pages.figures import chart_or_none
 from datasets.selectors import dataset_get
 from reports.forms import ExportForm
@@ -164,7 +164,7 @@ def run_cluster_rename_page(request: HttpRequest, pk: str, label: str) -> HttpRe
     except ValidationError as exc:
         refused = Cluster(run=run, label=int(label))
         refused.rename_value = name
-        refused.rename_errors = user_errors(exc)
+        refused.rename_errors = exc.messages  # the sentences, without the field's key
         return _run_detail_page(request, run, refused=refused)
     messages.success(request, f"Segment {cluster.label} is now called “{cluster.name}”.")
     return redirect(reverse("pages:run-detail", args=[run.pk]) + f"#cluster-{cluster.label}")

@@ -31,7 +31,11 @@ def test_analyst_renames_a_segment_on_the_run_page(page):
     card.get_by_role("button", name="Save name").click()
 
     card = page.locator(".cluster-card").nth(1)
-    expect(card.get_by_role("alert")).to_contain_text(f"already called “{taken}”")
+    expect(card.get_by_role("alert")).to_have_text(
+        f"Another segment of run {run.pk} is already called “{taken}”; choose a name no other "
+        "segment of the run has."
+    )
+    expect(page).to_have_url(re.compile(rf"/app/runs/{run.pk}/clusters/1/rename/#cluster-1$"))
     expect(card.get_by_label(f"New name for “{old}”")).to_have_value(taken.lower())
     expect(card.get_by_role("heading", level=3)).to_have_text(old)
     screenshot(page, "run-detail-rename-refused")

@@ -31,7 +31,7 @@ def test_run_page_has_a_rename_form_per_segment(analyst_browser, run):
     page = analyst_browser.get(reverse("pages:run-detail", args=[run.pk])).content.decode()
 
     for cluster in run.clusters.all():
-        assert f'action="{_rename_url(run, cluster.label)}"' in page
+        assert f'action="{_rename_url(run, cluster.label)}#cluster-{cluster.label}"' in page
     assert page.count("csrfmiddlewaretoken") >= 3
 
 
@@ -55,7 +55,8 @@ def test_duplicate_name_is_shown_next_to_the_form_with_the_typed_name(analyst_br
     assert response.status_code == 400
     page = response.content.decode()
     assert 'id="rename-1-errors"' in page
-    assert "already called" in page
+    assert f"Another segment of run {run.pk} is already called “{taken}”" in page
+    assert "name: Another" not in page
     assert f'value="{taken.upper()}"' in page
     assert Cluster.objects.get(run=run, label=1).name == before
 
