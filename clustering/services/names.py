@@ -33,9 +33,7 @@ def cluster_name_clean(*, run: ClusteringRun, label: int, name: object) -> str:
                 ]
             }
         )
-    taken = (
-        Cluster.objects.filter(run_id=run.pk, name__iexact=cleaned).exclude(label=label).first()
-    )
+    taken = Cluster.objects.filter(run_id=run.pk, name__iexact=cleaned).exclude(label=label).first()
     if taken is not None:
         raise ValidationError(
             {

@@ -91,7 +91,8 @@ def test_publishing_asks_for_confirmation_showing_what_changes(page):
     expect(page.get_by_role("link", name="Publish this segmentation")).to_have_count(0)
     new.refresh_from_db()
     old.refresh_from_db()
-    assert new.is_published and not old.is_published
+    assert new.is_published
+    assert not old.is_published
 
 
 def test_confirmation_says_when_nothing_is_published_yet(page):

@@ -86,9 +86,7 @@ def test_rename_needs_post(analyst_browser, run):
     assert analyst_browser.get(_rename_url(run, 0)).status_code == 405
 
 
-def test_publish_link_leads_to_the_confirmation_page_that_publishes_nothing(
-    analyst_browser, run
-):
+def test_publish_link_leads_to_the_confirmation_page_that_publishes_nothing(analyst_browser, run):
     page = analyst_browser.get(reverse("pages:run-detail", args=[run.pk])).content.decode()
     assert f'href="{reverse("pages:run-publish", args=[run.pk])}"' in page
 
@@ -112,8 +110,9 @@ def test_confirmation_shows_the_published_segments_next_to_the_new_ones(analyst_
     text = analyst_browser.get(reverse("pages:run-publish", args=[new.pk])).content.decode()
 
     assert f"instead of the 2 segments of run {old.pk}" in text
-    assert "<th scope=\"row\">Old guard</th>" in text
-    assert ">123<" in text and ">61.5%<" in text
+    assert '<th scope="row">Old guard</th>' in text
+    assert ">123<" in text
+    assert ">61.5%<" in text
     for cluster in new.clusters.all():
         assert f'<th scope="row">{cluster.name}</th>' in text
     assert "Nothing is published yet" not in text
