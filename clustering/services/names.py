@@ -10,6 +10,7 @@ from django.http import Http404
 
 from accounts.models import User
 from clustering import engine
+from clustering.engine.words import renamed_in_text
 
 from ..models import Cluster, ClusteringRun
 from .publish import caches_invalidate
@@ -48,7 +49,8 @@ def cluster_name_clean(*, run: ClusteringRun, label: int, name: object) -> str:
 
 def cluster_rename(*, run: ClusteringRun, label: int | str, name: object, by: User) -> Cluster:
     """Rename segment `label` of a succeeded run and mark the name as the analyst's own
-    (`name_edited`). The run's model artifact carries the new name too, so predictions answer
+    (`name_edited`); its summary and recommendation quote the new name. The run's model
+    artifact carries the new name too, so predictions answer
     with it; the caches that hold names (compiled models, segment reports and charts) are
     invalidated after the commit, as a publication invalidates them. Http404 for a label the run
     does not have; ValidationError (keyed `name`) for a name that cannot be used."""
@@ -62,9 +64,13 @@ def cluster_rename(*, run: ClusteringRun, label: int | str, name: object, by: Us
         except (Cluster.DoesNotExist, ValueError, TypeError, OverflowError):
             raise Http404(f"Run {run.pk} has no segment {label}.") from None
         cleaned = cluster_name_clean(run=locked, label=cluster.label, name=name)
+        old = cluster.name
         cluster.name = cleaned
         cluster.name_edited = True
-        cluster.save(update_fields=["name", "name_edited"])
+        # The texts written at fit time quote the name; they speak of the new one from now on.
+        cluster.summary = renamed_in_text(cluster.summary, old=old, new=cleaned)
+        cluster.recommendation = renamed_in_text(cluster.recommendation, old=old, new=cleaned)
+        cluster.save(update_fields=["name", "name_edited", "summary", "recommendation"])
         if locked.model_artifact:
             locked.model_artifact = engine.artifact_with_names(
                 locked.model_artifact, {cluster.label: cleaned}

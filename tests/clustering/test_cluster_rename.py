@@ -77,6 +77,20 @@ def test_rename_saves_the_name_marks_it_edited_and_writes_it_into_the_model(run)
     assert {label: name for label, name in names.items() if label != 1} == others
 
 
+def test_summary_and_recommendation_quote_the_new_name(run):
+    before = Cluster.objects.get(run=run, label=0)
+    assert f"({before.name})" in before.summary
+    assert f'"{before.name}"' in before.recommendation
+
+    _rename(run, 0, "Core crowd")
+
+    after = Cluster.objects.get(run=run, label=0)
+    assert after.summary == before.summary.replace(f"({before.name})", "(Core crowd)")
+    assert after.recommendation == before.recommendation.replace(
+        f'"{before.name}"', '"Core crowd"'
+    )
+
+
 def test_new_clusters_are_not_marked_edited(run):
     assert not run.clusters.filter(name_edited=True).exists()
 
