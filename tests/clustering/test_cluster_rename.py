@@ -86,9 +86,7 @@ def test_summary_and_recommendation_quote_the_new_name(run):
 
     after = Cluster.objects.get(run=run, label=0)
     assert after.summary == before.summary.replace(f"({before.name})", "(Core crowd)")
-    assert after.recommendation == before.recommendation.replace(
-        f'"{before.name}"', '"Core crowd"'
-    )
+    assert after.recommendation == before.recommendation.replace(f'"{before.name}"', '"Core crowd"')
 
 
 def test_new_clusters_are_not_marked_edited(run):
