@@ -50,10 +50,10 @@ def cluster_name_clean(*, run: ClusteringRun, label: int, name: object) -> str:
 def cluster_rename(*, run: ClusteringRun, label: int | str, name: object, by: User) -> Cluster:
     """Rename segment `label` of a succeeded run and mark the name as the analyst's own
     (`name_edited`); its summary and recommendation quote the new name. The run's model
-    artifact carries the new name too, so predictions answer
-    with it; the caches that hold names (compiled models, segment reports and charts) are
-    invalidated after the commit, as a publication invalidates them. Http404 for a label the run
-    does not have; ValidationError (keyed `name`) for a name that cannot be used."""
+    artifact carries the new name too, so predictions answer with it; the caches that hold names
+    (compiled models, segment reports and charts) are invalidated after the commit, as a
+    publication invalidates them. Http404 for a label the run does not have; ValidationError
+    (keyed `name`) for a name that cannot be used."""
     with transaction.atomic():
         # The run row is the lock: two renames of one run check uniqueness one after the other.
         locked = ClusteringRun.objects.select_for_update().filter(pk=run.pk).first()

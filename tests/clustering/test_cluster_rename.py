@@ -277,7 +277,7 @@ def test_duplicate_name_is_400_naming_the_other_segment(run, owner):
     assert f"already called “{taken}”" in response.json()["name"][0]
 
 
-@pytest.mark.parametrize("label", ["7", "abc"])
+@pytest.mark.parametrize("label", ["7", "abc", "-1", "99999999999999999999"])
 def test_unknown_label_is_404_in_words(run, owner, label):
     response = _client(owner).patch(_url(run, label), {"name": "Anything"}, format="json")
 
