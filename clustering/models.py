@@ -130,3 +130,42 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} -> {self.cluster_label}"
+
+
+class RunComparison(models.Model):
+    """The lineage from an older run to a newer one of the same owner (engine/lineage.py): the
+    summary as JSON and the movers (customers who changed segment) in a Parquet file. Computed
+    once per pair of runs (a finished run never changes), in the request for small runs and on
+    a Celery worker above LINEAGE_INLINE_MAX_ROWS customers."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    old_run = models.ForeignKey(ClusteringRun, on_delete=models.CASCADE, related_name="+")
+    new_run = models.ForeignKey(ClusteringRun, on_delete=models.CASCADE, related_name="comparisons")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    movers_file = models.FileField(upload_to="comparisons/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["old_run", "new_run"], name="run_comparison_unique_pair"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Runs {self.old_run_id} -> {self.new_run_id} ({self.status})"

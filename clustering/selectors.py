@@ -21,7 +21,7 @@ from datasets.models import Dataset
 from datasets.selectors import current_dataset_required, dataset_frame_load
 
 from .features import features_clean
-from .models import Assignment, Cluster, ClusteringRun
+from .models import Assignment, Cluster, ClusteringRun, RunComparison
 
 NOTHING_PUBLISHED = (
     "No segmentation has been published yet. An analyst must run a clustering and publish "
@@ -226,3 +226,139 @@ def _float(value: Any) -> float | None:
         return None
     value = float(value)
     return round(value, 6) if np.isfinite(value) else None
+
+
+def comparison_view(comparison: RunComparison) -> dict[str, Any]:
+    """A comparison as the API and the run page show it: the stored lineage with the segments'
+    current names, the transitions that are not empty, and each segment's match."""
+    view: dict[str, Any] = {
+        "id": comparison.pk,
+        "old_run": comparison.old_run_id,
+        "new_run": comparison.new_run_id,
+        "status": comparison.status,
+        "progress": comparison.progress,
+        "stage": comparison.stage,
+        "error": comparison.error,
+        "basis": None,
+        "features": [],
+        "counts": None,
+        "pairs": [],
+        "old_segments": [],
+        "new_segments": [],
+        "transitions": [],
+    }
+    result = comparison.result or {}
+    if comparison.status != RunComparison.Status.SUCCEEDED or not result:
+        return view
+    old_names = dict(
+        Cluster.objects.filter(run_id=comparison.old_run_id).values_list("label", "name")
+    )
+    new_names = dict(
+        Cluster.objects.filter(run_id=comparison.new_run_id).values_list("label", "name")
+    )
+    pairs = result["pairs"]
+    old_match = {p["old_label"]: p["new_label"] for p in pairs}
+    new_match = {p["new_label"]: p["old_label"] for p in pairs}
+    old_labels, new_labels = result["old"]["labels"], result["new"]["labels"]
+    view.update(
+        basis=result["basis"],
+        features=result.get("features", []),
+        counts=result["counts"],
+        pairs=[
+            {
+                **p,
+                "old_name": old_names.get(p["old_label"], f"Segment {p['old_label']}"),
+                "new_name": new_names.get(p["new_label"], f"Segment {p['new_label']}"),
+            }
+            for p in pairs
+        ],
+        old_segments=[
+            {
+                "label": label,
+                "name": old_names.get(label, f"Segment {label}"),
+                "size": size,
+                "left": out,
+                "matched_to": old_match.get(label),
+            }
+            for label, size, out in zip(
+                old_labels, result["old"]["sizes"], result["old"]["left"], strict=True
+            )
+        ],
+        new_segments=[
+            {
+                "label": label,
+                "name": new_names.get(label, f"Segment {label}"),
+                "size": size,
+                "entered": entered,
+                "matched_to": new_match.get(label),
+            }
+            for label, size, entered in zip(
+                new_labels, result["new"]["sizes"], result["new"]["entered"], strict=True
+            )
+        ],
+        transitions=[
+            {"from_label": old_labels[i], "to_label": new_labels[j], "customers": count}
+            for i, row in enumerate(result["transitions"])
+            for j, count in enumerate(row)
+            if count
+        ],
+    )
+    return view
+
+
+class ComparisonNames:
+    """The current segment names of a comparison's two runs, for its movers."""
+
+    def __init__(self, comparison: RunComparison) -> None:
+        self.old = dict(
+            Cluster.objects.filter(run_id=comparison.old_run_id).values_list("label", "name")
+        )
+        self.new = dict(
+            Cluster.objects.filter(run_id=comparison.new_run_id).values_list("label", "name")
+        )
+
+    def mover(self, row: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **row,
+            "from_name": self.old.get(row["from_label"], f"Segment {row['from_label']}"),
+            "to_name": self.new.get(row["to_label"], f"Segment {row['to_label']}"),
+        }
+
+    def movers_frame(self, movers: pd.DataFrame) -> pd.DataFrame:
+        """external_id, from_label, from_segment, to_label, to_segment (names), one row a mover."""
+        return pd.DataFrame(
+            {
+                "external_id": movers["external_id"],
+                "from_label": movers["from_label"],
+                "from_segment": movers["from_label"].map(self.old).fillna(""),
+                "to_label": movers["to_label"],
+                "to_segment": movers["to_label"].map(self.new).fillna(""),
+            }
+        )
+
+
+def comparison_names(comparison: RunComparison) -> ComparisonNames:
+    return ComparisonNames(comparison)
+
+
+class FrameRows:
+    """A DataFrame as a sequence of row dicts for the paginators: only the page is converted."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def count(self) -> int:
+        return len(self.frame)
+
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
+        if not isinstance(index, slice):
+            raise TypeError("FrameRows is sliced by pages only.")
+        rows = self.frame.iloc[index].to_dict("records")
+        return [{key: _plain(value) for key, value in row.items()} for row in rows]
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value

@@ -29,6 +29,22 @@ def run_execute_task(run_id: int) -> None:
     run_execute(run_id=run_id)
 
 
+LINEAGE_TIME_LIMIT_S = 1800  # default; the setting of the same name overrides it
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=getattr(settings, "LINEAGE_TIME_LIMIT_S", LINEAGE_TIME_LIMIT_S),
+    time_limit=getattr(settings, "LINEAGE_TIME_LIMIT_S", LINEAGE_TIME_LIMIT_S) + 60,
+)
+def run_comparison_task(comparison_id: int) -> None:
+    """Compute one comparison of two runs; idempotent by id (a second delivery does nothing)."""
+    from .services import run_comparison_execute
+
+    run_comparison_execute(comparison_id=comparison_id)
+
+
 @shared_task(ignore_result=True)
 def runs_fail_stale_task() -> int:
     """Periodic (CELERY_BEAT_SCHEDULE): fail runs whose worker died or passed its time limit."""

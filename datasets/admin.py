@@ -1,5 +1,5 @@
-"""Back office for datasets (read-mostly: name editable, deletion through the service) and their
-customers (read-only: they are the uploaded file's rows)."""
+"""Back office for datasets (read-mostly: name editable, deletion through the service), their
+customers (read-only: they are the uploaded file's rows) and the customer-table jobs (read-only)."""
 
 import json
 
@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 
 from config.errors import Gone
 
-from .models import CurrentDataset, Customer, Dataset
+from .models import CurrentDataset, Customer, CustomerTableJob, Dataset
 from .selectors import customer_attributes
 from .services import dataset_delete
 
@@ -147,3 +147,23 @@ class CurrentDatasetAdmin(admin.ModelAdmin):
     list_display = ["user", "dataset", "updated_at"]
     raw_id_fields = ["user", "dataset"]
     list_select_related = ["user", "dataset"]
+
+
+@admin.register(CustomerTableJob)
+class CustomerTableJobAdmin(admin.ModelAdmin):
+    """Read-only: jobs are started from a purchase log's page or API and ended by their worker or
+    by the stale sweep."""
+
+    list_display = ["pk", "owner", "source", "status", "progress", "stage", "created_at", "result"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["owner__username", "source__name", "error"]
+    list_select_related = ["owner", "source", "result"]
+    readonly_fields = [field.name for field in CustomerTableJob._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: CustomerTableJob | None = None
+    ) -> bool:
+        return False

@@ -8,7 +8,7 @@ import json
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -40,6 +40,8 @@ from .ingest.transactions import (
 from .models import CurrentDataset, CustomerTableJob, Dataset
 from .selectors import dataset_frame_load
 from .signals import workspace_was_reset
+
+STALE_JOB_GRACE_S = 120  # past the task's hard limit (soft + 60 s), the worker is surely gone
 
 
 def _limit_text(size_bytes: int) -> str:
@@ -435,4 +437,20 @@ def customer_table_job_execute(*, job_id: int) -> None:
         stage="done",
         result=dataset,
         finished_at=timezone.now(),
+    )
+
+
+def customer_table_jobs_fail_stale(*, now: Any = None) -> int:
+    """Fail every `running` customer-table job past its hard time limit: its worker died (the
+    claim makes a redelivered task a no-op, so nobody else would end it). Returns how many."""
+    from .tasks import customer_table_time_limit_s
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=customer_table_time_limit_s() + STALE_JOB_GRACE_S)
+    return CustomerTableJob.objects.filter(
+        status=CustomerTableJob.Status.RUNNING, started_at__lt=cutoff
+    ).update(
+        status=CustomerTableJob.Status.FAILED,
+        error="The worker building this customer table stopped responding; start it again.",
+        finished_at=now,
     )

@@ -1,4 +1,5 @@
-"""Celery entry points of datasets: derive a customer table from a large purchase log."""
+"""Celery entry points of datasets: derive a customer table from a large purchase log, and the
+sweep that fails such jobs when their worker is gone."""
 
 from celery import shared_task
 from django.conf import settings
@@ -6,13 +7,26 @@ from django.conf import settings
 CUSTOMER_TABLE_TIME_LIMIT_S = 1800  # 2M lines derive in seconds; storing 2M customers, a minute
 
 
+def customer_table_time_limit_s() -> int:
+    """Soft time limit of one build (the hard limit is 60 s more)."""
+    return getattr(settings, "CUSTOMER_TABLE_TIME_LIMIT_S", CUSTOMER_TABLE_TIME_LIMIT_S)
+
+
 @shared_task(
     acks_late=True,
-    soft_time_limit=getattr(settings, "CUSTOMER_TABLE_TIME_LIMIT_S", CUSTOMER_TABLE_TIME_LIMIT_S),
-    time_limit=getattr(settings, "CUSTOMER_TABLE_TIME_LIMIT_S", CUSTOMER_TABLE_TIME_LIMIT_S) + 60,
+    soft_time_limit=customer_table_time_limit_s(),
+    time_limit=customer_table_time_limit_s() + 60,
 )
 def customer_table_build_task(job_id: int) -> None:
     """Build one customer-table job; idempotent by id (a second delivery does nothing)."""
     from .services import customer_table_job_execute
 
     customer_table_job_execute(job_id=job_id)
+
+
+@shared_task(ignore_result=True)
+def customer_table_jobs_fail_stale_task() -> int:
+    """Periodic (CELERY_BEAT_SCHEDULE): fail customer-table jobs whose worker is gone."""
+    from .services import customer_table_jobs_fail_stale
+
+    return customer_table_jobs_fail_stale()

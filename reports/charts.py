@@ -258,3 +258,80 @@ def feature_importance_chart(importance: dict[str, float]) -> dict[str, Any]:
         ),
     )
     return _as_dict(figure)
+
+
+def transition_sankey(
+    *,
+    old_title: str,
+    new_title: str,
+    old_segments: list[dict[str, Any]],
+    new_segments: list[dict[str, Any]],
+    transitions: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Sankey diagram of a run comparison: the old run's segments on the left, the new run's on
+    the right, a band per transition (`[{"from_label", "to_label", "customers"}]`) as wide as
+    its customers; customers who entered come from a node of their own, customers who left go
+    to one. Segments are `[{"label", "name", "left" | "entered", "matched_to"}]`."""
+    if not old_segments or not new_segments:
+        raise ChartInputError("The comparison has no segments to draw.")
+    old_index = {s["label"]: i for i, s in enumerate(old_segments)}
+    offset = len(old_segments)
+    new_index = {s["label"]: offset + i for i, s in enumerate(new_segments)}
+    labels = [f"{old_title}: {s['name']}" for s in old_segments]
+    labels += [f"{new_title}: {s['name']}" for s in new_segments]
+    colours = [PALETTE[i % len(PALETTE)] for i in range(len(old_segments))]
+    # A new segment wears the colour of the old segment it continues; one without a match, a
+    # colour of its own.
+    spare = len(old_segments)
+    for segment in new_segments:
+        if segment.get("matched_to") in old_index:
+            colours.append(colours[old_index[segment["matched_to"]]])
+        else:
+            colours.append(PALETTE[spare % len(PALETTE)])
+            spare += 1
+    sources, targets, values, link_colours = [], [], [], []
+    for t in transitions:
+        sources.append(old_index[t["from_label"]])
+        targets.append(new_index[t["to_label"]])
+        values.append(int(t["customers"]))
+        link_colours.append(_translucent(colours[old_index[t["from_label"]]]))
+    entered = [(s["label"], int(s.get("entered") or 0)) for s in new_segments]
+    if any(count for _, count in entered):
+        labels.append(f"Not in {old_title} (entered)")
+        colours.append("#bbbbbb")
+        for label, count in entered:
+            if count:
+                sources.append(len(labels) - 1)
+                targets.append(new_index[label])
+                values.append(count)
+                link_colours.append("rgba(150,150,150,0.35)")
+    left = [(s["label"], int(s.get("left") or 0)) for s in old_segments]
+    if any(count for _, count in left):
+        labels.append(f"Not in {new_title} (left)")
+        colours.append("#bbbbbb")
+        for label, count in left:
+            if count:
+                sources.append(old_index[label])
+                targets.append(len(labels) - 1)
+                values.append(count)
+                link_colours.append("rgba(150,150,150,0.35)")
+    if not values:
+        raise ChartInputError("No customer is in either run: nothing flows.")
+    figure = go.Figure(
+        data=[
+            go.Sankey(
+                arrangement="snap",
+                node={"label": labels, "color": colours, "pad": 18, "thickness": 16},
+                link={"source": sources, "target": targets, "value": values, "color": link_colours},
+                valueformat=",d",
+                valuesuffix=" customers",
+            )
+        ],
+        layout=_layout(f"Where the customers of {old_title} went in {new_title}"),
+    )
+    return _as_dict(figure)
+
+
+def _translucent(colour: str, alpha: float = 0.4) -> str:
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"

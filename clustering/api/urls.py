@@ -20,6 +20,21 @@ urlpatterns = [
         name="run-dendrogram",
     ),
     path(
+        "api/v1/runs/<int:pk>/compare/<int:other_pk>/",
+        canonical.RunCompareView.as_view(),
+        name="run-compare",
+    ),
+    path(
+        "api/v1/runs/<int:pk>/compare/<int:other_pk>/movers/",
+        canonical.RunCompareMoversView.as_view(),
+        name="run-compare-movers",
+    ),
+    path(
+        "api/v1/runs/<int:pk>/compare/<int:other_pk>/movers.csv",
+        canonical.RunCompareMoversCsvView.as_view(),
+        name="run-compare-movers-csv",
+    ),
+    path(
         "api/v1/datasets/<int:pk>/optimal-k/",
         canonical.DatasetOptimalKView.as_view(),
         name="dataset-optimal-k",

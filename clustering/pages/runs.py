@@ -13,6 +13,7 @@ from clustering import engine
 from clustering.features import default_features
 from clustering.forms import ClusterRenameForm, RunCreateForm
 from clustering.models import Cluster, ClusteringRun
+from clustering.pages.lineage import compare_context
 from clustering.selectors import cluster_list, publication_change, run_get
 from clustering.services import cluster_rename, run_cancel, run_create, run_publish
 from config.errors import DomainError
@@ -147,6 +148,8 @@ def _run_detail_page(
         "export_form": ExportForm(),
         "plotly_url": plotly_url(),
     }
+    if succeeded:
+        context.update(compare_context(request, run))
     status = 400 if refused is not None else 200
     return render(request, "clustering/run_detail.html", context, status=status)
 

@@ -4,6 +4,14 @@ Callers import from `clustering.services`; the modules split one concern each.""
 
 from .analysis import analysis_recommendations, records_analyze
 from .execute import RunAbandoned, RunCancelled, run_execute, run_execute_inline
+from .lineage import (
+    carry_over_names,
+    comparison_movers,
+    comparison_pair,
+    lineage_compute,
+    run_comparison_execute,
+    run_comparison_get_or_start,
+)
 from .names import cluster_rename
 from .publish import PUBLISHED_VERSION_KEY, run_publish
 from .runs import run_cancel, run_create, run_fail, runs_fail_orphaned, runs_fail_stale
@@ -13,9 +21,15 @@ __all__ = [
     "RunAbandoned",
     "RunCancelled",
     "analysis_recommendations",
+    "carry_over_names",
     "cluster_rename",
+    "comparison_movers",
+    "comparison_pair",
+    "lineage_compute",
     "records_analyze",
     "run_cancel",
+    "run_comparison_execute",
+    "run_comparison_get_or_start",
     "run_create",
     "run_execute",
     "run_execute_inline",

@@ -325,6 +325,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "clustering.tasks.runs_fail_stale_task",
         "schedule": env.float("RUN_STALE_SWEEP_INTERVAL_S", default=60.0),
     },
+    "datasets-customer-table-jobs-fail-stale": {
+        "task": "datasets.tasks.customer_table_jobs_fail_stale_task",
+        "schedule": env.float("RUN_STALE_SWEEP_INTERVAL_S", default=60.0),
+    },
 }
 
 # --- Product limits -----------------------------------------------------------------------------
@@ -345,6 +349,9 @@ EXPORT_TIME_LIMIT_S = env.int("EXPORT_TIME_LIMIT_S", default=1800)
 # request (datasets.services.customer_table_create).
 CUSTOMER_TABLE_INLINE_MAX_ROWS = env.int("CUSTOMER_TABLE_INLINE_MAX_ROWS", default=200_000)
 CUSTOMER_TABLE_TIME_LIMIT_S = env.int("CUSTOMER_TABLE_TIME_LIMIT_S", default=1800)
+# Run comparisons (lineage) of runs above this many customers are computed by a Celery worker.
+LINEAGE_INLINE_MAX_ROWS = env.int("LINEAGE_INLINE_MAX_ROWS", default=200_000)
+LINEAGE_TIME_LIMIT_S = env.int("LINEAGE_TIME_LIMIT_S", default=1800)
 EXPORT_PURGE_INTERVAL_S = env.float("EXPORT_PURGE_INTERVAL_S", default=3600.0)
 CELERY_BEAT_SCHEDULE["reports-exports-purge-expired"] = {
     "task": "reports.tasks.exports_purge_expired_task",

@@ -13,12 +13,15 @@ from django.http import Http404
 from django.test import TestCase
 from rest_framework.test import APIClient
 
+from clustering.engine import load_model
 from clustering.models import Assignment, Cluster
-from clustering.services import PUBLISHED_VERSION_KEY, cluster_rename
+from clustering.services import PUBLISHED_VERSION_KEY, cluster_rename, run_publish
 from datasets.models import Customer
 from profiles.predictor.cache import process_cache_clear
 from tests.factories import AnalystFactory, UserFactory
 from tests.profiles.conftest import DOC004_BODY, train, upload_customers
+
+from .lineage_data import executed, label_of, planted_pair
 
 pytestmark = pytest.mark.django_db
 
@@ -283,3 +286,31 @@ def test_unknown_label_is_404_in_words(run, owner, label):
 
     assert response.status_code == 404
     assert "has no segment" in response.json()["detail"]
+
+
+# --- Names carried over on publication -----------------------------------------------------------
+
+
+def test_publication_carries_names_over_but_keeps_an_analysts_own(analyst):
+    old_frame, new_frame, _ = planted_pair()
+    old, new = executed(analyst, old_frame), executed(analyst, new_frame)
+    for external_id, name in (
+        ("LOW-050", "Occasional"),
+        ("MID-000", "Big spenders"),
+        ("HIGH-000", "Regulars"),
+    ):
+        Cluster.objects.filter(run=old, label=label_of(old, external_id)).update(name=name)
+    _rename(new, label_of(new, "MID-000"), "Our middle")
+    run_publish(run=old)
+
+    run_publish(run=new)
+
+    names = dict(Cluster.objects.filter(run=new).values_list("label", "name"))
+    assert names == {
+        label_of(new, "LOW-050"): "Occasional",
+        label_of(new, "MID-000"): "Our middle",
+        label_of(new, "HIGH-000"): "Regulars",
+    }
+    new.refresh_from_db()
+    model = load_model(new.model_artifact)  # predictions answer with the same names
+    assert {label: model.name_of(label) for label in names} == names

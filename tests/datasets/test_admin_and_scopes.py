@@ -67,6 +67,25 @@ def test_customer_admin_lists_and_shows_read_only(staff_client, stored_dataset):
     assert "<b>name</b>" not in html
 
 
+def test_customer_table_job_admin_lists_and_shows_read_only(staff_client, stored_dataset):
+    from datasets.models import CustomerTableJob
+
+    job = CustomerTableJob.objects.create(
+        owner=stored_dataset.owner,
+        source=stored_dataset,
+        status=CustomerTableJob.Status.FAILED,
+        error="Line 3: no date",
+    )
+    listing = staff_client.get("/admin/datasets/customertablejob/", {"status__exact": "failed"})
+    assert listing.status_code == 200
+    assert list(listing.context["cl"].result_list) == [job]
+    page = staff_client.get(f"/admin/datasets/customertablejob/{job.pk}/change/")
+    assert page.status_code == 200
+    assert "Line 3: no date" in page.content.decode()
+    assert 'name="status"' not in page.content.decode()  # read-only, no input
+    assert staff_client.get("/admin/datasets/customertablejob/add/").status_code == 403
+
+
 def test_api_key_with_read_scope_lists_but_cannot_upload(api_client, analyst, small_csv):
     _, raw = account_services.api_key_create(owner=analyst, name="r", scopes=["datasets:read"])
     assert api_client.get("/api/v1/datasets/", HTTP_X_API_KEY=raw).status_code == 200

@@ -108,3 +108,37 @@ def test_feature_importance_chart_orders_most_important_on_top():
 def test_feature_importance_chart_empty_raises():
     with pytest.raises(charts.ChartInputError):
         charts.feature_importance_chart({})
+
+
+def test_transition_sankey_draws_bands_entered_and_left():
+    from reports.charts import transition_sankey
+
+    figure = transition_sankey(
+        old_title="Run 1",
+        new_title="Run 2",
+        old_segments=[
+            {"label": 0, "name": "A", "left": 3, "matched_to": 1},
+            {"label": 1, "name": "B", "left": 0, "matched_to": 0},
+        ],
+        new_segments=[
+            {"label": 0, "name": "B2", "entered": 2, "matched_to": 1},
+            {"label": 1, "name": "A2", "entered": 0, "matched_to": 0},
+        ],
+        transitions=[
+            {"from_label": 0, "to_label": 1, "customers": 10},
+            {"from_label": 1, "to_label": 0, "customers": 7},
+        ],
+    )
+    sankey = figure["data"][0]
+    assert sankey["type"] == "sankey"
+    assert sankey["node"]["label"] == [
+        "Run 1: A",
+        "Run 1: B",
+        "Run 2: B2",
+        "Run 2: A2",
+        "Not in Run 1 (entered)",
+        "Not in Run 2 (left)",
+    ]
+    assert sankey["link"]["value"] == [10, 7, 2, 3]
+    colours = sankey["node"]["color"]
+    assert (colours[3], colours[2]) == (colours[0], colours[1])  # continued segments match

@@ -14,6 +14,7 @@ from .canonical import (
     RunCreateInputSerializer,
     RunSerializer,
 )
+from .lineage import MoverSerializer, RunComparisonSerializer
 from .run_start import (
     PARAMETER_FIELDS,
     CurrentDatasetRunStartInputSerializer,
@@ -34,7 +35,9 @@ __all__ = [
     "ClusterSerializer",
     "CurrentDatasetRunStartInputSerializer",
     "KSweepSerializer",
+    "MoverSerializer",
     "OptimalKQuerySerializer",
+    "RunComparisonSerializer",
     "RunCreateInputSerializer",
     "RunSerializer",
     "RunStartInputSerializer",

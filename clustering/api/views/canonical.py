@@ -1,15 +1,21 @@
 """The canonical resource API: `/api/v1/runs/` (with `PATCH /api/v1/runs/{id}/clusters/{label}/`,
-a segment's rename), `/api/v1/runs/{id}/dendrogram.png` and
-`/api/v1/datasets/{id}/optimal-k/`."""
+a segment's rename), `/api/v1/runs/{id}/dendrogram.png`, `/api/v1/datasets/{id}/optimal-k/` and
+the lineage of two runs, `/api/v1/runs/{id}/compare/{other_id}/` with its movers (paginated and
+as CSV)."""
+
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,18 +24,38 @@ from accounts.permissions import IsAnalyst
 from accounts.scopes import HasRequiredScope
 from accounts.throttles import ClusterRunThrottle
 from config.api.renderers import SafeJSONRenderer
+from config.errors import Conflict
 from datasets.selectors import dataset_get
+from reports.exports import write_csv
 
 from ...filters import AssignmentFilter, RunFilter
 from ...models import ClusteringRun
-from ...selectors import assignment_list, cluster_list, dataset_k_sweep, run_get, run_list
-from ...services import cluster_rename, run_cancel, run_create, run_publish
+from ...selectors import (
+    FrameRows,
+    assignment_list,
+    cluster_list,
+    comparison_names,
+    comparison_view,
+    dataset_k_sweep,
+    run_get,
+    run_list,
+)
+from ...services import (
+    cluster_rename,
+    comparison_movers,
+    run_cancel,
+    run_comparison_get_or_start,
+    run_create,
+    run_publish,
+)
 from ..serializers import (
     AssignmentSerializer,
     ClusterRenameInputSerializer,
     ClusterSerializer,
     KSweepSerializer,
+    MoverSerializer,
     OptimalKQuerySerializer,
+    RunComparisonSerializer,
     RunCreateInputSerializer,
     RunSerializer,
     run_start_arguments,
@@ -181,3 +207,132 @@ class DatasetOptimalKView(APIView):
         dataset = dataset_get(user=request.user, pk=pk)
         sweep = dataset_k_sweep(dataset=dataset, **query.validated_data)
         return Response({"dataset": dataset.pk, **KSweepSerializer(sweep).data})
+
+
+# --- Lineage: /api/v1/runs/{id}/compare/{other_id}/ ----------------------------------------------
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets `Accept: text/csv` through content negotiation; errors still render as JSON."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context=None):
+        if isinstance(data, bytes | str):
+            return data
+        response = (renderer_context or {}).get("response")
+        if response is not None:  # an error body: say it is JSON, not CSV
+            response["Content-Type"] = "application/json"
+        return SafeJSONRenderer().render(data)
+
+
+def _comparison(request: Request, pk: int, other_pk: int):
+    """The comparison of two of the caller's runs (another user's run: 404)."""
+    return run_comparison_get_or_start(
+        user=request.user,
+        run=run_get(user=request.user, pk=pk),
+        other=run_get(user=request.user, pk=other_pk),
+    )
+
+
+def _comparison_body(request: Request, comparison, pk: int, other_pk: int) -> dict:
+    body = dict(comparison_view(comparison))
+    body["movers_url"] = request.build_absolute_uri(
+        reverse("clustering-api:run-compare-movers", args=[pk, other_pk])
+    )
+    body["movers_csv_url"] = request.build_absolute_uri(
+        reverse("clustering-api:run-compare-movers-csv", args=[pk, other_pk])
+    )
+    return RunComparisonSerializer(body).data
+
+
+def _label_query(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValidationError(
+            {name: [f"{value!r} is not a segment label; give a whole number such as 0 or 2."]}
+        ) from None
+
+
+def _movers(request: Request, pk: int, other_pk: int):
+    comparison = _comparison(request, pk, other_pk)
+    if comparison.status != comparison.Status.SUCCEEDED:
+        raise Conflict(
+            f"The comparison of runs {pk} and {other_pk} is still {comparison.status}; ask "
+            f"GET /api/v1/runs/{pk}/compare/{other_pk}/ until it has succeeded."
+        )
+    movers = comparison_movers(
+        comparison, from_label=_label_query(request, "from"), to_label=_label_query(request, "to")
+    )
+    return comparison, movers
+
+
+MOVER_FILTERS = [
+    OpenApiParameter("from", int, description="Only movers from this segment of the old run"),
+    OpenApiParameter("to", int, description="Only movers to this segment of the new run"),
+]
+
+
+class RunCompareView(APIView):
+    """The lineage between two of the caller's succeeded runs (either order; the older run is
+    `old_run`): matched segments with their overlap and centroid shift, the transitions, and
+    how many customers moved, entered or left. Runs of at most LINEAGE_INLINE_MAX_ROWS customers
+    are compared in the request (200); larger ones on a worker (202: ask again until 200)."""
+
+    required_scope = "clusters:read"
+    queues_jobs = ("get",)  # may answer 503 while the broker is unreachable
+
+    @extend_schema(
+        operation_id="runs_compare",
+        responses={200: RunComparisonSerializer, 202: RunComparisonSerializer},
+    )
+    def get(self, request: Request, pk: int, other_pk: int) -> Response:
+        comparison = _comparison(request, pk, other_pk)
+        body = _comparison_body(request, comparison, pk, other_pk)
+        if comparison.status == comparison.Status.SUCCEEDED:
+            return Response(body)
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": request.path})
+
+
+class RunCompareMoversView(GenericAPIView):
+    """Customers in both runs whose new segment is not the match of their old one, paginated;
+    `?from=` and `?to=` keep one old and/or one new segment."""
+
+    required_scope = "clusters:read"
+    serializer_class = MoverSerializer
+
+    @extend_schema(operation_id="runs_compare_movers", parameters=MOVER_FILTERS)
+    def get(self, request: Request, pk: int, other_pk: int) -> Response:
+        comparison, movers = _movers(request, pk, other_pk)
+        page = self.paginate_queryset(FrameRows(movers))
+        names = comparison_names(comparison)
+        return self.get_paginated_response(
+            MoverSerializer([names.mover(row) for row in page], many=True).data
+        )
+
+
+class RunCompareMoversCsvView(APIView):
+    """The movers (optionally `?from=` / `?to=`) as a CSV file, safe to open in a spreadsheet."""
+
+    required_scope = "clusters:read"
+    renderer_classes = [SafeJSONRenderer, CSVRenderer]
+
+    @extend_schema(
+        operation_id="runs_compare_movers_csv",
+        parameters=MOVER_FILTERS,
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
+    def get(self, request: Request, pk: int, other_pk: int) -> HttpResponse:
+        comparison, movers = _movers(request, pk, other_pk)
+        frame = comparison_names(comparison).movers_frame(movers)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        name = f"runs-{comparison.old_run_id}-{comparison.new_run_id}-movers.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        write_csv(frame, response)
+        return response

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clustering', '0006_run_warnings'),
+        ('clustering', '0007_run_comparison'),
     ]
 
     operations = [
