@@ -15,7 +15,14 @@ from clustering.forms import ClusterRenameForm, RunCreateForm
 from clustering.models import Cluster, ClusteringRun
 from clustering.pages.lineage import compare_context
 from clustering.selectors import cluster_list, publication_change, run_get
-from clustering.services import cluster_rename, run_cancel, run_create, run_publish
+from clustering.services import (
+    cluster_rename,
+    names_carried_over,
+    owner_published_run_get,
+    run_cancel,
+    run_create,
+    run_publish,
+)
 from config.errors import DomainError
 from config.numbers import number_text
 from config.pages.access import analyst_required, posted
@@ -197,11 +204,19 @@ def run_publish_page(request: HttpRequest, pk: int) -> HttpResponse:
     this run's), with Publish and Cancel; POST: publish it, then back to the run page."""
     run = run_get(user=request.user, pk=pk)
     if request.method == "GET":
-        context = {
-            "run": run,
-            "change": publication_change(run=run, user=request.user),
-            "publishable": run.status == ClusteringRun.Status.SUCCEEDED,
-        }
+        publishable = run.status == ClusteringRun.Status.SUCCEEDED
+        change = publication_change(run=run, user=request.user)
+        if publishable and not change["is_current"]:
+            # Segments continuing the owner's published ones take their names on publication.
+            previous = owner_published_run_get(run=run)
+            carried, _ = names_carried_over(run=run, previous=previous)
+            for segment in change["segments"]:
+                if segment["label"] in carried:
+                    segment["was"] = segment["name"]
+                    segment["name"] = carried[segment["label"]]
+            change["carried"] = len(carried)
+            change["carried_from"] = previous
+        context = {"run": run, "change": change, "publishable": publishable}
         return render(request, "clustering/run_publish.html", context)
     try:
         run_publish(run=run, user=request.user)

@@ -9,6 +9,8 @@ from .lineage import (
     comparison_movers,
     comparison_pair,
     lineage_compute,
+    names_carried_over,
+    owner_published_run_get,
     run_comparison_execute,
     run_comparison_get_or_start,
 )
@@ -26,6 +28,8 @@ __all__ = [
     "comparison_movers",
     "comparison_pair",
     "lineage_compute",
+    "names_carried_over",
+    "owner_published_run_get",
     "records_analyze",
     "run_cancel",
     "run_comparison_execute",

@@ -6,6 +6,8 @@ import pytest
 from django.urls import reverse
 
 from clustering.models import Cluster
+from clustering.services import cluster_rename, run_publish
+from tests.clustering.lineage_data import executed, label_of, planted_pair
 from tests.e2e.data import dataset_upload, demo_csv, succeeded_run
 from tests.factories import AnalystFactory
 
@@ -140,3 +142,23 @@ def test_confirmation_of_another_analysts_run_is_404(analyst_browser):
     theirs = succeeded_run(dataset_upload(other, demo_csv(60)), other, k=2)
 
     assert analyst_browser.get(reverse("pages:run-publish", args=[theirs.pk])).status_code == 404
+
+
+def test_confirmation_shows_the_names_carried_over_and_keeps_an_analysts_own(
+    analyst_browser, analyst
+):
+    old_frame, new_frame, _ = planted_pair()
+    old, new = executed(analyst, old_frame), executed(analyst, new_frame)
+    for external_id, name in (("LOW-050", "Occasional"), ("HIGH-000", "Regulars")):
+        Cluster.objects.filter(run=old, label=label_of(old, external_id)).update(name=name)
+    run_publish(run=old)
+    high = Cluster.objects.get(run=new, label=label_of(new, "HIGH-000"))
+    cluster_rename(run=new, label=high.label, name="Our best", by=analyst)
+    low = Cluster.objects.get(run=new, label=label_of(new, "LOW-050"))
+
+    text = analyst_browser.get(reverse("pages:run-publish", args=[new.pk])).content.decode()
+
+    assert f"continue segments of run {old.pk} and take their names" in text
+    assert f'Occasional <span class="muted carried">(named “{low.name}” in this run' in text
+    assert '<th scope="row">Our best</th>' in text
+    assert not Cluster.objects.filter(run=new, name="Occasional").exists()  # nothing saved yet
