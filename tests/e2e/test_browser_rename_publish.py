@@ -8,7 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from clustering.models import Cluster
+from clustering.services import run_publish
 from config.pages.numbers import number_filter
+from tests.clustering.lineage_data import executed, label_of, planted_pair
 from tests.e2e.conftest import log_in, screenshot
 from tests.e2e.data import dataset_upload, demo_csv, succeeded_run
 from tests.factories import AnalystFactory
@@ -106,3 +108,23 @@ def test_confirmation_says_when_nothing_is_published_yet(page):
     expect(page.locator("#published-after tbody tr")).to_have_count(3)
     expect(page.get_by_role("button", name="Publish", exact=True)).to_be_visible()
     screenshot(page, "run-publish-confirm-first")
+
+
+def test_confirmation_shows_the_names_a_run_carries_over(page):
+    analyst = AnalystFactory()
+    old_frame, new_frame, _ = planted_pair()
+    old, new = executed(analyst, old_frame), executed(analyst, new_frame)
+    for external_id, name in (("LOW-050", "Occasional"), ("MID-000", "Big spenders")):
+        Cluster.objects.filter(run=old, label=label_of(old, external_id)).update(name=name)
+    run_publish(run=old)
+    low = Cluster.objects.get(run=new, label=label_of(new, "LOW-050"))
+    log_in(page, analyst)
+
+    page.goto(f"/app/runs/{new.pk}/publish/")
+
+    expect(page.locator("#carried-names")).to_contain_text(
+        f"2 of its segments continue segments of run {old.pk} and take their names"
+    )
+    row = page.locator("#published-after").get_by_role("rowheader", name=re.compile("Occasional"))
+    expect(row).to_have_text(f"Occasional (named “{low.name}” in this run until now)")
+    screenshot(page, "run-publish-confirm-carried")
