@@ -13,7 +13,7 @@ from .services import run_cancel, run_publish, runs_fail_stale
 
 class ClusterInline(admin.TabularInline):
     model = Cluster
-    fields = ["label", "name", "size", "percentage", "summary"]
+    fields = ["label", "name", "name_edited", "size", "percentage", "summary"]
     readonly_fields = fields
     extra = 0
     can_delete = False

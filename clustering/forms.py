@@ -1,5 +1,5 @@
-"""Form of the new-run page. Like serializers, it checks shape and types only; the clustering
-service checks everything again against the data."""
+"""Forms of the run pages: the new run and a segment's rename. Like serializers, they check shape
+and types only; the clustering services check everything again against the data."""
 
 from django import forms
 
@@ -84,3 +84,10 @@ class RunCreateForm(forms.Form):
             "force_features": data["force_features"],
             "parameters": {key: value for key, value in parameters.items() if value is not None},
         }
+
+
+class ClusterRenameForm(forms.Form):
+    """A segment's new name on the run page; `services.cluster_rename` checks it is usable
+    (not empty, not too long, not another segment's name)."""
+
+    name = forms.CharField(label="New name", required=False, strip=True)

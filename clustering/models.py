@@ -76,6 +76,9 @@ class Cluster(models.Model):
     run = models.ForeignKey(ClusteringRun, on_delete=models.CASCADE, related_name="clusters")
     label = models.IntegerField()  # -1 is DBSCAN's noise group
     name = models.CharField(max_length=120)
+    # Set by an analyst's rename (`services.cluster_rename`): names carried over between runs
+    # must not overwrite it.
+    name_edited = models.BooleanField(default=False)
     size = models.PositiveIntegerField()
     percentage = models.FloatField()
     centroid = models.JSONField(default=dict, blank=True)  # original units

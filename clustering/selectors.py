@@ -106,6 +106,27 @@ def cluster_list(*, run: ClusteringRun) -> QuerySet[Cluster]:
     return Cluster.objects.filter(run=run).order_by("label")
 
 
+def publication_change(*, run: ClusteringRun, user: User) -> dict[str, Any]:
+    """What publishing `run` changes for every user: the run they see now (`current`, None when
+    nothing is published) and its segments next to this run's (name, size, share of customers)."""
+    current = published_run_get(user=user)
+
+    def segments(of: ClusteringRun | None) -> list[dict[str, Any]]:
+        if of is None:
+            return []
+        return [
+            {"label": c.label, "name": c.name, "size": c.size, "percentage": c.percentage}
+            for c in cluster_list(run=of)
+        ]
+
+    return {
+        "current": current,
+        "current_segments": segments(current),
+        "segments": segments(run),
+        "is_current": current is not None and current.pk == run.pk,
+    }
+
+
 def assignment_list(*, run: ClusteringRun, cluster: int | None = None) -> QuerySet[Assignment]:
     """The run's assignments in customer row order, optionally of one cluster label only."""
     assignments = (

@@ -11,10 +11,12 @@ other apps use (docs/architecture.md):
   ``predict_record(record)`` -> Prediction(label, confidence, distances),
   ``predict_columns(columns, n_rows=)`` (checked columns: the prediction fast path)
 - ``dendrogram_png(artifact, max_leaves=30)`` -> PNG bytes
+- ``artifact_with_names(artifact, names)`` -> the artifact with its segments renamed
 - ``EngineInputError`` (a sentence for the user), ``EngineCancelled``
 """
 
 from clustering.engine.algorithms import ALGORITHMS, LINKAGES, MAX_CLUSTERS, MIN_CLUSTERS
+from clustering.engine.artifact import artifact_with_names
 from clustering.engine.compiled import CompiledModel, Prediction, load_model
 from clustering.engine.degenerate import DegenerateDataError, check_row_count
 from clustering.engine.dendrogram import dendrogram_png
@@ -38,6 +40,7 @@ __all__ = [
     "EngineResult",
     "KSweepResult",
     "Prediction",
+    "artifact_with_names",
     "check_row_count",
     "dendrogram_png",
     "fit",

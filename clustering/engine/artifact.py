@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from clustering.engine.errors import EngineInputError
+from clustering.engine.words import artifact_names
 from common.jsonsafe import json_safe
 
 if TYPE_CHECKING:  # the algorithms import the compiled model, which checks artifacts
@@ -36,6 +37,20 @@ def build_artifact(
         "eps": fit.eps,
     }
     return json_safe(artifact)
+
+
+def artifact_with_names(artifact: Mapping, names: Mapping[int, str]) -> dict:
+    """A copy of the artifact whose segments are called as `names` says (label -> name); the
+    compiled model answers predictions with them. Labels not in `names` keep their name; labels
+    the model never predicts (DBSCAN's noise) are not in the artifact. An artifact saved without
+    names gets the ones the compiled model would have given it (`words.artifact_names`)."""
+    labels = [int(value) for value in artifact.get("labels") or range(len(artifact["centroids"]))]
+    current = list(artifact.get("names") or ())
+    if len(current) != len(labels):
+        current = list(artifact_names(artifact))
+    renamed = dict(artifact)
+    renamed["names"] = [names.get(label, old) for label, old in zip(labels, current, strict=True)]
+    return renamed
 
 
 def check_artifact(artifact: object) -> None:

@@ -1,19 +1,28 @@
-"""Run pages: the new-run form, run detail with live progress, publish, cancel, and the
-dendrogram image. Every read goes through `clustering.selectors`, every write a service."""
+"""Run pages: the new-run form, run detail with live progress and a rename form per segment,
+publish (a confirmation page showing what changes, then the POST), cancel, and the dendrogram
+image. Every read goes through `clustering.selectors`, every write a service."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clustering import engine
 from clustering.features import default_features
-from clustering.forms import RunCreateForm
-from clustering.models import ClusteringRun
+from clustering.forms import ClusterRenameForm, RunCreateForm
+from clustering.models import Cluster, ClusteringRun
 from clustering.pages.lineage import compare_context
-from clustering.selectors import cluster_list, run_get
-from clustering.services import run_cancel, run_create, run_publish
+from clustering.selectors import cluster_list, publication_change, run_get
+from clustering.services import (
+    cluster_rename,
+    names_carried_over,
+    owner_published_run_get,
+    run_cancel,
+    run_create,
+    run_publish,
+)
 from config.errors import DomainError
 from config.numbers import number_text
 from config.pages.access import analyst_required, posted
@@ -122,9 +131,20 @@ def run_create_page(request: HttpRequest, dataset_pk: int) -> HttpResponse:
 @require_GET
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Status, progress, metrics, cluster cards and charts of one of the caller's runs."""
-    run = run_get(user=request.user, pk=pk)
+    return _run_detail_page(request, run_get(user=request.user, pk=pk))
+
+
+def _run_detail_page(
+    request: HttpRequest, run: ClusteringRun, *, refused: Cluster | None = None
+) -> HttpResponse:
+    """The run page; `refused` is a segment whose rename was refused (its form shows the name
+    typed and why, and the page answers 400)."""
     succeeded = run.status == ClusteringRun.Status.SUCCEEDED
     clusters = list(cluster_list(run=run)) if succeeded else []
+    for cluster in clusters:
+        if refused is not None and cluster.label == refused.label:
+            cluster.rename_value = refused.rename_value
+            cluster.rename_errors = refused.rename_errors
     context = {
         "run": run,
         "active": run.status in ClusteringRun.ACTIVE_STATUSES,
@@ -137,7 +157,27 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if succeeded:
         context.update(compare_context(request, run))
-    return render(request, "clustering/run_detail.html", context)
+    status = 400 if refused is not None else 200
+    return render(request, "clustering/run_detail.html", context, status=status)
+
+
+@analyst_required
+@require_POST
+def run_cluster_rename_page(request: HttpRequest, pk: str, label: str) -> HttpResponse:
+    """Rename one segment of the run; back on the run page, at the segment, or the run page
+    again with the refusal next to the segment's form."""
+    run = run_get(user=request.user, pk=pk)
+    form = ClusterRenameForm(request.POST)
+    name = form.cleaned_data["name"] if form.is_valid() else request.POST.get("name", "")
+    try:
+        cluster = cluster_rename(run=run, label=label, name=name, by=request.user)
+    except ValidationError as exc:
+        refused = Cluster(run=run, label=int(label))
+        refused.rename_value = name
+        refused.rename_errors = exc.messages  # the sentences, without the field's key
+        return _run_detail_page(request, run, refused=refused)
+    messages.success(request, f"Segment {cluster.label} is now called “{cluster.name}”.")
+    return redirect(reverse("pages:run-detail", args=[run.pk]) + f"#cluster-{cluster.label}")
 
 
 @analyst_required
@@ -158,10 +198,26 @@ def run_progress(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @analyst_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def run_publish_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """Publish a succeeded run: predictions, look-ups and segment reports read it from now on."""
+    """GET: what publishing the run changes for every user (the published segments now next to
+    this run's), with Publish and Cancel; POST: publish it, then back to the run page."""
     run = run_get(user=request.user, pk=pk)
+    if request.method == "GET":
+        publishable = run.status == ClusteringRun.Status.SUCCEEDED
+        change = publication_change(run=run, user=request.user)
+        if publishable and not change["is_current"]:
+            # Segments continuing the owner's published ones take their names on publication.
+            previous = owner_published_run_get(run=run)
+            carried, _ = names_carried_over(run=run, previous=previous)
+            for segment in change["segments"]:
+                if segment["label"] in carried:
+                    segment["was"] = segment["name"]
+                    segment["name"] = carried[segment["label"]]
+            change["carried"] = len(carried)
+            change["carried_from"] = previous
+        context = {"run": run, "change": change, "publishable": publishable}
+        return render(request, "clustering/run_publish.html", context)
     try:
         run_publish(run=run, user=request.user)
     except (ValidationError, DomainError) as exc:

@@ -1,4 +1,5 @@
-"""Writes of the clustering app: runs (create, execute, cancel, fail, sweep) and publishing.
+"""Writes of the clustering app: runs (create, execute, cancel, fail, sweep), publishing and
+segment names.
 Callers import from `clustering.services`; the modules split one concern each."""
 
 from .analysis import analysis_recommendations, records_analyze
@@ -8,9 +9,12 @@ from .lineage import (
     comparison_movers,
     comparison_pair,
     lineage_compute,
+    names_carried_over,
+    owner_published_run_get,
     run_comparison_execute,
     run_comparison_get_or_start,
 )
+from .names import cluster_rename
 from .publish import PUBLISHED_VERSION_KEY, run_publish
 from .runs import run_cancel, run_create, run_fail, runs_fail_orphaned, runs_fail_stale
 
@@ -20,9 +24,12 @@ __all__ = [
     "RunCancelled",
     "analysis_recommendations",
     "carry_over_names",
+    "cluster_rename",
     "comparison_movers",
     "comparison_pair",
     "lineage_compute",
+    "names_carried_over",
+    "owner_published_run_get",
     "records_analyze",
     "run_cancel",
     "run_comparison_execute",

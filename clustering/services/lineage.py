@@ -16,10 +16,12 @@ import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import User
+from clustering.engine import artifact_with_names
 from clustering.engine.lineage import (
     CARRY_OVER_JACCARD,
     Lineage,
@@ -27,6 +29,7 @@ from clustering.engine.lineage import (
     carried_names,
     compare_assignments,
 )
+from clustering.engine.words import renamed_in_text
 from config.errors import BadRequest, Conflict, DomainError, ServiceUnavailable
 from config.storage import data_storage
 
@@ -319,6 +322,46 @@ def _stored_pairs(*, old: ClusteringRun, new: ClusteringRun) -> list[SegmentPair
     ]
 
 
+def names_carried_over(
+    *, run: ClusteringRun, previous: ClusteringRun | None, threshold: float = CARRY_OVER_JACCARD
+) -> tuple[dict[int, str], list[Cluster]]:
+    """(label -> name `run`'s segments take from `previous` when `run` is published, `run`'s
+    clusters), without writing anything: what `carry_over_names` saves and the publish
+    confirmation page shows."""
+    clusters = list(Cluster.objects.filter(run=run).order_by("label"))
+    if previous is None or previous.pk == run.pk:
+        return {}, clusters
+    if previous.status != ClusteringRun.Status.SUCCEEDED:
+        return {}, clusters
+    pairs = _stored_pairs(old=previous, new=run)
+    if pairs is None:
+        try:
+            pairs = lineage_compute(old=previous, new=run).pairs
+        except ValidationError:  # nothing shared: nothing carries over
+            return {}, clusters
+    old_names = dict(Cluster.objects.filter(run=previous).values_list("label", "name"))
+    renamed = carried_names(
+        pairs,
+        old_names=old_names,
+        new_names={c.label: c.name for c in clusters},
+        locked={c.label for c in clusters if c.name_edited},
+        threshold=threshold,
+    )
+    return renamed, clusters
+
+
+def owner_published_run_get(*, run: ClusteringRun) -> ClusteringRun | None:
+    """The run published now by the owner of `run`'s dataset, other than `run`: the one whose
+    names `run` carries over when it is published."""
+    return (
+        ClusteringRun.objects.select_related("dataset")
+        .filter(dataset__owner_id=run.dataset.owner_id, is_published=True)
+        .exclude(pk=run.pk)
+        .order_by(F("published_at").desc(nulls_last=True), "-id")
+        .first()
+    )
+
+
 def carry_over_names(
     *, run: ClusteringRun, previous: ClusteringRun | None, threshold: float = CARRY_OVER_JACCARD
 ) -> dict[int, str]:
@@ -326,30 +369,25 @@ def carry_over_names(
     before it): a segment matched to an old one with a Jaccard overlap of at least `threshold`
     takes the old name, unless an analyst renamed it (`Cluster.name_edited`). Names stay unique
     within the run. Returns label -> new name of the segments renamed."""
-    if previous is None or previous.pk == run.pk:
-        return {}
-    if previous.status != ClusteringRun.Status.SUCCEEDED:
-        return {}
-    pairs = _stored_pairs(old=previous, new=run)
-    if pairs is None:
-        try:
-            pairs = lineage_compute(old=previous, new=run).pairs
-        except ValidationError:  # nothing shared: nothing carries over
-            return {}
-    clusters = list(Cluster.objects.filter(run=run).order_by("label"))
-    old_names = dict(Cluster.objects.filter(run=previous).values_list("label", "name"))
-    locked = {c.label for c in clusters if getattr(c, "name_edited", False)}
-    renamed = carried_names(
-        pairs,
-        old_names=old_names,
-        new_names={c.label: c.name for c in clusters},
-        locked=locked,
-        threshold=threshold,
-    )
+    renamed, clusters = names_carried_over(run=run, previous=previous, threshold=threshold)
     changed = []
     for cluster in clusters:
         if cluster.label in renamed:
+            old = cluster.name
             cluster.name = renamed[cluster.label][: Cluster._meta.get_field("name").max_length]
+            cluster.summary = renamed_in_text(cluster.summary, old=old, new=cluster.name)
+            cluster.recommendation = renamed_in_text(
+                cluster.recommendation, old=old, new=cluster.name
+            )
             changed.append(cluster)
-    Cluster.objects.bulk_update(changed, ["name"])
+    if not changed:
+        return renamed
+    Cluster.objects.bulk_update(changed, ["name", "summary", "recommendation"])
+    # Predictions answer with the names of the model artifact: it carries the new ones too.
+    artifact = ClusteringRun.objects.filter(pk=run.pk).values_list("model_artifact", flat=True)[0]
+    if artifact:
+        names = {cluster.label: cluster.name for cluster in changed}
+        ClusteringRun.objects.filter(pk=run.pk).update(
+            model_artifact=artifact_with_names(artifact, names)
+        )
     return renamed

@@ -51,15 +51,18 @@ def run_publish(*, run: ClusteringRun, user: User | None = None) -> ClusteringRu
         # Segments that continue the previously published ones keep their names.
         carry_over_names(run=run, previous=previous)
         run_id = run.pk
-        transaction.on_commit(lambda: _published_announce(run_id=run_id))
+        transaction.on_commit(lambda: caches_invalidate(run_id=run_id, published=True))
     run.refresh_from_db()
     return run
 
 
-def _published_announce(*, run_id: int) -> None:
-    """Bump the version every per-process cache compares against, then tell the receivers."""
+def caches_invalidate(*, run_id: int, published: bool) -> None:
+    """Bump the version every per-process cache and report cache entry compares against (so
+    compiled models, segment reports and charts are read again), then, for the published run,
+    tell the `run_published` receivers. Called after the commit of a publication or a rename."""
     try:
         cache.incr(PUBLISHED_VERSION_KEY)
     except ValueError:  # not set yet (or evicted): start from a time so it never goes back
         cache.set(PUBLISHED_VERSION_KEY, time.time_ns() // 1000, timeout=None)
-    run_published.send(sender=ClusteringRun, run=ClusteringRun.objects.get(pk=run_id))
+    if published:
+        run_published.send(sender=ClusteringRun, run=ClusteringRun.objects.get(pk=run_id))

@@ -58,7 +58,9 @@ def test_analyst_uploads_clusters_publishes_explores_and_exports(
     expect(page.locator("[data-chart=chart-sizes] .main-svg").first).to_be_attached()
     screenshot(page, "run-detail")
 
-    page.get_by_role("button", name="Publish this segmentation").click()
+    page.get_by_role("link", name="Publish this segmentation").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Publish run \d+\?"))).to_be_visible()
+    page.get_by_role("button", name="Publish", exact=True).click()
     expect(page.get_by_text("is now the published segmentation")).to_be_visible()
 
     page.get_by_role("link", name="Segments", exact=True).click()

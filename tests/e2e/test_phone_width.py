@@ -37,6 +37,7 @@ def _workspace():
         f"/app/datasets/{dataset.pk}/choose-k/",
         f"/app/datasets/{dataset.pk}/runs/new/",
         f"/app/runs/{run.pk}/",
+        f"/app/runs/{run.pk}/publish/",
         *(f"/app/segments/?type={name}" for name in
           ("cluster", "gender", "region", "age_group", "income_bracket", "purchase_tier", "clv")),
         f"/app/customers/?customer_id={customer.external_id}",

@@ -7,6 +7,7 @@ here."""
 from ...services.params import LINKAGES, MAX_CLUSTERS, MIN_CLUSTERS
 from .canonical import (
     AssignmentSerializer,
+    ClusterRenameInputSerializer,
     ClusterSerializer,
     KSweepSerializer,
     OptimalKQuerySerializer,
@@ -35,6 +36,7 @@ __all__ = [
     "MIN_CLUSTERS",
     "PARAMETER_FIELDS",
     "AssignmentSerializer",
+    "ClusterRenameInputSerializer",
     "ClusterSerializer",
     "CurrentDatasetRunStartInputSerializer",
     "DriftCheckSerializer",

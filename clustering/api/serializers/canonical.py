@@ -100,6 +100,16 @@ class ClusterSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ClusterRenameInputSerializer(serializers.Serializer):
+    """`{"name": "..."}`: the segment's new name (the service checks it is usable)."""
+
+    name = serializers.CharField(
+        allow_blank=True,
+        help_text="The segment's new name: not empty, at most 120 characters, and not the name "
+        "of another segment of the run (case ignored).",
+    )
+
+
 class AssignmentSerializer(serializers.ModelSerializer):
     row_number = serializers.IntegerField(source="customer.row_number", read_only=True)
     customer_id = serializers.CharField(source="customer.external_id", read_only=True)

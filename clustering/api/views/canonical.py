@@ -1,6 +1,7 @@
-"""The canonical resource API: `/api/v1/runs/`, `/api/v1/runs/{id}/dendrogram.png`,
-`/api/v1/datasets/{id}/optimal-k/`, `/api/v1/datasets/{id}/drift/` and the lineage of two runs,
-`/api/v1/runs/{id}/compare/{other_id}/` with its movers (paginated and as CSV)."""
+"""The canonical resource API: `/api/v1/runs/` (with `PATCH /api/v1/runs/{id}/clusters/{label}/`,
+a segment's rename), `/api/v1/runs/{id}/dendrogram.png`, `/api/v1/datasets/{id}/optimal-k/`,
+`/api/v1/datasets/{id}/drift/` and the lineage of two runs, `/api/v1/runs/{id}/compare/{other_id}/`
+with its movers (paginated and as CSV)."""
 
 from typing import Any
 
@@ -40,6 +41,7 @@ from ...selectors import (
     run_list,
 )
 from ...services import (
+    cluster_rename,
     comparison_movers,
     run_cancel,
     run_comparison_get_or_start,
@@ -49,6 +51,7 @@ from ...services import (
 from ...services.drift import dataset_drift
 from ..serializers import (
     AssignmentSerializer,
+    ClusterRenameInputSerializer,
     ClusterSerializer,
     DriftCheckSerializer,
     DriftQuerySerializer,
@@ -63,7 +66,7 @@ from ..serializers import (
 )
 from .common import PNGRenderer, dataset_for_input, dendrogram_response
 
-WRITE_ACTIONS = ("create", "publish", "cancel")
+WRITE_ACTIONS = ("create", "publish", "cancel", "cluster_rename")
 
 
 class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -74,7 +77,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     serializer_class = RunSerializer
     filterset_class = RunFilter
     ordering_fields = ["created_at", "finished_at", "id"]
-    required_scope = {"GET": "clusters:read", "POST": "clusters:run"}
+    required_scope = {"GET": "clusters:read", "POST": "clusters:run", "PATCH": "clusters:run"}
 
     def get_permissions(self) -> list:
         if self.action in WRITE_ACTIONS:
@@ -114,6 +117,37 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         run = self.get_object()
         page = self.paginate_queryset(cluster_list(run=run))
         return self.get_paginated_response(ClusterSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="runs_clusters_rename",
+        request=ClusterRenameInputSerializer,
+        responses=ClusterSerializer,
+        parameters=[
+            OpenApiParameter(
+                "label",
+                int,
+                OpenApiParameter.PATH,
+                description="The segment's label in the run (-1 is DBSCAN's noise group)",
+            )
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["patch"],
+        url_path=r"clusters/(?P<label>[^/.]+)",
+        url_name="cluster-rename",
+        filter_backends=[],
+    )
+    def cluster_rename(self, request: Request, pk: str, label: str) -> Response:
+        """Rename one segment of a succeeded run: predictions, look-ups, exports and reports use
+        the new name from now on."""
+        run = self.get_object()
+        data = ClusterRenameInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cluster = cluster_rename(
+            run=run, label=label, name=data.validated_data["name"], by=request.user
+        )
+        return Response(ClusterSerializer(cluster).data)
 
     @extend_schema(
         responses=AssignmentSerializer(many=True),

@@ -72,6 +72,7 @@ __all__ = [
     "figures",
     "name_segments",
     "recommendation",
+    "renamed_in_text",
     "summary",
 ]
 
@@ -272,6 +273,15 @@ def summary(
     extra = [trait for trait in traits if trait.startswith(("Primarily", "Mostly"))]
     tail = f" {'; '.join(extra)}." if extra else ""
     return opening + body + tail
+
+
+def renamed_in_text(text: str, *, old: str, new: str) -> str:
+    """A summary or recommendation with the segment's name changed where these texts quote it:
+    `(name)` after "Cluster N" in a summary and `"name"` in a recommendation. Other words that
+    happen to match the old name are left alone."""
+    if not text or not old or old == new:
+        return text
+    return text.replace(f"({old})", f"({new})").replace(f'"{old}"', f'"{new}"')
 
 
 def recommendation(
