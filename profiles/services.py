@@ -42,6 +42,10 @@ class PredictionResult:
     confidence: float  # 0-100
     customer_data: dict[str, Any]
     created_at: datetime
+    # What the numbers mean (`predictor.advice`): inputs outside the training data's range,
+    # and the confidence in words. Answered, never recorded.
+    warnings: tuple[str, ...] = ()
+    confidence_note: str = ""
 
 
 def predict(
@@ -86,7 +90,7 @@ def predict(
     except PredictionBatchError as exc:
         raise _unprocessable(exc.errors, n=len(records)) from exc
 
-    labels, names, confidences = model.predict_batch(batch)
+    labels, names, confidences, advice = model.predict_batch_advised(batch)
     unusable = [index for index, value in enumerate(confidences) if not math.isfinite(value)]
     if unusable:  # never reached with bounded inputs; a NaN must still never leave the service
         raise _unprocessable(
@@ -126,9 +130,11 @@ def predict(
             confidence=confidence,
             customer_data=echo,
             created_at=created_at,
+            warnings=words.warnings,
+            confidence_note=words.confidence_note,
         )
-        for pk, label, name, confidence, echo in zip(
-            ids, labels, names, confidences, echoes, strict=True
+        for pk, label, name, confidence, echo, words in zip(
+            ids, labels, names, confidences, echoes, advice, strict=True
         )
     ]
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from clustering.engine import CompiledModel, EngineInputError, load_model
 
+from .advice import Advice, advise_batch
 from .checks import CleanBatch, FeatureInput, clean_batch, clean_columns, clean_record
 from .fields import ROLE_ALIASES
 
@@ -42,6 +43,32 @@ class RunModel:
         names = list(map(self.compiled.names_by_label.__getitem__, labels))
         # Python's round, as one prediction is rounded (np.round scales and may differ by an ulp).
         return labels, names, [round(value, 2) for value in confidences.tolist()]
+
+    def predict_batch_advised(
+        self, batch: CleanBatch
+    ) -> tuple[list[int], list[str], list[float], list[Advice]]:
+        """``predict_batch`` plus each row's ``advice.Advice`` (range warnings, named by the
+        field the form and document 004 use, and the confidence note)."""
+        labels, confidences, runner_ups = self.compiled.predict_columns_runner_up(
+            batch.columns, n_rows=len(batch.echoes)
+        )
+        labels, runner_ups = labels.tolist(), runner_ups.tolist()
+        names = list(map(self.compiled.names_by_label.__getitem__, labels))
+        confidences = [round(value, 2) for value in confidences.tolist()]
+        advice = advise_batch(
+            self.compiled,
+            batch.columns,
+            labels=labels,
+            confidences=confidences,
+            runner_ups=runner_ups,
+            names=self.field_names,
+        )
+        return labels, names, confidences, advice
+
+    @property
+    def field_names(self) -> dict[str, str]:
+        """Dataset column -> the name a request (and the predict form) gives it."""
+        return {feature.name: feature.alias or feature.name for feature in self.inputs}
 
 
 def compile_artifact(

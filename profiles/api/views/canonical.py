@@ -2,7 +2,7 @@
 `POST /api/v1/profiles/{id}/predict/`)."""
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError
@@ -21,6 +21,7 @@ from ..serializers import (
     PREDICTIONS_CREATE_SCHEMA,
     CustomerProfileSerializer,
     PredictionBatchSerializer,
+    PredictionMadeSerializer,
     PredictionSerializer,
     prediction_resource,
     prediction_resources,
@@ -48,7 +49,14 @@ class PredictionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     @extend_schema(
         request={"application/json": PREDICTIONS_CREATE_SCHEMA},
-        responses={201: PredictionBatchSerializer, **PREDICT_ERRORS},
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="PredictionCreated",
+                serializers=[PredictionMadeSerializer, PredictionBatchSerializer],
+                resource_type_field_name=None,
+            ),
+            **PREDICT_ERRORS,
+        },
         description="One customer (an object of features) answers one prediction; "
         '`{"records": [...]}` answers `{"count", "results"}`. The customers are described at '
         "`POST /predict`.",
@@ -96,7 +104,7 @@ class CustomerProfileViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance: CustomerProfile) -> None:
         profile_delete(profile=instance)
 
-    @extend_schema(request=None, responses={201: PredictionSerializer, **PREDICT_ERRORS})
+    @extend_schema(request=None, responses={201: PredictionMadeSerializer, **PREDICT_ERRORS})
     @action(detail=True, methods=["post"])
     def predict(self, request: Request, pk: int | None = None) -> Response:
         result = profile_predict(user=request.user, profile=self.get_object())

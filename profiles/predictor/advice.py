@@ -1,0 +1,177 @@
+"""What a prediction means, in words, next to its numbers: `warnings` for numeric inputs outside
+the range of the training data (with "did you mean ...?" when a factor of 1,000 brings the value
+inside it: income typed in thousands for a model trained in units, or the other way round), and
+a `confidence_note` saying what the confidence measures and how it compares with the segment's
+typical confidence.
+
+Pure: reads the engine's compiled model (`ranges`, `typical_confidence`, `names_by_label`) and
+writes figures with `config.numbers.number_text`. A model whose artifact predates the ranges
+gives no warnings, and a note without the typical confidence.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from clustering.engine import CompiledModel
+from clustering.engine.compiled import nearest_other
+from config.numbers import number_text
+
+UNIT_FACTOR = 1000  # the slip "did you mean" looks for: thousands typed as units, or back
+CLOSE_TO_TYPICAL = 5  # points of confidence within which a customer is "as typical as most"
+
+
+@dataclass(frozen=True)
+class Advice:
+    """The words that go with one prediction."""
+
+    warnings: tuple[str, ...]
+    confidence_note: str
+
+
+def field_label(name: str) -> str:
+    """A request field as people read it: `annual_income` -> "Annual income"."""
+    text = name.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def range_warning(label: str, value: float, low: float, high: float) -> str | None:
+    """The warning for one numeric input, or None inside [low, high]."""
+    if low <= value <= high:
+        return None
+    below = value < low
+    suggestion = value * UNIT_FACTOR if below else value / UNIT_FACTOR
+    where = "below" if below else "above"
+    between = " to " if low < 0 else "-"  # "-5 to 10", never "-5--10"
+    text = (
+        f"{label} {number_text(value)} is {where} every customer in the training data "
+        f"({number_text(low)}{between}{number_text(high)})"
+    )
+    if low <= suggestion <= high:
+        return f"{text}: did you mean {number_text(suggestion)}?"
+    return f"{text}: the model has seen no customer like this, so treat the segment with care."
+
+
+def range_warnings(
+    model: CompiledModel, values: Mapping[str, Any], *, names: Mapping[str, str] | None = None
+) -> list[str]:
+    """One sentence per numeric feature of `values` (by dataset column) outside the training
+    range, in the model's feature order; `names` gives the field name the caller used (document
+    004's alias) when it differs from the column."""
+    ranges = model.ranges
+    if ranges is None:
+        return []
+    warnings = []
+    for j, column in enumerate(ranges.columns):
+        value = values.get(column)
+        if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        low, high = float(ranges.minimums[j]), float(ranges.maximums[j])
+        if not (np.isfinite(low) and np.isfinite(high) and np.isfinite(value)):
+            continue
+        label = field_label((names or {}).get(column, column))
+        warning = range_warning(label, float(value), low, high)
+        if warning:
+            warnings.append(warning)
+    return warnings
+
+
+def confidence_note(
+    model: CompiledModel, *, label: int, confidence: float, runner_up: int | None
+) -> str:
+    """What `confidence` (0-100) means for a customer placed in `label`, measured against the
+    nearest other segment `runner_up`, and how it compares with the segment's typical one."""
+    name = model.name_of(label)
+    shown = round(confidence)
+    if runner_up is None or runner_up == label:
+        return (
+            f"{number_text(shown)} % confidence: the model has a single segment, {name}, so there "
+            "is no other segment to weigh this customer against."
+        )
+    other = model.name_of(runner_up)
+    if shown <= 0:
+        meaning = (
+            f"0 % confidence: this customer is as near to the centre of {other} as to that of "
+            f"{name} (or nearer), on the border between the two segments."
+        )
+    else:
+        meaning = (
+            f"{number_text(shown)} % confidence: this customer's distance to the centre of {name} "
+            f"is {number_text(100 - shown)} % of its distance to the centre of the next nearest "
+            f"segment, {other} (100 % would be exactly at the centre of {name}, 0 % on the border "
+            f"with {other})."
+        )
+    typical = model.typical_confidence.get(int(label))
+    if typical is None:
+        return meaning
+    typical_shown = round(typical)
+    if shown < typical_shown - CLOSE_TO_TYPICAL:
+        compared = "this one is placed less clearly than most of them"
+    elif shown > typical_shown + CLOSE_TO_TYPICAL:
+        compared = "this one is placed more clearly than most of them"
+    else:
+        compared = "this one is placed about as clearly as most of them"
+    return (
+        f"{meaning} Customers of {name} in the training data typically get "
+        f"{number_text(typical_shown)} % (the median); {compared}."
+    )
+
+
+def advise(
+    model: CompiledModel, record: Mapping[str, Any], *, names: Mapping[str, str] | None = None
+) -> Advice:
+    """Predict one record (values by dataset column) and word its warnings and note."""
+    prediction = model.predict_record(record)
+    distances = np.asarray([prediction.distances])
+    own = np.flatnonzero(model.labels == prediction.label)[:1]
+    runner_up = int(model.labels[nearest_other(distances, own)[0]]) if len(own) else None
+    return Advice(
+        warnings=tuple(range_warnings(model, record, names=names)),
+        confidence_note=confidence_note(
+            model, label=prediction.label, confidence=prediction.confidence, runner_up=runner_up
+        ),
+    )
+
+
+def advise_batch(
+    model: CompiledModel,
+    columns: Mapping[str, Sequence[Any]],
+    *,
+    labels: Sequence[int],
+    confidences: Sequence[float],
+    runner_ups: Sequence[int],
+    names: Mapping[str, str] | None = None,
+) -> list[Advice]:
+    """`Advice` for each row of checked columns (values by dataset column, as the model reads
+    them) already predicted: the range check runs a column at a time, and rows with the same
+    segment, rounded confidence and runner-up share one note."""
+    n_rows = len(labels)
+    warnings: list[list[str]] = [[] for _ in range(n_rows)]
+    ranges = model.ranges
+    if ranges is not None:
+        for j, column in enumerate(ranges.columns):
+            low, high = float(ranges.minimums[j]), float(ranges.maximums[j])
+            if column not in columns or not (np.isfinite(low) and np.isfinite(high)):
+                continue
+            values = np.asarray(columns[column], dtype=np.float64)
+            outside = np.flatnonzero((values < low) | (values > high))
+            if not len(outside):
+                continue
+            label = field_label((names or {}).get(column, column))
+            for row in outside.tolist():
+                warnings[row].append(range_warning(label, float(values[row]), low, high))
+    notes: dict[tuple[int, int, int], str] = {}
+    advice = []
+    for row, (label, confidence, runner_up) in enumerate(
+        zip(labels, confidences, runner_ups, strict=True)
+    ):
+        key = (label, round(confidence), runner_up)
+        note = notes.get(key)
+        if note is None:
+            note = notes[key] = confidence_note(
+                model, label=label, confidence=confidence, runner_up=runner_up
+            )
+        advice.append(Advice(warnings=tuple(warnings[row]), confidence_note=note))
+    return advice
