@@ -30,7 +30,15 @@ def test_predict_answers_document_004_shape_and_records_it(published_run, user_c
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"cluster", "cluster_name", "confidence", "customer_data"}
+    # Document 004's four fields, and what their numbers mean (added, never replacing them).
+    assert set(body) == {
+        "cluster",
+        "cluster_name",
+        "confidence",
+        "customer_data",
+        "warnings",
+        "confidence_note",
+    }
     assert body["customer_data"] == DOC004_BODY
     assert isinstance(body["confidence"], int)
     assert 0 <= body["confidence"] <= 100
