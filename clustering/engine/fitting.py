@@ -163,9 +163,7 @@ def _fit(
         fit=fitted,
         names=names,
         ranges=training_ranges(prepared.numeric_columns, prepared.raw),
-        typical_confidences=typical_confidences(
-            fitted.labels, confidences, fitted.centroid_labels
-        ),
+        typical_confidences=typical_confidences(fitted.labels, confidences, fitted.centroid_labels),
     )
     n_clusters = len(fitted.centroid_labels)
     segments = balance.segment_balance(

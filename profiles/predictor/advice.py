@@ -87,20 +87,20 @@ def confidence_note(
     shown = round(confidence)
     if runner_up is None or runner_up == label:
         return (
-            f"{number_text(shown)} % confidence: the model has a single segment, {name}, so there "
+            f"{number_text(shown)}% confidence: the model has a single segment, {name}, so there "
             "is no other segment to weigh this customer against."
         )
     other = model.name_of(runner_up)
     if shown <= 0:
         meaning = (
-            f"0 % confidence: this customer is as near to the centre of {other} as to that of "
+            f"0% confidence: this customer is as near to the centre of {other} as to that of "
             f"{name} (or nearer), on the border between the two segments."
         )
     else:
         meaning = (
-            f"{number_text(shown)} % confidence: this customer's distance to the centre of {name} "
-            f"is {number_text(100 - shown)} % of its distance to the centre of the next nearest "
-            f"segment, {other} (100 % would be exactly at the centre of {name}, 0 % on the border "
+            f"{number_text(shown)}% confidence: this customer's distance to the centre of {name} "
+            f"is {number_text(100 - shown)}% of its distance to the centre of the next nearest "
+            f"segment, {other} (100% would be exactly at the centre of {name}, 0% on the border "
             f"with {other})."
         )
     typical = model.typical_confidence.get(int(label))
@@ -115,7 +115,7 @@ def confidence_note(
         compared = "this one is placed about as clearly as most of them"
     return (
         f"{meaning} Customers of {name} in the training data typically get "
-        f"{number_text(typical_shown)} % (the median); {compared}."
+        f"{number_text(typical_shown)}% (the median); {compared}."
     )
 
 

@@ -107,9 +107,9 @@ def test_the_confidence_note_explains_the_number_and_the_segments_typical_one(mo
     typical = round(model.typical_confidence[label])
 
     note = advice.confidence_note
-    assert note.startswith(f"{shown} % confidence: this customer's distance to the centre of {name}")
-    assert f"is {100 - shown} % of its distance to the centre of the next nearest segment" in note
-    assert f"Customers of {name} in the training data typically get {typical} % (the median)" in note
+    assert note.startswith(f"{shown}% confidence: this customer's distance to the centre of {name}")
+    assert f"is {100 - shown}% of its distance to the centre of the next nearest segment" in note
+    assert f"Customers of {name} in the training data typically get {typical}% (the median)" in note
 
 
 @pytest.mark.parametrize(
@@ -126,9 +126,9 @@ def test_the_note_compares_with_the_typical_confidence(model, confidence, typica
 
     note = confidence_note(compared, label=label, confidence=confidence, runner_up=other)
 
-    assert note.startswith(f"{confidence} % confidence: ")
+    assert note.startswith(f"{confidence}% confidence: ")
     assert f"next nearest segment, {model.name_of(other)}" in note
-    assert f"typically get {typical} %" in note
+    assert f"typically get {typical}%" in note
     assert words in note
 
 
@@ -138,7 +138,7 @@ def test_zero_confidence_is_on_the_border(model):
     note = confidence_note(model, label=label, confidence=0.2, runner_up=other)
 
     assert note.startswith(
-        f"0 % confidence: this customer is as near to the centre of {model.name_of(other)}"
+        f"0% confidence: this customer is as near to the centre of {model.name_of(other)}"
     )
 
 

@@ -3,8 +3,8 @@ canonical `/api/v1/predictions/` (one customer and a batch) and `/api/v1/profile
 on a published segmentation trained with incomes in units (17,000-140,000, not thousands)."""
 
 import pytest
-from drf_spectacular.generators import SchemaGenerator
 from django.test import TestCase
+from drf_spectacular.generators import SchemaGenerator
 
 from clustering.services import run_publish
 from datasets.demo import generate_customers
@@ -51,7 +51,7 @@ def test_predict_warns_about_income_typed_in_thousands(income_in_units, user_cli
     body = response.json()
     assert body["warnings"] == [_income_warning(range_text)]
     assert body["customer_data"]["annual_income"] == 95
-    assert body["confidence_note"].startswith(f"{body['confidence']} % confidence: ")
+    assert body["confidence_note"].startswith(f"{body['confidence']}% confidence: ")
     assert body["cluster_name"] in body["confidence_note"]
     assert "typically get" in body["confidence_note"]
     assert Prediction.objects.get(user=user).input["annual_income"] == 95
@@ -78,7 +78,7 @@ def test_the_canonical_predictions_answer_warnings_and_note(income_in_units, use
 
     assert one.status_code == 201
     assert one.json()["warnings"] == [_income_warning(range_text)]
-    assert one.json()["confidence_note"].startswith(f"{round(one.json()['confidence'])} % ")
+    assert one.json()["confidence_note"].startswith(f"{round(one.json()['confidence'])}% ")
     assert batch.status_code == 201
     results = batch.json()["results"]
     assert results[0]["warnings"] == []
@@ -119,7 +119,7 @@ def test_a_model_saved_before_the_ranges_answers_no_warnings(user_client):
     body = user_client.post(PREDICT, {**CUSTOMER, "annual_income": 95}, format="json").json()
 
     assert body["warnings"] == []
-    assert body["confidence_note"].startswith(f"{body['confidence']} % confidence: ")
+    assert body["confidence_note"].startswith(f"{body['confidence']}% confidence: ")
     assert "typically" not in body["confidence_note"]
 
 
