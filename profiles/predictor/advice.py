@@ -10,8 +10,7 @@ gives no warnings, and a note without the typical confidence.
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -20,12 +19,19 @@ from clustering.engine.compiled import nearest_other
 from config.numbers import number_text
 
 UNIT_FACTOR = 1000  # the slip "did you mean" looks for: thousands typed as units, or back
+SCALAR_CHECK_ROWS = 16  # up to this many rows, the range check compares numbers one by one
 CLOSE_TO_TYPICAL = 5  # points of confidence within which a customer is "as typical as most"
 
 
-@dataclass(frozen=True)
-class Advice:
-    """The words that go with one prediction."""
+_PERCENTS = tuple(number_text(n) for n in range(101))  # a note writes several per row
+
+
+def _percent(value: int) -> str:
+    return _PERCENTS[value] if 0 <= value <= 100 else number_text(value)
+
+
+class Advice(NamedTuple):
+    """The words that go with one prediction (a named tuple: a batch makes a thousand)."""
 
     warnings: tuple[str, ...]
     confidence_note: str
@@ -41,14 +47,20 @@ def range_warning(label: str, value: float, low: float, high: float) -> str | No
     """The warning for one numeric input, or None inside [low, high]."""
     if low <= value <= high:
         return None
+    return _outside(label, value, low, high, _bounds_text(low, high))
+
+
+def _bounds_text(low: float, high: float) -> str:
+    between = " to " if low < 0 else "-"  # "-5 to 10", never "-5--10"
+    return f"({number_text(low)}{between}{number_text(high)})"
+
+
+def _outside(label: str, value: float, low: float, high: float, bounds: str) -> str:
+    """`range_warning` for a value known to be outside, the bounds already written."""
     below = value < low
     suggestion = value * UNIT_FACTOR if below else value / UNIT_FACTOR
     where = "below" if below else "above"
-    between = " to " if low < 0 else "-"  # "-5 to 10", never "-5--10"
-    text = (
-        f"{label} {number_text(value)} is {where} every customer in the training data "
-        f"({number_text(low)}{between}{number_text(high)})"
-    )
+    text = f"{label} {number_text(value)} is {where} every customer in the training data {bounds}"
     if low <= suggestion <= high:
         return f"{text}: did you mean {number_text(suggestion)}?"
     return f"{text}: the model has seen no customer like this, so treat the segment with care."
@@ -87,7 +99,7 @@ def confidence_note(
     shown = round(confidence)
     if runner_up is None or runner_up == label:
         return (
-            f"{number_text(shown)}% confidence: the model has a single segment, {name}, so there "
+            f"{_percent(shown)}% confidence: the model has a single segment, {name}, so there "
             "is no other segment to weigh this customer against."
         )
     other = model.name_of(runner_up)
@@ -98,8 +110,8 @@ def confidence_note(
         )
     else:
         meaning = (
-            f"{number_text(shown)}% confidence: this customer's distance to the centre of {name} "
-            f"is {number_text(100 - shown)}% of its distance to the centre of the next nearest "
+            f"{_percent(shown)}% confidence: this customer's distance to the centre of {name} "
+            f"is {_percent(100 - shown)}% of its distance to the centre of the next nearest "
             f"segment, {other} (100% would be exactly at the centre of {name}, 0% on the border "
             f"with {other})."
         )
@@ -115,7 +127,7 @@ def confidence_note(
         compared = "this one is placed about as clearly as most of them"
     return (
         f"{meaning} Customers of {name} in the training data typically get "
-        f"{number_text(typical_shown)}% (the median); {compared}."
+        f"{_percent(typical_shown)}% (the median); {compared}."
     )
 
 
@@ -143,35 +155,46 @@ def advise_batch(
     confidences: Sequence[float],
     runner_ups: Sequence[int],
     names: Mapping[str, str] | None = None,
+    notes: dict[tuple[int, int, int], str] | None = None,
 ) -> list[Advice]:
     """`Advice` for each row of checked columns (values by dataset column, as the model reads
     them) already predicted: the range check runs a column at a time, and rows with the same
-    segment, rounded confidence and runner-up share one note."""
-    n_rows = len(labels)
-    warnings: list[list[str]] = [[] for _ in range(n_rows)]
+    segment, rounded confidence and runner-up share one note. `notes` keeps the notes written,
+    by (label, rounded confidence, runner-up), across calls for the same model (at most
+    k x k x 101 of them)."""
+    warned: dict[int, list[str]] = {}
     ranges = model.ranges
     if ranges is not None:
         for j, column in enumerate(ranges.columns):
             low, high = float(ranges.minimums[j]), float(ranges.maximums[j])
             if column not in columns or not (np.isfinite(low) and np.isfinite(high)):
                 continue
-            values = np.asarray(columns[column], dtype=np.float64)
-            outside = np.flatnonzero((values < low) | (values > high))
-            if not len(outside):
+            values = columns[column]
+            if len(values) > SCALAR_CHECK_ROWS:  # a batch: compared as one array
+                array = np.asarray(values, dtype=np.float64)
+                rows = np.flatnonzero((array < low) | (array > high)).tolist()
+            else:  # a few customers (the /predict hot path): no array to set up
+                rows = [row for row, value in enumerate(values) if not low <= value <= high]
+            if not rows:
                 continue
             label = field_label((names or {}).get(column, column))
-            for row in outside.tolist():
-                warnings[row].append(range_warning(label, float(values[row]), low, high))
-    notes: dict[tuple[int, int, int], str] = {}
-    advice = []
-    for row, (label, confidence, runner_up) in enumerate(
-        zip(labels, confidences, runner_ups, strict=True)
-    ):
-        key = (label, round(confidence), runner_up)
-        note = notes.get(key)
+            bounds = _bounds_text(low, high)
+            for row in rows:
+                value = float(values[row])
+                warned.setdefault(row, []).append(_outside(label, value, low, high, bounds))
+    if notes is None:
+        notes = {}
+    known = notes.get
+    written = []
+    for key in zip(labels, map(round, confidences), runner_ups, strict=True):
+        note = known(key)
         if note is None:
+            label, shown, runner_up = key
             note = notes[key] = confidence_note(
-                model, label=label, confidence=confidence, runner_up=runner_up
+                model, label=label, confidence=shown, runner_up=runner_up
             )
-        advice.append(Advice(warnings=tuple(warnings[row]), confidence_note=note))
-    return advice
+        written.append(note)
+    return [
+        Advice(tuple(warned[row]) if row in warned else (), note)
+        for row, note in enumerate(written)
+    ]

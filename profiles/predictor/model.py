@@ -3,7 +3,7 @@
 aliases, from the dataset's column roles) and the checks of ``checks``."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from clustering.engine import CompiledModel, EngineInputError, load_model
@@ -24,6 +24,9 @@ class RunModel:
     run_id: int | None
     compiled: CompiledModel
     inputs: tuple[FeatureInput, ...]
+    # Confidence notes written so far, by (label, rounded confidence, runner-up): a bounded
+    # set (k x k x 101) shared by the requests this compiled model serves.
+    notes: dict[tuple[int, int, int], str] = field(default_factory=dict, compare=False, repr=False)
 
     def clean(self, record: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """(values by feature column, the input echoed as given); see ``checks.clean_record``."""
@@ -62,6 +65,7 @@ class RunModel:
             confidences=confidences,
             runner_ups=runner_ups,
             names=self.field_names,
+            notes=self.notes,
         )
         return labels, names, confidences, advice
 
