@@ -88,6 +88,12 @@ def profile_segment_page(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request,
             f"“{profile.name}” belongs to {result.cluster_name} "
-            f"({result.confidence:.0f}% confidence).",
+            + (
+                f"({result.confidence:.0f}% confidence)."
+                if not result.confidence_note
+                else f"— {result.confidence_note}"
+            ),
         )
+        for warning in result.warnings:
+            messages.warning(request, f"“{profile.name}”: {warning}")
     return redirect("pages:predict")

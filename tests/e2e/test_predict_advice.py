@@ -62,6 +62,19 @@ def test_income_typed_in_thousands_is_flagged_and_the_confidence_explained(page)
     assert note.inner_text().startswith(f"{confidence} confidence")
     screenshot(page, "predict-income-warning")
 
+    # Saved as it was typed, the profile is flagged again each time it is segmented.
+    answer.get_by_role("link", name="Save as a profile").click()
+    page.get_by_label("Name").fill("Typed in thousands")
+    page.get_by_role("button", name="Save profile").click()
+    page.get_by_role("button", name="Segment Typed in thousands").click()
+    expect(page.locator(".message.warning")).to_contain_text(
+        "“Typed in thousands”: Annual income 95 is below every customer in the training data"
+    )
+    expect(page.locator(".message.success")).to_contain_text("“Typed in thousands” belongs to")
+    expect(page.locator(".message.success")).to_contain_text("typically get")
+    screenshot(page, "predict-profile-warning")
+    page.goto("/app/predict/")
+
     _fill(page, income="95000")
     expect(page.locator("#prediction-result")).to_contain_text("This customer belongs to")
     expect(page.locator("#prediction-warnings")).to_have_count(0)
