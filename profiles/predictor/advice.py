@@ -99,35 +99,34 @@ def confidence_note(
     shown = round(confidence)
     if runner_up is None or runner_up == label:
         return (
-            f"{_percent(shown)}% confidence: the model has a single segment, {name}, so there "
-            "is no other segment to weigh this customer against."
+            f"{_percent(shown)}% confidence: the model has one segment, {name}, and no other "
+            "to weigh this customer against."
         )
     other = model.name_of(runner_up)
     if shown <= 0:
         meaning = (
-            f"0% confidence: this customer is as near to the centre of {other} as to that of "
-            f"{name} (or nearer), on the border between the two segments."
+            f"0% confidence: as near to the centre of {other} as to that of {name} (or nearer), "
+            "on the border between the two."
         )
     else:
         meaning = (
-            f"{_percent(shown)}% confidence: this customer's distance to the centre of {name} "
-            f"is {_percent(100 - shown)}% of its distance to the centre of the next nearest "
-            f"segment, {other} (100% would be exactly at the centre of {name}, 0% on the border "
-            f"with {other})."
+            f"{_percent(shown)}% confidence: the distance to the centre of {name} is "
+            f"{_percent(100 - shown)}% of the distance to the next nearest segment, {other} "
+            "(100% = at the centre, 0% = on the border)."
         )
     typical = model.typical_confidence.get(int(label))
     if typical is None:
         return meaning
     typical_shown = round(typical)
     if shown < typical_shown - CLOSE_TO_TYPICAL:
-        compared = "this one is placed less clearly than most of them"
+        compared = "less clearly placed than most"
     elif shown > typical_shown + CLOSE_TO_TYPICAL:
-        compared = "this one is placed more clearly than most of them"
+        compared = "more clearly placed than most"
     else:
-        compared = "this one is placed about as clearly as most of them"
+        compared = "placed about as clearly as most"
     return (
-        f"{meaning} Customers of {name} in the training data typically get "
-        f"{_percent(typical_shown)}% (the median); {compared}."
+        f"{meaning} {name} customers typically get {_percent(typical_shown)}% (the median in "
+        f"the training data): this one is {compared}."
     )
 
 

@@ -107,17 +107,17 @@ def test_the_confidence_note_explains_the_number_and_the_segments_typical_one(mo
     typical = round(model.typical_confidence[label])
 
     note = advice.confidence_note
-    assert note.startswith(f"{shown}% confidence: this customer's distance to the centre of {name}")
-    assert f"is {100 - shown}% of its distance to the centre of the next nearest segment" in note
-    assert f"Customers of {name} in the training data typically get {typical}% (the median)" in note
+    assert note.startswith(f"{shown}% confidence: the distance to the centre of {name} is ")
+    assert f"is {100 - shown}% of the distance to the next nearest segment, " in note
+    assert f"{name} customers typically get {typical}% (the median in the training data)" in note
 
 
 @pytest.mark.parametrize(
     ("confidence", "typical", "words"),
     [
-        (57, 81, "less clearly than most"),
-        (95, 81, "more clearly than most"),
-        (79, 81, "about as clearly as most"),
+        (57, 81, "this one is less clearly placed than most."),
+        (95, 81, "this one is more clearly placed than most."),
+        (79, 81, "this one is placed about as clearly as most."),
     ],
 )
 def test_the_note_compares_with_the_typical_confidence(model, confidence, typical, words):
@@ -138,7 +138,7 @@ def test_zero_confidence_is_on_the_border(model):
     note = confidence_note(model, label=label, confidence=0.2, runner_up=other)
 
     assert note.startswith(
-        f"0% confidence: this customer is as near to the centre of {model.name_of(other)}"
+        f"0% confidence: as near to the centre of {model.name_of(other)} as to that of "
     )
 
 
