@@ -46,6 +46,10 @@ class PredictionResult:
     created_at: datetime
     # Why this segment (`clustering.engine.why`), when asked for: runner-up, margin, top features.
     explanation: dict[str, Any] | None = None
+    # What the numbers mean (`predictor.advice`): inputs outside the training data's range,
+    # and the confidence in words. Answered, never recorded.
+    warnings: tuple[str, ...] = ()
+    confidence_note: str = ""
 
 
 def predict(
@@ -92,7 +96,7 @@ def predict(
     except PredictionBatchError as exc:
         raise _unprocessable(exc.errors, n=len(records)) from exc
 
-    labels, names, confidences = model.predict_batch(batch)
+    labels, names, confidences, advice = model.predict_batch_advised(batch)
     unusable = [index for index, value in enumerate(confidences) if not math.isfinite(value)]
     if unusable:  # never reached with bounded inputs; a NaN must still never leave the service
         raise _unprocessable(
@@ -134,9 +138,11 @@ def predict(
             customer_data=echo,
             created_at=created_at,
             explanation=explanation,
+            warnings=words.warnings,
+            confidence_note=words.confidence_note,
         )
-        for pk, label, name, confidence, echo, explanation in zip(
-            ids, labels, names, confidences, echoes, explanations, strict=True
+        for pk, label, name, confidence, echo, explanation, words in zip(
+            ids, labels, names, confidences, echoes, explanations, advice, strict=True
         )
     ]
 

@@ -9,7 +9,9 @@ other apps use (docs/architecture.md):
 - ``load_model(artifact)`` -> CompiledModel: ``transform(frame_or_records)``,
   ``predict(frame_or_records)`` / ``predict_frame(frame)`` -> (labels, confidences),
   ``predict_record(record)`` -> Prediction(label, confidence, distances),
-  ``predict_columns(columns, n_rows=)`` (checked columns: the prediction fast path)
+  ``predict_columns(columns, n_rows=)`` (checked columns: the prediction fast path),
+  ``predict_columns_runner_up(columns, n_rows=)`` (also each row's nearest other segment),
+  ``ranges`` / ``typical_confidence`` (what the training rows looked like, ``ranges.py``)
 - ``dendrogram_png(artifact, max_leaves=30)`` -> PNG bytes
 - ``artifact_with_names(artifact, names)`` -> the artifact with its segments renamed
 - ``EngineInputError`` (a sentence for the user), ``EngineCancelled``

@@ -18,9 +18,17 @@ ARTIFACT_KEYS = ("version", "algorithm", "features", "numeric", "categorical", "
 
 
 def build_artifact(
-    *, transform: Mapping, features: Sequence[str], fit: "AlgorithmFit", names: Mapping[int, str]
+    *,
+    transform: Mapping,
+    features: Sequence[str],
+    fit: "AlgorithmFit",
+    names: Mapping[int, str],
+    ranges: Mapping | None = None,
+    typical_confidences: Sequence[float | None] | None = None,
 ) -> dict:
-    """The JSON-safe artifact: lists and finite floats only, never pickle."""
+    """The JSON-safe artifact: lists and finite floats only, never pickle. ``ranges`` and
+    ``typical_confidences`` (``clustering.engine.ranges``) are what the training rows looked
+    like; optional, as in artifacts saved before they existed."""
     artifact = {
         "version": ARTIFACT_VERSION,
         "algorithm": fit.algorithm,
@@ -36,6 +44,10 @@ def build_artifact(
         "dendrogram": fit.dendrogram,
         "eps": fit.eps,
     }
+    if ranges is not None:
+        artifact["ranges"] = dict(ranges)
+    if typical_confidences is not None:
+        artifact["typical_confidences"] = list(typical_confidences)
     return json_safe(artifact)
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 from clustering.engine.artifact import check_artifact
 from clustering.engine.errors import EngineInputError
 from clustering.engine.labels import NOISE_LABEL
+from clustering.engine.ranges import TrainingRanges, typical_confidence_of
 from clustering.engine.values import category_codes, category_string, numeric_values, to_float
 from clustering.engine.words import artifact_names, name_segments
 
@@ -235,6 +236,10 @@ class CompiledModel:
     mixture: _Mixture | None
     centroid_sq_norms: np.ndarray = field(repr=False)
     names_by_label: dict[int, str] = field(repr=False)
+    # What the training rows looked like (``clustering.engine.ranges``); None / empty for an
+    # artifact saved before the artifact kept them.
+    ranges: TrainingRanges | None = field(default=None, repr=False)
+    typical_confidence: dict[int, float] = field(default_factory=dict, repr=False)
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -310,6 +315,17 @@ class CompiledModel:
         labels, confidences, _ = self.predict_matrix(self.transform_columns(columns, n_rows=n_rows))
         return labels, confidences
 
+    def predict_columns_runner_up(
+        self, columns: Mapping[str, Sequence[Any]], *, n_rows: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``predict_columns`` plus, per row, the label of the nearest other centre: the one
+        the confidence is measured against (its own label when there is no other)."""
+        x = self.transform_columns(columns, n_rows=n_rows)
+        distances = self.distances(x)
+        own = self.mixture.most_probable(x) if self.mixture else distances.argmin(axis=1)
+        confidences = confidence_from_distances(distances, own)
+        return self.labels[own], confidences, self.labels[nearest_other(distances, own)]
+
     def predict_record(self, record: Mapping) -> Prediction:
         """One record's label, confidence and distances (missing keys are imputed)."""
         labels, confidences, distances = self.predict_matrix(self.transform(record))
@@ -347,6 +363,8 @@ def load_model(artifact: Mapping) -> CompiledModel:
         mixture=_Mixture.of(artifact["gmm"]) if artifact.get("gmm") else None,
         centroid_sq_norms=np.einsum("ij,ij->i", centroids, centroids),
         names_by_label=dict(zip(labels.tolist(), names, strict=True)),
+        ranges=TrainingRanges.of(artifact),
+        typical_confidence=typical_confidence_of(artifact),
     )
 
 
@@ -400,6 +418,18 @@ def confidence_from_distances(distances: np.ndarray, own: np.ndarray) -> np.ndar
     value = (1.0 - ratio) * 100.0
     np.clip(value, 0.0, 100.0, out=value)
     return value.astype(distances.dtype, copy=False)
+
+
+def nearest_other(distances: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """Per row, the index of the nearest centre other than ``own`` (``own`` itself when there
+    is only one centre): the runner-up of ``confidence_from_distances``."""
+    n_rows, k = distances.shape
+    if k < 2:
+        return np.asarray(own).copy()
+    rows = np.arange(n_rows)
+    others = distances.copy()
+    others[rows, own] = np.inf
+    return others.argmin(axis=1)
 
 
 def apply_numeric_transform(values: np.ndarray, kind: str, lam: float = 0.0) -> np.ndarray:

@@ -26,6 +26,7 @@ from clustering.engine.artifact import build_artifact
 from clustering.engine.errors import EngineCancelled, EngineInputError
 from clustering.engine.labels import NOISE_LABEL
 from clustering.engine.preprocess import FEATURE_TRANSFORMS, Prepared, prepare
+from clustering.engine.ranges import training_ranges, typical_confidences
 from clustering.engine.results import ClusterResult, EngineResult, KSweepResult
 from clustering.engine.sweep import sweep_matrix
 from common.jsonsafe import json_safe
@@ -159,7 +160,12 @@ def _fit(
     by_size = sorted(clusters, key=lambda c: (-c.size, c.label))
     recommendations = tuple(cluster.recommendation for cluster in by_size)
     artifact = build_artifact(
-        transform=prepared.transform, features=prepared.features, fit=fitted, names=names
+        transform=prepared.transform,
+        features=prepared.features,
+        fit=fitted,
+        names=names,
+        ranges=training_ranges(prepared.numeric_columns, prepared.raw),
+        typical_confidences=typical_confidences(fitted.labels, confidences, fitted.centroid_labels),
     )
     n_clusters = len(fitted.centroid_labels)
     segments = balance.segment_balance(

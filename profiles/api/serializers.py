@@ -54,9 +54,24 @@ CUSTOMER_SCHEMA = {
         "oneOf": [{"type": "number"}, {"type": "string"}],
     },
 }
+# What the numbers of a prediction mean (`profiles.predictor.advice`), answered with every
+# prediction just made: document 004's `/predict`, and the canonical predictions.
+WARNINGS_HELP = (
+    "One sentence per numeric input outside the range of the published segmentation's "
+    "training data, with a 'did you mean' value when a factor of 1,000 brings it inside; "
+    "empty when every input is within the range (or the model predates the ranges)."
+)
+CONFIDENCE_NOTE_HELP = (
+    "What the confidence means in words (the distance to the segment's centre against the "
+    "nearest other segment's) and how it compares with the segment's typical confidence."
+)
+ADVICE_PROPERTIES = {
+    "warnings": {"type": "array", "items": {"type": "string"}, "description": WARNINGS_HELP},
+    "confidence_note": {"type": "string", "description": CONFIDENCE_NOTE_HELP},
+}
 PREDICT_RESPONSE_SCHEMA = {
     "type": "object",
-    "required": ["cluster", "cluster_name", "confidence", "customer_data"],
+    "required": ["cluster", "cluster_name", "confidence", "customer_data", *ADVICE_PROPERTIES],
     "properties": {
         "cluster": {"type": "integer", "example": 2},
         "cluster_name": {"type": "string", "example": "High Value Customers"},
@@ -68,6 +83,7 @@ PREDICT_RESPONSE_SCHEMA = {
         },
         "customer_data": {**CUSTOMER_SCHEMA, "description": "The input as it was used."},
         "explanation": EXPLANATION_SCHEMA,
+        **ADVICE_PROPERTIES,
     },
 }
 PREDICTIONS_CREATE_SCHEMA = {
@@ -97,6 +113,7 @@ def predict_answer(result: PredictionResult, *, explain: bool = False) -> dict[s
         "cluster_name": result.cluster_name,
         "confidence": round(result.confidence),
         "customer_data": result.customer_data,
+        **advice_fields(result),
     }
     return with_explanation(answer, result, explain=explain)
 
@@ -108,6 +125,11 @@ def with_explanation(
     if explain:
         answer["explanation"] = result.explanation
     return answer
+
+
+def advice_fields(result: PredictionResult) -> dict[str, Any]:
+    """The `warnings` and `confidence_note` of a prediction just made."""
+    return {"warnings": list(result.warnings), "confidence_note": result.confidence_note}
 
 
 def prediction_resource(
@@ -124,6 +146,7 @@ def prediction_resource(
         "confidence": result.confidence,
         "input": result.customer_data,
         "created_at": created_at or _timestamp(result.created_at),
+        **advice_fields(result),
     }
     return with_explanation(answer, result, explain=explain)
 
@@ -193,18 +216,18 @@ class PredictionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PredictionBatchSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    results = PredictionSerializer(many=True)
-
-
 class PredictionMadeSerializer(PredictionSerializer):
-    """A prediction just made: the recorded prediction, and why this segment (`?explain=`)."""
+    """A prediction just made (canonical API): the recorded fields, what they mean (`warnings`,
+    `confidence_note`) and why this segment (`explanation`, see `?explain=`)."""
 
+    warnings = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text=WARNINGS_HELP
+    )
+    confidence_note = serializers.CharField(read_only=True, help_text=CONFIDENCE_NOTE_HELP)
     explanation = explanation_field(required=False)
 
     class Meta(PredictionSerializer.Meta):
-        fields = [*PredictionSerializer.Meta.fields, "explanation"]
+        fields = [*PredictionSerializer.Meta.fields, "warnings", "confidence_note", "explanation"]
         read_only_fields = fields
 
 

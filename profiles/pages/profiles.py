@@ -134,8 +134,8 @@ def profile_segment_page(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, DomainError) as exc:
         message_errors(request, exc, prefix=f"“{profile.name}” could not be segmented: ")
         return redirect("pages:profile-list")
-    messages.success(
-        request,
-        f"“{profile.name}” belongs to {result.cluster_name} ({result.confidence:.0f}% confidence).",
-    )
+    note = result.confidence_note or f"({result.confidence:.0f}% confidence)."
+    messages.success(request, f"“{profile.name}” belongs to {result.cluster_name}: {note}")
+    for warning in result.warnings:
+        messages.warning(request, f"“{profile.name}”: {warning}")
     return redirect("pages:predict")

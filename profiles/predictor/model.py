@@ -4,12 +4,13 @@ aliases, from the dataset's column roles) and the checks of ``checks``."""
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from clustering.engine import CompiledModel, EngineInputError, load_model
 from clustering.engine.why import TypicalValues, explain_matrix, typical_values
 
+from .advice import Advice, advise_batch
 from .checks import CleanBatch, FeatureInput, clean_batch, clean_columns, clean_record
 from .fields import ROLE_ALIASES
 
@@ -27,6 +28,9 @@ class RunModel:
     inputs: tuple[FeatureInput, ...]
     typical: TypicalValues | None = None  # the segments' typical values ("Why this segment")
     dataset_name: str = ""
+    # Confidence notes written so far, by (label, rounded confidence, runner-up): a bounded
+    # set (k x k x 101) shared by the requests this compiled model serves.
+    notes: dict[tuple[int, int, int], str] = field(default_factory=dict, compare=False, repr=False)
 
     def clean(self, record: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """(values by feature column, the input echoed as given); see ``checks.clean_record``."""
@@ -84,6 +88,33 @@ class RunModel:
             own_labels=own_labels,
         )
         return [None if item is None else item.as_dict() for item in explanations]
+
+    def predict_batch_advised(
+        self, batch: CleanBatch
+    ) -> tuple[list[int], list[str], list[float], list[Advice]]:
+        """``predict_batch`` plus each row's ``advice.Advice`` (range warnings, named by the
+        field the form and document 004 use, and the confidence note)."""
+        labels, confidences, runner_ups = self.compiled.predict_columns_runner_up(
+            batch.columns, n_rows=len(batch.echoes)
+        )
+        labels, runner_ups = labels.tolist(), runner_ups.tolist()
+        names = list(map(self.compiled.names_by_label.__getitem__, labels))
+        confidences = [round(value, 2) for value in confidences.tolist()]
+        advice = advise_batch(
+            self.compiled,
+            batch.columns,
+            labels=labels,
+            confidences=confidences,
+            runner_ups=runner_ups,
+            names=self.field_names,
+            notes=self.notes,
+        )
+        return labels, names, confidences, advice
+
+    @property
+    def field_names(self) -> dict[str, str]:
+        """Dataset column -> the name a request (and the predict form) gives it."""
+        return {feature.name: feature.alias or feature.name for feature in self.inputs}
 
 
 def compile_artifact(

@@ -30,8 +30,16 @@ def test_predict_answers_document_004_shape_and_records_it(published_run, user_c
 
     assert response.status_code == 200
     body = response.json()
-    # Document 004's four fields, and the additive `explanation` (test_explanation_api.py).
-    assert set(body) == {"cluster", "cluster_name", "confidence", "customer_data", "explanation"}
+    # Document 004's four fields, what their numbers mean and why this segment (all additive).
+    assert set(body) == {
+        "cluster",
+        "cluster_name",
+        "confidence",
+        "customer_data",
+        "warnings",
+        "confidence_note",
+        "explanation",
+    }
     assert body["customer_data"] == DOC004_BODY
     assert isinstance(body["confidence"], int)
     assert 0 <= body["confidence"] <= 100
