@@ -74,7 +74,8 @@ def test_predict_answer_leaves_the_explanation_out_when_asked(published_run, use
     response = user_client.post(f"{PREDICT}?explain=false", DOC004_BODY, format="json")
 
     assert response.status_code == 200
-    assert set(response.json()) == {"cluster", "cluster_name", "confidence", "customer_data"}
+    assert "explanation" not in response.json()
+    assert {"cluster", "cluster_name", "confidence", "customer_data"} <= set(response.json())
 
 
 @pytest.mark.django_db

@@ -143,9 +143,9 @@ def test_the_schema_types_warnings_and_note_in_every_prediction_answer():
     assert made["confidence_note"]["type"] == "string"
     created = schema["paths"]["/api/v1/predictions/"]["post"]["responses"]["201"]
     assert created["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/PredictionCreated"
+        "$ref": "#/components/schemas/PredictionMadeOrBatch"
     }
-    assert {"$ref": "#/components/schemas/PredictionMade"} in components["PredictionCreated"][
+    assert {"$ref": "#/components/schemas/PredictionMade"} in components["PredictionMadeOrBatch"][
         "oneOf"
     ]
     batch_results = components["PredictionBatch"]["properties"]["results"]["items"]
