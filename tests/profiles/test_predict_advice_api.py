@@ -148,7 +148,7 @@ def test_the_schema_types_warnings_and_note_in_every_prediction_answer():
     assert {"$ref": "#/components/schemas/PredictionMade"} in components["PredictionMadeOrBatch"][
         "oneOf"
     ]
-    batch_results = components["PredictionBatch"]["properties"]["results"]["items"]
+    batch_results = components["PredictionMadeBatch"]["properties"]["results"]["items"]
     assert batch_results == {"$ref": "#/components/schemas/PredictionMade"}
     profile = schema["paths"]["/api/v1/profiles/{id}/predict/"]["post"]["responses"]["201"]
     assert profile["content"]["application/json"]["schema"] == {
