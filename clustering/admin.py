@@ -7,7 +7,7 @@ from django.http import HttpRequest
 
 from config.errors import DomainError
 
-from .models import Cluster, ClusteringRun, DriftCheck
+from .models import Cluster, ClusteringRun, DriftCheck, RunComparison
 from .services import run_cancel, run_publish, runs_fail_stale
 
 
@@ -98,6 +98,24 @@ class DriftCheckAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         return [field.name for field in DriftCheck._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(RunComparison)
+class RunComparisonAdmin(admin.ModelAdmin):
+    """Comparisons of two runs (lineage): read-only; asking for the comparison again restarts an
+    abandoned one, and deleting a run deletes its comparisons with their movers files."""
+
+    list_display = ["id", "old_run", "new_run", "status", "progress", "created_at", "finished_at"]
+    list_select_related = ["old_run", "new_run"]
+    list_filter = ["status"]
+    raw_id_fields = ["old_run", "new_run", "requested_by"]
+    exclude = ["result"]  # the whole comparison as JSON: read it through the API
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [field.name for field in RunComparison._meta.fields if field.name != "result"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

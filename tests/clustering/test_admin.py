@@ -62,3 +62,25 @@ def test_run_admin_cancel_action_cancels_queued_run(admin_browser):
     )
     run.refresh_from_db()
     assert run.status == Status.CANCELLED
+
+
+def test_comparison_admin_lists_and_shows_read_only(admin_browser):
+    from clustering.models import RunComparison
+
+    old = ClusteringRunFactory(status=Status.SUCCEEDED)
+    new = ClusteringRunFactory(status=Status.SUCCEEDED, dataset=old.dataset)
+    comparison = RunComparison.objects.create(
+        old_run=old, new_run=new, status=RunComparison.Status.FAILED, error="No shared customers"
+    )
+    listing = admin_browser.get(
+        reverse("admin:clustering_runcomparison_changelist"), {"status__exact": "failed"}
+    )
+    assert listing.status_code == 200
+    assert list(listing.context["cl"].result_list) == [comparison]
+    page = admin_browser.get(reverse("admin:clustering_runcomparison_change", args=[comparison.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "No shared customers" in html
+    assert 'name="status"' not in html  # read-only, no input
+    add = admin_browser.get(reverse("admin:clustering_runcomparison_add"))
+    assert add.status_code == 403
