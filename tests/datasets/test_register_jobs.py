@@ -5,16 +5,18 @@ reason and nothing of the data kept (no dataset, no customers, no partition tabl
 
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test import Client
 
 from config.storage import data_storage
 from datasets.models import Customer, Dataset, RegistrationJob, partition_name
 from datasets.services import dataset_register, registration_job_execute
+from datasets.services.jobs import JobProgress
 
 # The real Celery worker of the job tests (one process per session, on the test database).
 from tests.clustering.conftest import celery_worker_process, worker  # noqa: F401
@@ -187,6 +189,33 @@ def test_progress_is_told_after_each_part(analyst, folder):
     assert [p for p, _ in parts] == sorted(p for p, _ in parts)
     assert parts[0][0] > stages[0][0]
     assert parts[-1][0] == 99
+
+
+def test_progress_inside_the_loading_transaction_is_seen_at_once_on_postgresql(analyst):
+    """On PostgreSQL progress is written through a connection of its own, so a poller sees it
+    while the transaction that loads the customers is still open; on SQLite (one writer at a
+    time) it shows at that transaction's commit."""
+    job = RegistrationJob.objects.create(
+        owner=analyst, url="incoming/x/", status=RegistrationJob.Status.RUNNING
+    )
+    seen = []
+    with JobProgress(RegistrationJob, job.pk) as progress, transaction.atomic():
+        progress(60, "loading customers: part 3 of 5")
+        with ThreadPoolExecutor(max_workers=1) as poller:  # another connection, like a request
+            seen = poller.submit(_progress_seen_elsewhere, job.pk).result()
+    if connection.vendor == "postgresql":
+        assert seen == [60, "loading customers: part 3 of 5"]
+    else:
+        assert seen == [0, ""]
+    job.refresh_from_db()
+    assert (job.progress, job.stage) == (60, "loading customers: part 3 of 5")
+
+
+def _progress_seen_elsewhere(job_id: int) -> list:
+    try:
+        return list(RegistrationJob.objects.values_list("progress", "stage").get(pk=job_id))
+    finally:
+        connections.close_all()
 
 
 def test_a_job_runs_once_and_is_the_owners_only(analyst_client, analyst, user_client, folder):
