@@ -6,16 +6,22 @@ reason and nothing of the data kept (no dataset, no customers, no partition tabl
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from django.db import connection, connections, transaction
 from django.test import Client
+from django.utils import timezone
 
 from config.storage import data_storage
 from datasets.models import Customer, Dataset, RegistrationJob, partition_name
-from datasets.services import dataset_register, registration_job_execute
+from datasets.services import (
+    customer_table_jobs_fail_stale,
+    dataset_register,
+    registration_job_execute,
+)
 from datasets.services.jobs import JobProgress
 
 # The real Celery worker of the job tests (one process per session, on the test database).
@@ -255,3 +261,43 @@ def test_the_admin_lists_registration_jobs_read_only(admin_user, analyst):
     assert changed.status_code == 403
     job.refresh_from_db()
     assert job.url == "incoming/big/"
+
+
+# Last: it kills the session's worker (the next test that needs one starts it again).
+@pytest.mark.worker
+def test_a_job_whose_worker_is_killed_while_loading_keeps_nothing_and_is_failed_by_the_sweep(
+    worker,  # noqa: F811
+    analyst_client,
+    settings,
+    folder,
+):
+    settings.REGISTER_INLINE_MAX_ROWS = 1_000
+    _write_parts(folder, _customers(300_000, seed=9), parts=10)
+    partitions = _partitions()
+    response = analyst_client.post(REGISTER, {"url": folder}, format="json")
+    assert response.status_code == 202, response.content
+    job_id = response.json()["id"]
+
+    deadline = time.monotonic() + WAIT_S
+    job = RegistrationJob.objects.get(pk=job_id)
+    active = (RegistrationJob.Status.QUEUED, RegistrationJob.Status.RUNNING)
+    # PostgreSQL shows each part as it is loaded: kill once the transaction holds rows. SQLite
+    # shows the stage written just before that transaction begins.
+    loading = "loading customers: part" if connection.vendor == "postgresql" else "loading"
+    while time.monotonic() < deadline and job.status in active and loading not in job.stage:
+        time.sleep(0.01)
+        job.refresh_from_db()
+    assert job.status == RegistrationJob.Status.RUNNING, "the job ended before the kill"
+    assert loading in job.stage, worker.log()
+    worker.kill()
+
+    job.refresh_from_db()
+    assert job.status == RegistrationJob.Status.RUNNING  # nobody is left to end it but the sweep
+    assert not Dataset.objects.exists()
+    assert not Customer.objects.exists()
+    assert _partitions() == partitions
+    later = timezone.now() + timedelta(seconds=settings.REGISTER_TIME_LIMIT_S + 3_600)
+    assert customer_table_jobs_fail_stale(now=later) == 1
+    body = analyst_client.get(response["Location"]).json()
+    assert body["status"] == "failed"
+    assert "stopped responding" in body["error"]
