@@ -309,6 +309,14 @@ class CustomerTableJobSerializer(serializers.ModelSerializer):
         return reverse("datasets-api:dataset-detail", args=[job.result_id])
 
 
+class RegistrationParametersSerializer(serializers.Serializer):
+    """What the registration was asked with (None: detected or left to the default)."""
+
+    name = serializers.CharField(allow_null=True, read_only=True)
+    id_column = serializers.CharField(allow_null=True, read_only=True)
+    force_new = serializers.BooleanField(read_only=True)
+
+
 class RegistrationJobSerializer(serializers.ModelSerializer):
     """A registration job: poll it until `status` is succeeded (then `result` is the new
     dataset's id) or failed (then `error` says why, and nothing of the data was kept)."""
@@ -319,6 +327,7 @@ class RegistrationJobSerializer(serializers.ModelSerializer):
     n_rows = serializers.IntegerField(
         read_only=True, help_text="Rows of the data by its Parquet footers when it was asked."
     )
+    parameters = RegistrationParametersSerializer(read_only=True)
 
     class Meta:
         model = RegistrationJob

@@ -97,6 +97,7 @@ def test_large_folder_is_registered_by_the_worker_like_the_request_would(
     accepted = response.json()
     assert response["Location"] == f"/api/v1/registration-jobs/{accepted['id']}/"
     assert (accepted["status"], accepted["n_rows"], accepted["result"]) == ("queued", 1_200, None)
+    assert accepted["parameters"] == {"name": "Large", "id_column": None, "force_new": False}
     job = _finished(analyst_client, response["Location"], worker)
     assert job["status"] == "succeeded", job["error"]
     assert (job["progress"], job["stage"]) == (100, "done")
