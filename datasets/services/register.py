@@ -26,7 +26,7 @@ from accounts.models import User
 from config.dask import dask_compute
 from config.storage import StorageError, data_storage
 
-from ..bulk import CHUNK_ROWS, customers_load_pieces, partitions_lock
+from ..bulk import CHUNK_ROWS, customers_load_before_row, partitions_lock
 from ..ingest import IngestError, profile
 from ..ingest.parquet import (
     IdColumnError,
@@ -267,14 +267,25 @@ def _register(
         transaction_log=result.transaction_log,
     )
     progress(LOAD_START_PERCENT, "loading customers")
-    with transaction.atomic():
+    found: list[Dataset] = []
+
+    def insert_row() -> bool:
         partitions_lock()  # see datasets.bulk: orders the partition changes of concurrent loads
         existing = None if force_new else _same_registration(owner=owner, digest=digest)
         if existing is not None:
-            return existing, False
-        dataset.save()
+            found.append(existing)
+            return False
+        dataset.save(force_insert=True)
+        return True
+
+    with transaction.atomic():
         pieces = _id_pieces(source, table.id_column, n_rows=dataset.n_rows, progress=progress)
-        loaded = customers_load_pieces(dataset=dataset, pieces=pieces, id_column=table.id_column)
+        loaded = customers_load_before_row(
+            dataset=dataset, pieces=pieces, id_column=table.id_column, insert_row=insert_row
+        )
+        if found:  # registered meanwhile by the same owner: keep nothing of this load
+            transaction.set_rollback(True)
+            return found[0], False
         if loaded != dataset.n_rows:  # the data changed while it was read
             raise ValidationError(
                 {

@@ -15,10 +15,12 @@ from django.db import connection, connections, transaction
 from django.test import Client
 from django.utils import timezone
 
+from accounts.models import User
 from config.storage import data_storage
 from datasets.models import Customer, Dataset, RegistrationJob, partition_name
 from datasets.services import (
     customer_table_jobs_fail_stale,
+    dataset_create_from_upload,
     dataset_register,
     registration_job_execute,
 )
@@ -26,6 +28,7 @@ from datasets.services.jobs import JobProgress
 
 # The real Celery worker of the job tests (one process per session, on the test database).
 from tests.clustering.conftest import celery_worker_process, worker  # noqa: F401
+from tests.datasets.conftest import SMALL_CSV, csv_file
 from tests.datasets.test_register import REGISTER, _customers, _write_parts
 from tests.factories import DEFAULT_PASSWORD
 
@@ -181,6 +184,44 @@ def test_a_failure_while_the_customers_load_keeps_nothing(analyst, settings, fol
     assert not Dataset.objects.exists()
     assert not Customer.objects.exists()
     assert _partitions() == partitions
+
+
+def _upload_elsewhere(owner_id: int) -> int:
+    """An upload on a connection of its own that gives up after 20 s of waiting for a lock."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '20s'")
+        dataset, _ = dataset_create_from_upload(
+            owner=User.objects.get(pk=owner_id), uploaded_file=csv_file(SMALL_CSV)
+        )
+        return dataset.pk
+    finally:
+        connections.close_all()
+
+
+def test_an_upload_goes_through_while_a_registration_loads_its_customers(analyst, folder):
+    """PostgreSQL: the customers of a registration are loaded into their own table before the
+    lock that orders partition changes is taken, so uploads and deletions do not wait for a
+    long load (SQLite has one writer at a time whatever the code does)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time")
+    frame = _customers(400, seed=6)
+    _write_parts(folder, frame, parts=4)
+    uploaded: list[int] = []
+
+    def progress(percent: int, stage: str) -> None:
+        if stage.endswith("part 2 of 4"):
+            with ThreadPoolExecutor(max_workers=1) as other:
+                uploaded.append(other.submit(_upload_elsewhere, analyst.pk).result())
+
+    dataset, created = dataset_register(owner=analyst, url=folder, progress=progress)
+
+    assert created
+    assert len(uploaded) == 1
+    assert Dataset.objects.get(pk=uploaded[0]).n_rows == 5
+    assert Customer.objects.filter(dataset_id=uploaded[0]).count() == 5
+    assert _ids(dataset) == frame["customer_id"].tolist()
+    assert uploaded[0] > dataset.pk  # the registration's id was taken before the upload's
 
 
 def test_progress_is_told_after_each_part(analyst, folder):
