@@ -16,7 +16,8 @@ behind. On PostgreSQL attaching a partition adds its foreign key to `datasets_da
 waits for every open transaction that wrote a dataset row: two uploads that had each inserted
 their row and then attached would wait for each other (a deadlock). `partitions_lock()` orders
 them: an upload takes it before inserting its row, a deletion before dropping a partition, and
-holds it to the commit."""
+holds it to the commit. A registration of Parquet data, whose load can take minutes, fills and
+indexes its table first and takes the lock only then (`customers_load_before_row`)."""
 
 from collections.abc import Callable, Iterable, Iterator
 
