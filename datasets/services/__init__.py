@@ -345,8 +345,9 @@ def customer_table_create(
     """Derive a customer table (one row per customer: recency, frequency, monetary, average
     order value, tenure, roles set) from the purchase log `dataset`: a new Dataset, built in the
     request, for a log of at most CUSTOMER_TABLE_INLINE_MAX_ROWS lines; above that a queued
-    CustomerTableJob whose task is enqueued once committed. ValidationError (400) naming the
-    column and line when the log cannot be read."""
+    CustomerTableJob whose task is sent once committed (ServiceUnavailable, 503, when the broker
+    cannot be reached: the job is then failed with that reason). ValidationError (400) naming
+    the column and line when the log cannot be read."""
     resolved = transaction_columns_resolve(dataset=dataset, columns=columns)
     parameters = {
         "columns": resolved.as_dict(),
@@ -356,9 +357,8 @@ def customer_table_create(
     if dataset.n_rows > _customer_table_inline_limit():
         from ..tasks import customer_table_build_task
 
-        with transaction.atomic():
-            job = CustomerTableJob.objects.create(owner=user, source=dataset, parameters=parameters)
-            job_enqueue(job=job, send=customer_table_build_task.delay, what="customer table")
+        job = CustomerTableJob.objects.create(owner=user, source=dataset, parameters=parameters)
+        job_enqueue(job=job, send=customer_table_build_task.delay, what="customer table")
         return job
     return _customer_table_build(owner=user, source=dataset, parameters=parameters)
 

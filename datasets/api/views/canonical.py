@@ -212,7 +212,8 @@ Answers 201 with the new dataset for a log of at most CUSTOMER_TABLE_INLINE_MAX_
 else 202 with a job (`Location` is its URL; poll `GET /api/v1/customer-table-jobs/{id}/`).
 400 names the column and the file line (header = line 1) when the log has no date column, a
 date that cannot be read, a missing customer id or amount, a purchase with a negative amount,
-or a customer whose refunds exceed their purchases or who has refunds and no purchase."""
+or a customer whose refunds exceed their purchases or who has refunds and no purchase. 503 with
+Retry-After when a large log's job cannot be queued."""
 
 
 class CustomerTableCreateView(APIView):
@@ -221,6 +222,7 @@ class CustomerTableCreateView(APIView):
     parser_classes = [SafeJSONParser]
     permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]
     required_scope = "datasets:write"
+    queues_jobs = ("post",)  # a large log: 503 while the broker is unreachable
 
     @extend_schema(
         operation_id="datasets_customer_table_create",
