@@ -1,5 +1,6 @@
 """Back office for datasets (read-mostly: name editable, deletion through the service), their
-customers (read-only: they are the uploaded file's rows) and the customer-table jobs (read-only)."""
+customers (read-only: they are the uploaded file's rows), the customer-table jobs and the
+registration jobs (read-only)."""
 
 import json
 
@@ -10,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from config.errors import Gone
 
-from .models import CurrentDataset, Customer, CustomerTableJob, Dataset
+from .models import CurrentDataset, Customer, CustomerTableJob, Dataset, RegistrationJob
 from .selectors import customer_attributes
 from .services import dataset_delete
 
@@ -165,5 +166,25 @@ class CustomerTableJobAdmin(admin.ModelAdmin):
 
     def has_change_permission(
         self, request: HttpRequest, obj: CustomerTableJob | None = None
+    ) -> bool:
+        return False
+
+
+@admin.register(RegistrationJob)
+class RegistrationJobAdmin(admin.ModelAdmin):
+    """Read-only: jobs are started by registering large Parquet data and ended by their worker
+    or by the stale sweep."""
+
+    list_display = ["pk", "owner", "url", "n_rows", "status", "progress", "stage", "created_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["owner__username", "url", "error"]
+    list_select_related = ["owner", "result"]
+    readonly_fields = [field.name for field in RegistrationJob._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: RegistrationJob | None = None
     ) -> bool:
         return False

@@ -16,9 +16,10 @@ behind. On PostgreSQL attaching a partition adds its foreign key to `datasets_da
 waits for every open transaction that wrote a dataset row: two uploads that had each inserted
 their row and then attached would wait for each other (a deadlock). `partitions_lock()` orders
 them: an upload takes it before inserting its row, a deletion before dropping a partition, and
-holds it to the commit."""
+holds it to the commit. A registration of Parquet data, whose load can take minutes, fills and
+indexes its table first and takes the lock only then (`customers_load_before_row`)."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -140,11 +141,30 @@ def _copy_chunks(
 def _copy_postgresql(
     pieces: Iterable[tuple[int, pd.DataFrame]], *, dataset: Dataset, id_column: str | None
 ) -> None:
+    _copy_table(pieces, dataset_id=int(dataset.pk), id_column=id_column)
+    _attach(int(dataset.pk))
+
+
+def _attach(dataset_id: int) -> None:
     quote = connection.ops.quote_name
     parent = quote(Customer._meta.db_table)
-    name = partition_name(dataset.pk)
+    table = quote(partition_name(dataset_id))
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        # Takes the parent's index above as its own, adds and checks the foreign key to the
+        # dataset; SHARE UPDATE EXCLUSIVE on the parent: reads and writes of others go on.
+        cursor.execute(
+            f"ALTER TABLE {parent} ATTACH PARTITION {table} FOR VALUES IN ({dataset_id})"
+        )
+
+
+def _copy_table(
+    pieces: Iterable[tuple[int, pd.DataFrame]], *, dataset_id: int, id_column: str | None
+) -> None:
+    """The dataset's customer table, filled and indexed, not attached yet."""
+    quote = connection.ops.quote_name
+    parent = quote(Customer._meta.db_table)
+    name = partition_name(dataset_id)
     table = quote(name)
-    dataset_id = int(dataset.pk)
     # Atomic on its own (a savepoint inside the caller's transaction): COPY FREEZE needs the
     # table created in the same (sub)transaction, and a failure leaves no table behind.
     with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
@@ -171,11 +191,6 @@ def _copy_postgresql(
         cursor.execute(
             f"CREATE INDEX {quote(name + '_ext_id_row_idx')} ON {table} "
             "(dataset_id, external_id, row_number)"
-        )
-        # Takes the parent's index above as its own, adds and checks the foreign key to the
-        # dataset; SHARE UPDATE EXCLUSIVE on the parent: reads and writes of others go on.
-        cursor.execute(
-            f"ALTER TABLE {parent} ATTACH PARTITION {table} FOR VALUES IN ({dataset_id})"
         )
 
 
@@ -235,6 +250,35 @@ def customers_load_pieces(
         _copy_postgresql(counter.each(pieces), dataset=dataset, id_column=id_column)
     else:
         _insert_batches(counter.each(pieces), dataset=dataset, id_column=id_column)
+    return counter.rows
+
+
+def customers_load_before_row(
+    *,
+    dataset: Dataset,
+    pieces: Iterable[pd.DataFrame],
+    id_column: str | None,
+    insert_row: Callable[[], bool],
+) -> int:
+    """`customers_load_pieces` for a dataset whose row is not written yet, so that a long load
+    does not hold `partitions_lock` (which every upload and deletion waits for). On PostgreSQL
+    the dataset's id is taken from its sequence and its customer table filled and indexed first;
+    then `insert_row()` takes the lock and writes the row, and the table is attached. Elsewhere
+    (SQLite: one writer at a time, the lock is the database's) `insert_row()` runs first and the
+    rows are inserted after. When `insert_row()` answers False (it wrote no row) nothing is
+    attached or inserted, and the caller rolls its transaction back. Call it inside a
+    transaction. Returns the count of rows loaded."""
+    counter = _Counter()
+    if connection.vendor != "postgresql":
+        if insert_row():
+            _insert_batches(counter.each(pieces), dataset=dataset, id_column=id_column)
+        return counter.rows
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Dataset._meta.db_table])
+        dataset.pk = int(cursor.fetchone()[0])
+    _copy_table(counter.each(pieces), dataset_id=int(dataset.pk), id_column=id_column)
+    if insert_row():
+        _attach(int(dataset.pk))
     return counter.rows
 
 

@@ -46,9 +46,11 @@ class Dataset(models.Model):
         return bool(self.transaction_log)
 
 
-class CustomerTableJob(models.Model):
-    """Deriving a customer table from a large purchase log on a Celery worker: status, progress
-    (0-100), the reason of a failure and the new dataset once it succeeded."""
+class DatasetJob(models.Model):
+    """What every job that makes a dataset on a Celery worker records: status, progress
+    (0-100) and stage, the reason of a failure, and the new dataset once it succeeded. Each kind
+    of job is its own table (what it starts from differs); its lifecycle (claim, progress, end,
+    the stale sweep) is written once, in `datasets.services.jobs`."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -56,13 +58,6 @@ class CustomerTableJob(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
 
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="customer_table_jobs"
-    )
-    source = models.ForeignKey(
-        Dataset, on_delete=models.CASCADE, related_name="customer_table_jobs"
-    )
-    parameters = models.JSONField(default=dict, blank=True)  # columns, as_of, name
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     stage = models.CharField(max_length=64, blank=True)
@@ -75,10 +70,44 @@ class CustomerTableJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
+
+
+class CustomerTableJob(DatasetJob):
+    """Deriving a customer table from a large purchase log on a Celery worker."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="customer_table_jobs"
+    )
+    source = models.ForeignKey(
+        Dataset, on_delete=models.CASCADE, related_name="customer_table_jobs"
+    )
+    parameters = models.JSONField(default=dict, blank=True)  # columns, as_of, name
+
+    class Meta(DatasetJob.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"Customer table job {self.pk} ({self.status})"
+
+
+class RegistrationJob(DatasetJob):
+    """Registering a large Parquet dataset (more rows than REGISTER_INLINE_MAX_ROWS) on a Celery
+    worker: the URL under the data root and the options it was asked with."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registration_jobs"
+    )
+    url = models.CharField(max_length=1000)  # as given; resolved under the data root again
+    parameters = models.JSONField(default=dict, blank=True)  # name, id_column, force_new
+    n_rows = models.BigIntegerField(default=0)  # from the Parquet footers when it was asked
+
+    class Meta(DatasetJob.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return f"Registration job {self.pk} ({self.status})"
 
 
 ROWS_PER_DATASET = 2**32  # row numbers of one dataset: 0 .. ROWS_PER_DATASET - 1

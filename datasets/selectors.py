@@ -18,7 +18,7 @@ from config.errors import Gone
 from config.storage import data_storage
 
 from .ingest.records import json_rows
-from .models import CurrentDataset, Customer, CustomerTableJob, Dataset
+from .models import CurrentDataset, Customer, CustomerTableJob, Dataset, RegistrationJob
 
 _PANDAS_INDEX_PREFIX = "__index_level_"
 NO_DATASET = (
@@ -61,6 +61,22 @@ def customer_table_job_get(*, user: User, pk: int | str) -> CustomerTableJob:
         return customer_table_job_list(user=user).get(pk=int(pk))
     except (CustomerTableJob.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No customer-table job with that id.") from exc
+
+
+def registration_job_list(*, user: User) -> QuerySet[RegistrationJob]:
+    """The caller's registration jobs (every job for an admin), newest first."""
+    jobs = RegistrationJob.objects.select_related("result")
+    if not user.is_authenticated:
+        return jobs.none()
+    return jobs if user.is_admin_role else jobs.filter(owner=user)
+
+
+def registration_job_get(*, user: User, pk: int | str) -> RegistrationJob:
+    """One registration job of the caller (any job for an admin); Http404 otherwise."""
+    try:
+        return registration_job_list(user=user).get(pk=int(pk))
+    except (RegistrationJob.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No registration job with that id.") from exc
 
 
 def _data_missing(dataset: Dataset) -> Gone:

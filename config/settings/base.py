@@ -174,6 +174,9 @@ DASK_CONNECT_TIMEOUT_S = env.int("DASK_CONNECT_TIMEOUT_S", default=10)
 # Rows of a registered Parquet dataset profiled in memory (statistics, roles, correlations);
 # its row, missing-value and duplicate counts are exact whatever this is.
 REGISTER_SAMPLE_ROWS = env.int("REGISTER_SAMPLE_ROWS", default=100_000)
+# Parquet data with more rows (by its footers) is registered by a Celery worker (202 and a job).
+REGISTER_INLINE_MAX_ROWS = env.int("REGISTER_INLINE_MAX_ROWS", default=2_000_000)
+REGISTER_TIME_LIMIT_S = env.int("REGISTER_TIME_LIMIT_S", default=3600)
 STORAGES = {
     "default": {"BACKEND": "config.storage.DataStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from config.api.fields import KeyedObjectSerializer, documented_json
 
 from ..ingest import ROLES
-from ..models import Customer, CustomerTableJob, Dataset
+from ..models import Customer, CustomerTableJob, Dataset, RegistrationJob
 
 
 class DatasetListItemSerializer(serializers.ModelSerializer):
@@ -304,6 +304,51 @@ class CustomerTableJobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_result_url(self, job: CustomerTableJob) -> str | None:
+        if job.result_id is None:
+            return None
+        return reverse("datasets-api:dataset-detail", args=[job.result_id])
+
+
+class RegistrationParametersSerializer(serializers.Serializer):
+    """What the registration was asked with (None: detected or left to the default)."""
+
+    name = serializers.CharField(allow_null=True, read_only=True)
+    id_column = serializers.CharField(allow_null=True, read_only=True)
+    force_new = serializers.BooleanField(read_only=True)
+
+
+class RegistrationJobSerializer(serializers.ModelSerializer):
+    """A registration job: poll it until `status` is succeeded (then `result` is the new
+    dataset's id) or failed (then `error` says why, and nothing of the data was kept)."""
+
+    result = serializers.IntegerField(source="result_id", read_only=True, allow_null=True)
+    result_url = serializers.SerializerMethodField()
+    url = serializers.CharField(read_only=True, help_text="The URL given to register.")
+    n_rows = serializers.IntegerField(
+        read_only=True, help_text="Rows of the data by its Parquet footers when it was asked."
+    )
+    parameters = RegistrationParametersSerializer(read_only=True)
+
+    class Meta:
+        model = RegistrationJob
+        fields = [
+            "id",
+            "status",
+            "progress",
+            "stage",
+            "error",
+            "url",
+            "n_rows",
+            "result",
+            "result_url",
+            "parameters",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_result_url(self, job: RegistrationJob) -> str | None:
         if job.result_id is None:
             return None
         return reverse("datasets-api:dataset-detail", args=[job.result_id])

@@ -17,6 +17,12 @@ urlpatterns = [
     # 002: v1 datasets
     path("api/v1/datasets/upload", v1.V1DatasetUploadView.as_view(), name="v1-upload"),
     path("api/v1/datasets", v1.V1DatasetListView.as_view(), name="v1-list"),
+    # Before the router's routes: its `api/v1/datasets/{pk}/` would take "register" for an id.
+    path(
+        "api/v1/datasets/register/",
+        canonical.DatasetRegisterView.as_view(),
+        name="dataset-register",
+    ),
     *router.urls,
     path(
         "api/v1/datasets/<int:pk>/customer-table/",
@@ -27,6 +33,11 @@ urlpatterns = [
         "api/v1/customer-table-jobs/<int:pk>/",
         canonical.CustomerTableJobDetailView.as_view(),
         name="customer-table-job-detail",
+    ),
+    path(
+        "api/v1/registration-jobs/<int:pk>/",
+        canonical.RegistrationJobDetailView.as_view(),
+        name="registration-job-detail",
     ),
     # 000: analytics workspace
     path("api/upload", workspace.WorkspaceUploadView.as_view(), name="upload"),

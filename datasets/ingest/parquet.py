@@ -218,17 +218,9 @@ def exact_counts(
     )
 
 
-def read_parquet_dataset(
-    source: ParquetSource,
-    *,
-    max_columns: int,
-    max_rows: int,
-    id_column: str | None = None,
-    sample_rows: int = SAMPLE_ROWS,
-    compute: Callable[[list[Any]], list[Any]] = _threads,
-) -> ParquetTable:
-    """Layout, sample, kinds, roles, the id column and the exact counts of a Parquet dataset.
-    IngestError, worded for the user, when it cannot be used."""
+def checked_layout(source: ParquetSource, *, max_columns: int, max_rows: int) -> ParquetLayout:
+    """The layout from the footers (cheap: no data page is read), checked against the limits on
+    columns and rows; IngestError, worded for the user, when it cannot be used."""
     layout = parquet_layout(source)
     if len(layout.schema) > max_columns:
         raise IngestError(
@@ -241,6 +233,21 @@ def read_parquet_dataset(
         )
     if layout.n_rows > max_rows:
         raise IngestError(f"The data has {layout.n_rows:,} rows; the limit is {max_rows:,}.")
+    return layout
+
+
+def read_parquet_dataset(
+    source: ParquetSource,
+    *,
+    max_columns: int,
+    max_rows: int,
+    id_column: str | None = None,
+    sample_rows: int = SAMPLE_ROWS,
+    compute: Callable[[list[Any]], list[Any]] = _threads,
+) -> ParquetTable:
+    """Layout, sample, kinds, roles, the id column and the exact counts of a Parquet dataset.
+    IngestError, worded for the user, when it cannot be used."""
+    layout = checked_layout(source, max_columns=max_columns, max_rows=max_rows)
     sample = read_sample(source, layout, size=sample_rows)
     kinds = column_kinds(layout.schema, sample)
     if not any(kind.kind == "numeric" for kind in kinds):

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from config.errors import DomainError, PayloadTooLarge
+from config.errors import PayloadTooLarge
 
 from ..bulk import customers_delete, customers_load, partitions_lock
 from ..ingest import (
@@ -38,10 +38,13 @@ from ..ingest.transactions import (
     TransactionColumns,
     customer_table,
 )
-from ..models import CurrentDataset, CustomerTableJob, Dataset
+from ..models import CurrentDataset, CustomerTableJob, Dataset, RegistrationJob
 from ..selectors import dataset_frame_load
 from ..signals import dataset_uploaded, workspace_was_reset
+from .jobs import job_enqueue, job_execute
 from .register import dataset_register as dataset_register
+from .register import dataset_register_start as dataset_register_start
+from .register import registration_job_execute as registration_job_execute
 
 STALE_JOB_GRACE_S = 120  # past the task's hard limit (soft + 60 s), the worker is surely gone
 
@@ -342,8 +345,9 @@ def customer_table_create(
     """Derive a customer table (one row per customer: recency, frequency, monetary, average
     order value, tenure, roles set) from the purchase log `dataset`: a new Dataset, built in the
     request, for a log of at most CUSTOMER_TABLE_INLINE_MAX_ROWS lines; above that a queued
-    CustomerTableJob whose task is enqueued once committed. ValidationError (400) naming the
-    column and line when the log cannot be read."""
+    CustomerTableJob whose task is sent once committed (ServiceUnavailable, 503, when the broker
+    cannot be reached: the job is then failed with that reason). ValidationError (400) naming
+    the column and line when the log cannot be read."""
     resolved = transaction_columns_resolve(dataset=dataset, columns=columns)
     parameters = {
         "columns": resolved.as_dict(),
@@ -353,9 +357,8 @@ def customer_table_create(
     if dataset.n_rows > _customer_table_inline_limit():
         from ..tasks import customer_table_build_task
 
-        with transaction.atomic():
-            job = CustomerTableJob.objects.create(owner=user, source=dataset, parameters=parameters)
-            transaction.on_commit(lambda: customer_table_build_task.delay(job.pk))
+        job = CustomerTableJob.objects.create(owner=user, source=dataset, parameters=parameters)
+        job_enqueue(job=job, send=customer_table_build_task.delay, what="customer table")
         return job
     return _customer_table_build(owner=user, source=dataset, parameters=parameters)
 
@@ -409,51 +412,43 @@ def _customer_table_build(
 def customer_table_job_execute(*, job_id: int) -> None:
     """Build a queued job's customer table. Idempotent: a job no longer queued (a second
     delivery) is left alone. A log that cannot be read fails the job with the reason."""
-    claimed = CustomerTableJob.objects.filter(pk=job_id, status=CustomerTableJob.Status.QUEUED)
-    if not claimed.update(status=CustomerTableJob.Status.RUNNING, started_at=timezone.now()):
-        return
-    job = CustomerTableJob.objects.select_related("owner", "source").get(pk=job_id)
 
-    def progress(percent: int, stage: str) -> None:
-        CustomerTableJob.objects.filter(pk=job_id).update(progress=percent, stage=stage)
-
-    try:
-        dataset = _customer_table_build(
+    def build(job: CustomerTableJob, progress: Callable[[int, str], None]) -> Dataset:
+        return _customer_table_build(
             owner=job.owner, source=job.source, parameters=job.parameters, progress=progress
         )
-    except (ValidationError, DomainError) as exc:
-        message = " ".join(getattr(exc, "messages", None) or [str(exc)])
-        CustomerTableJob.objects.filter(pk=job_id).update(
-            status=CustomerTableJob.Status.FAILED, error=message, finished_at=timezone.now()
-        )
-        return
-    except BaseException:
-        CustomerTableJob.objects.filter(pk=job_id).update(
-            status=CustomerTableJob.Status.FAILED,
-            error="The customer table could not be built; try again.",
-            finished_at=timezone.now(),
-        )
-        raise
-    CustomerTableJob.objects.filter(pk=job_id).update(
-        status=CustomerTableJob.Status.SUCCEEDED,
-        progress=100,
-        stage="done",
-        result=dataset,
-        finished_at=timezone.now(),
+
+    job_execute(
+        CustomerTableJob,
+        job_id,
+        build=build,
+        crashed="The customer table could not be built; try again.",
     )
 
 
 def customer_table_jobs_fail_stale(*, now: Any = None) -> int:
-    """Fail every `running` customer-table job past its hard time limit: its worker died (the
-    claim makes a redelivered task a no-op, so nobody else would end it). Returns how many."""
-    from ..tasks import customer_table_time_limit_s
+    """Fail every `running` job that makes a dataset on a worker (customer tables and
+    registrations) past its hard time limit: its worker died (the claim makes a redelivered task
+    a no-op, so nobody else would end it). Returns how many."""
+    from ..tasks import customer_table_time_limit_s, registration_time_limit_s
 
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=customer_table_time_limit_s() + STALE_JOB_GRACE_S)
-    return CustomerTableJob.objects.filter(
-        status=CustomerTableJob.Status.RUNNING, started_at__lt=cutoff
-    ).update(
-        status=CustomerTableJob.Status.FAILED,
-        error="The worker building this customer table stopped responding; start it again.",
-        finished_at=now,
-    )
+    failed = 0
+    for model, limit_s, error in (
+        (
+            CustomerTableJob,
+            customer_table_time_limit_s(),
+            "The worker building this customer table stopped responding; start it again.",
+        ),
+        (
+            RegistrationJob,
+            registration_time_limit_s(),
+            "The worker registering this data stopped responding; register it again (nothing "
+            "of it was kept).",
+        ),
+    ):
+        cutoff = now - timedelta(seconds=limit_s + STALE_JOB_GRACE_S)
+        failed += model.objects.filter(status=model.Status.RUNNING, started_at__lt=cutoff).update(
+            status=model.Status.FAILED, error=error, finished_at=now
+        )
+    return failed

@@ -4,11 +4,17 @@ Customer per row with its external id) pointing at the data where it is. The ser
 data in place and never deletes it.
 
 The URL is confined to the data root before anything is opened (`resolve_under_root`), so a
-caller learns nothing about files elsewhere."""
+caller learns nothing about files elsewhere.
+
+Data of more than REGISTER_INLINE_MAX_ROWS rows (counted from the Parquet footers, which costs no
+data page) is registered by a Celery task instead of the request: `dataset_register_start`
+records a `RegistrationJob` and sends it; `registration_job_execute` does the same work as the
+request would, reporting progress part by part. Either way the dataset, its customers and (on
+PostgreSQL) its partition are written in one transaction: a failure leaves none of them."""
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -20,13 +26,29 @@ from accounts.models import User
 from config.dask import dask_compute
 from config.storage import StorageError, data_storage
 
-from ..bulk import CHUNK_ROWS, customers_load_pieces, partitions_lock
+from ..bulk import CHUNK_ROWS, customers_load_before_row, partitions_lock
 from ..ingest import IngestError, profile
-from ..ingest.parquet import IdColumnError, ParquetSource, read_parquet_dataset, typed_table
-from ..models import ROWS_PER_DATASET, Dataset
+from ..ingest.parquet import (
+    IdColumnError,
+    ParquetLayout,
+    ParquetSource,
+    checked_layout,
+    read_parquet_dataset,
+    typed_table,
+)
+from ..models import ROWS_PER_DATASET, Dataset, RegistrationJob
+from .jobs import job_enqueue, job_execute
 
 # Dataset.n_rows is a 32-bit integer column on PostgreSQL; row numbers stay below 2**32.
 REGISTER_MAX_ROWS = min(ROWS_PER_DATASET - 1, 2**31 - 1)
+REGISTER_INLINE_MAX_ROWS = 2_000_000  # default; the setting of the same name overrides it
+# Share of a job's progress (percent) reached before the customers are loaded, and when done.
+LOAD_START_PERCENT, LOAD_END_PERCENT = 40, 99
+Progress = Callable[[int, str], None]
+
+
+def _no_progress(percent: int, stage: str) -> None:
+    return None
 
 
 def _source(url: str) -> tuple[str, ParquetSource, int]:
@@ -66,14 +88,100 @@ def _digest(key: str, source: ParquetSource, size: int) -> str:
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
 
 
-def _id_pieces(source: ParquetSource, id_column: str) -> Iterator[pd.DataFrame]:
-    """The id column, part after part in row order, CHUNK_ROWS rows at a time."""
-    for part in source.parts:
+def _id_pieces(
+    source: ParquetSource, id_column: str, *, n_rows: int, progress: Progress
+) -> Iterator[pd.DataFrame]:
+    """The id column, part after part in row order, CHUNK_ROWS rows at a time; `progress` is
+    told after each part (LOAD_START_PERCENT to LOAD_END_PERCENT by rows)."""
+    done = 0
+    span = LOAD_END_PERCENT - LOAD_START_PERCENT
+    for number, part in enumerate(source.parts, start=1):
         with source.open_part(part) as handle:
             for batch in pq.ParquetFile(handle).iter_batches(
                 batch_size=CHUNK_ROWS, columns=[id_column]
             ):
+                done += batch.num_rows
                 yield batch.to_pandas()
+        percent = LOAD_START_PERCENT + span * min(done, n_rows) // max(n_rows, 1)
+        progress(percent, f"loading customers: part {number} of {len(source.parts)}")
+
+
+def _layout(source: ParquetSource) -> ParquetLayout:
+    try:
+        return checked_layout(
+            source, max_columns=settings.MAX_DATASET_COLUMNS, max_rows=REGISTER_MAX_ROWS
+        )
+    except IngestError as exc:
+        raise ValidationError({"url": str(exc)}) from None
+
+
+def _inline_limit() -> int:
+    return int(getattr(settings, "REGISTER_INLINE_MAX_ROWS", REGISTER_INLINE_MAX_ROWS))
+
+
+def dataset_register_start(
+    *,
+    owner: User,
+    url: str,
+    name: str | None = None,
+    id_column: str | None = None,
+    force_new: bool = False,
+) -> tuple[Dataset, bool] | RegistrationJob:
+    """Register the data at `url` as `dataset_register` does, in the request when it has at most
+    REGISTER_INLINE_MAX_ROWS rows (by its footers): (dataset, created). Larger data: a queued
+    RegistrationJob, sent to a worker (ServiceUnavailable, 503, when the broker cannot be
+    reached: the job is then recorded as failed). The checks that need no data page (the URL,
+    Parquet footers, same schema in every part, column and row limits) and the answer for data
+    registered before are given at once either way."""
+    key, source, size = _source(url)
+    if not force_new:
+        existing = _same_registration(owner=owner, digest=_digest(key, source, size))
+        if existing is not None:
+            return existing, False
+    layout = _layout(source)
+    if layout.n_rows <= _inline_limit():
+        return _register(
+            owner=owner,
+            key=key,
+            source=source,
+            size=size,
+            name=name,
+            id_column=id_column,
+            force_new=force_new,
+        )
+    from ..tasks import dataset_register_task  # tasks import the services
+
+    job = RegistrationJob.objects.create(
+        owner=owner,
+        url=url,
+        n_rows=layout.n_rows,
+        parameters={
+            "name": (name or "").strip() or None,
+            "id_column": (id_column or "").strip() or None,
+            "force_new": bool(force_new),
+        },
+    )
+    job_enqueue(job=job, send=dataset_register_task.delay, what="registration")
+    return job
+
+
+def registration_job_execute(*, job_id: int) -> None:
+    """Register a queued job's data. Idempotent: a job no longer queued (a second delivery) is
+    left alone. Data that cannot be used fails the job with the reason, and nothing of it is
+    kept (no dataset, no customers, no partition)."""
+
+    def build(job: RegistrationJob, progress: Progress) -> Dataset:
+        dataset, _ = dataset_register(
+            owner=job.owner, url=job.url, progress=progress, **job.parameters
+        )
+        return dataset
+
+    job_execute(
+        RegistrationJob,
+        job_id,
+        build=build,
+        crashed="The data could not be registered (nothing of it was kept); try again.",
+    )
 
 
 def dataset_register(
@@ -83,6 +191,7 @@ def dataset_register(
     name: str | None = None,
     id_column: str | None = None,
     force_new: bool = False,
+    progress: Progress | None = None,
 ) -> tuple[Dataset, bool]:
     """Register the Parquet file or folder of parts at `url` (under DATA_URL) for `owner`;
     return (dataset, created). The same data registered again by the same owner returns the
@@ -91,15 +200,41 @@ def dataset_register(
     The schema and row count come from the Parquet footers; kinds, roles, statistics and
     correlations from a sample; missing values, duplicate rows and ids are counted exactly with
     Dask (the threads scheduler here, the cluster when DASK_SCHEDULER_ADDRESS is set). The
-    customers are loaded part by part (COPY into the dataset's partition on PostgreSQL).
-    ValidationError (400) for a URL outside the data root, nothing there, data that is not
-    Parquet, or no customer id column. Atomic: on failure no row is left."""
+    customers are loaded part by part (COPY into the dataset's partition on PostgreSQL), and
+    `progress(percent, stage)` is told after each part. ValidationError (400) for a URL outside
+    the data root, nothing there, data that is not Parquet, or no customer id column. Atomic: on
+    failure no row is left."""
     key, source, size = _source(url)
+    return _register(
+        owner=owner,
+        key=key,
+        source=source,
+        size=size,
+        name=name,
+        id_column=id_column,
+        force_new=force_new,
+        progress=progress,
+    )
+
+
+def _register(
+    *,
+    owner: User,
+    key: str,
+    source: ParquetSource,
+    size: int,
+    name: str | None,
+    id_column: str | None,
+    force_new: bool,
+    progress: Progress | None = None,
+) -> tuple[Dataset, bool]:
+    progress = progress or _no_progress
     digest = _digest(key, source, size)
     if not force_new:
         existing = _same_registration(owner=owner, digest=digest)
         if existing is not None:
             return existing, False
+    progress(5, "profiling a sample and counting every row")
     try:
         table = read_parquet_dataset(
             source,
@@ -131,15 +266,26 @@ def dataset_register(
         correlation=result.correlation,
         transaction_log=result.transaction_log,
     )
-    with transaction.atomic():
+    progress(LOAD_START_PERCENT, "loading customers")
+    found: list[Dataset] = []
+
+    def insert_row() -> bool:
         partitions_lock()  # see datasets.bulk: orders the partition changes of concurrent loads
         existing = None if force_new else _same_registration(owner=owner, digest=digest)
         if existing is not None:
-            return existing, False
-        dataset.save()
-        loaded = customers_load_pieces(
-            dataset=dataset, pieces=_id_pieces(source, table.id_column), id_column=table.id_column
+            found.append(existing)
+            return False
+        dataset.save(force_insert=True)
+        return True
+
+    with transaction.atomic():
+        pieces = _id_pieces(source, table.id_column, n_rows=dataset.n_rows, progress=progress)
+        loaded = customers_load_before_row(
+            dataset=dataset, pieces=pieces, id_column=table.id_column, insert_row=insert_row
         )
+        if found:  # registered meanwhile by the same owner: keep nothing of this load
+            transaction.set_rollback(True)
+            return found[0], False
         if loaded != dataset.n_rows:  # the data changed while it was read
             raise ValidationError(
                 {

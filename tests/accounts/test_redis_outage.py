@@ -2,19 +2,27 @@
 that this test starts, stops and starts again (its own, on a free port; never a shared one).
 
 While Redis is down, reads and predictions keep working (the cache is skipped, throttles count
-on the database); what needs the broker (starting a run, queueing an export) answers 503 with the
+on the database); what needs the broker (starting a run, queueing an export, registering large
+Parquet data, deriving a customer table from a large purchase log) answers 503 with the
 JSON error body and `Retry-After`; `/api/health` answers 503. Nothing answers 500, and once Redis
 is back everything works again without a restart."""
 
 import shutil
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import requests
+from django.conf import settings
 
 from accounts import services
+from datasets.demo import generate_customers, generate_purchase_log
+from datasets.models import RegistrationJob
 from tests.accounts.test_servers import STARTUP_TIMEOUT_S, Server, _free_port, _server_env
 from tests.factories import DEFAULT_PASSWORD, AnalystFactory
 from tests.profiles.conftest import DOC004_BODY, train, upload_customers
@@ -67,6 +75,8 @@ def redis_and_server(django_db_setup, tmp_path_factory) -> Iterator[tuple[RedisS
         REDIS_URL=redis.url,
         CELERY_BROKER_URL=redis.url,
         EXPORT_INLINE_MAX_ROWS="0",  # every export is queued, so it needs the broker
+        REGISTER_INLINE_MAX_ROWS="10",  # so is every registration of more than 10 rows
+        CUSTOMER_TABLE_INLINE_MAX_ROWS="10",  # and every customer table of a log of more lines
     )
     server = Server(env, tmp_path_factory.mktemp("gunicorn-redis"))
     try:
@@ -77,7 +87,26 @@ def redis_and_server(django_db_setup, tmp_path_factory) -> Iterator[tuple[RedisS
         redis.stop()
 
 
-def _calls(base: str, *, headers: dict, username: str, dataset_id: int, run_id: int) -> dict:
+def _parquet_under_the_servers_data_root() -> str:
+    """A Parquet file of 40 customers where the server's data root is (its MEDIA_ROOT)."""
+    key = f"incoming/outage-{uuid.uuid4().hex[:8]}.parquet"
+    path = Path(settings.VAR_DIR) / "test_media" / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame = generate_customers(40, seed=1).astype({"gender": str, "region": str})
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    return key
+
+
+def _calls(
+    base: str,
+    *,
+    headers: dict,
+    username: str,
+    dataset_id: int,
+    run_id: int,
+    parquet: str,
+    log_id: int,
+) -> dict:
     """One request of each kind; the responses by name."""
 
     def get(path: str) -> requests.Response:
@@ -95,6 +124,8 @@ def _calls(base: str, *, headers: dict, username: str, dataset_id: int, run_id: 
         "runs": get("/api/v1/runs/"),
         "run_create": post("/api/v1/runs/", {"dataset": dataset_id, "n_clusters": 3}),
         "export_create": post("/api/v1/exports/", {"run": run_id, "format": "csv"}),
+        "register": post("/api/v1/datasets/register/", {"url": parquet}),
+        "customer_table": post(f"/api/v1/datasets/{log_id}/customer-table/", {}),
         "health": requests.get(f"{base}/api/health", timeout=60),
     }
 
@@ -105,11 +136,14 @@ def test_redis_outage_degrades_without_500_and_recovers(redis_and_server):
     run = train(upload_customers(owner=analyst))
     headers = {"Authorization": f"Bearer {services.tokens_issue(user=analyst).access}"}
     ids = {"username": analyst.username, "dataset_id": run.dataset_id, "run_id": run.pk}
+    ids["parquet"] = _parquet_under_the_servers_data_root()
+    ids["log_id"] = upload_customers(owner=analyst, frame=generate_purchase_log(30).frame).pk
 
     up = _calls(server.url, headers=headers, **ids)
     assert {name: r.status_code for name, r in up.items()} == {
         "login": 200, "predict": 200, "batch": 201, "history": 200, "runs": 200,
-        "run_create": 202, "export_create": 202, "health": 200,
+        "run_create": 202, "export_create": 202, "register": 202,
+        "customer_table": 202, "health": 200,
     }, {name: r.text[:300] for name, r in up.items()}  # fmt: skip
 
     redis.stop()
@@ -117,10 +151,13 @@ def test_redis_outage_degrades_without_500_and_recovers(redis_and_server):
     statuses = {name: r.status_code for name, r in down.items()}
     assert statuses == {
         "login": 200, "predict": 200, "batch": 201, "history": 200, "runs": 200,
-        "run_create": 503, "export_create": 503, "health": 503,
+        "run_create": 503, "export_create": 503, "register": 503,
+        "customer_table": 503, "health": 503,
     }, {name: r.text[:300] for name, r in down.items()}  # fmt: skip
     assert down["predict"].json()["cluster_name"] == up["predict"].json()["cluster_name"]
-    for name in ("run_create", "export_create"):
+    failed = RegistrationJob.objects.get(status=RegistrationJob.Status.FAILED)
+    assert "job queue cannot be reached" in failed.error
+    for name in ("run_create", "export_create", "register", "customer_table"):
         response = down[name]
         assert int(response.headers["Retry-After"]) > 0
         assert response.headers["Content-Type"].startswith("application/json")

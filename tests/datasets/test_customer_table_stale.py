@@ -1,5 +1,6 @@
-"""A customer-table job whose worker died is failed by the periodic sweep, never left running:
-the claim (queued -> running) makes a redelivered task a no-op, so nothing else would end it."""
+"""A customer-table or registration job whose worker died is failed by the periodic sweep, never
+left running: the claim (queued -> running) makes a redelivered task a no-op, so nothing else
+would end it."""
 
 from datetime import timedelta
 
@@ -7,10 +8,15 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from datasets.models import CustomerTableJob
+from datasets.models import CustomerTableJob, RegistrationJob
 from datasets.services import STALE_JOB_GRACE_S, customer_table_jobs_fail_stale
-from datasets.tasks import customer_table_build_task, customer_table_time_limit_s
-from tests.factories import DatasetFactory
+from datasets.tasks import (
+    customer_table_build_task,
+    customer_table_time_limit_s,
+    dataset_register_task,
+    registration_time_limit_s,
+)
+from tests.factories import AnalystFactory, DatasetFactory
 
 pytestmark = pytest.mark.django_db
 Status = CustomerTableJob.Status
@@ -53,3 +59,35 @@ def test_a_redelivered_task_of_a_dead_job_leaves_it_to_the_sweep():
 def test_the_sweep_is_on_the_beat_schedule():
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "datasets.tasks.customer_table_jobs_fail_stale_task" in tasks
+
+
+def _registration(*, status: str, started_s_ago: float | None) -> RegistrationJob:
+    started = None if started_s_ago is None else timezone.now() - timedelta(seconds=started_s_ago)
+    return RegistrationJob.objects.create(
+        owner=AnalystFactory(), url="incoming/big/", status=status, started_at=started
+    )
+
+
+def test_a_registration_running_past_its_hard_limit_is_failed_by_the_same_sweep():
+    dead_after = registration_time_limit_s() + STALE_JOB_GRACE_S
+    dead = _registration(status=Status.RUNNING, started_s_ago=dead_after + 5)
+    alive = _registration(status=Status.RUNNING, started_s_ago=dead_after - 30)
+    table = _job(status=Status.RUNNING, started_s_ago=customer_table_time_limit_s() * 3)
+
+    assert customer_table_jobs_fail_stale() == 2
+
+    dead.refresh_from_db()
+    assert dead.status == Status.FAILED
+    assert "stopped responding; register it again (nothing of it was kept)" in dead.error
+    assert dead.finished_at is not None
+    alive.refresh_from_db()
+    table.refresh_from_db()
+    assert (alive.status, table.status) == (Status.RUNNING, Status.FAILED)
+
+
+def test_a_redelivered_registration_of_a_dead_job_leaves_it_to_the_sweep():
+    job = _registration(status=Status.RUNNING, started_s_ago=registration_time_limit_s() * 2)
+    dataset_register_task.run(job.pk)  # the claim fails: nothing is registered twice
+    job.refresh_from_db()
+    assert job.status == Status.RUNNING
+    assert customer_table_jobs_fail_stale() == 1

@@ -20,19 +20,20 @@ from config.api.pagination import PageNumberPagination
 from config.api.parsers import SafeJSONParser
 
 from ...filters import CustomerFilter, DatasetFilter
-from ...models import CustomerTableJob, Dataset
+from ...models import CustomerTableJob, Dataset, RegistrationJob
 from ...selectors import (
     customer_attributes,
     customer_list,
     customer_table_job_get,
     dataset_get,
     dataset_list,
+    registration_job_get,
 )
 from ...services import (
     customer_table_create,
     dataset_columns_update,
     dataset_delete,
-    dataset_register,
+    dataset_register_start,
 )
 from ..serializers import (
     CorrelationSerializer,
@@ -46,6 +47,7 @@ from ..serializers import (
     DatasetStatisticsSerializer,
     DatasetUploadInputSerializer,
     QualityReportSerializer,
+    RegistrationJobSerializer,
 )
 from .common import REPORT_FIELDS, upload_from_request
 
@@ -114,34 +116,6 @@ class DatasetViewSet(
     )
     def create(self, request: Request) -> Response:
         dataset, created = upload_from_request(request)
-        return Response(
-            DatasetSerializer(dataset).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
-
-    @extend_schema(
-        request=DatasetRegisterInputSerializer,
-        responses={201: DatasetSerializer, 200: DatasetSerializer},
-        description="Register a Parquet dataset (one file or a folder of parts) that is already "
-        "under the data root (DATA_URL), without uploading it: its schema is read from the "
-        "Parquet metadata, its quality, statistics and roles from a sample, the counts of "
-        "missing values, duplicate rows and ids exactly over every row, and one customer is "
-        "recorded per row with its external id. The data stays where it is (deleting the "
-        "dataset leaves it). 201 with the new dataset; 200 with the existing one when you "
-        "registered the same data before (force_new=true for a new one). 400 for a URL outside "
-        "the data root, nothing at the URL, data that is not Parquet, or no customer id column.",
-    )
-    @action(detail=False, methods=["post"], parser_classes=[SafeJSONParser])
-    def register(self, request: Request) -> Response:
-        data = DatasetRegisterInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        dataset, created = dataset_register(
-            owner=request.user,
-            url=data.validated_data["url"],
-            name=data.validated_data.get("name"),
-            id_column=data.validated_data.get("id_column"),
-            force_new=data.validated_data["force_new"],
-        )
         return Response(
             DatasetSerializer(dataset).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -238,7 +212,8 @@ Answers 201 with the new dataset for a log of at most CUSTOMER_TABLE_INLINE_MAX_
 else 202 with a job (`Location` is its URL; poll `GET /api/v1/customer-table-jobs/{id}/`).
 400 names the column and the file line (header = line 1) when the log has no date column, a
 date that cannot be read, a missing customer id or amount, a purchase with a negative amount,
-or a customer whose refunds exceed their purchases or who has refunds and no purchase."""
+or a customer whose refunds exceed their purchases or who has refunds and no purchase. 503 with
+Retry-After when a large log's job cannot be queued."""
 
 
 class CustomerTableCreateView(APIView):
@@ -247,6 +222,7 @@ class CustomerTableCreateView(APIView):
     parser_classes = [SafeJSONParser]
     permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]
     required_scope = "datasets:write"
+    queues_jobs = ("post",)  # a large log: 503 while the broker is unreachable
 
     @extend_schema(
         operation_id="datasets_customer_table_create",
@@ -293,3 +269,80 @@ class CustomerTableJobDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         job = customer_table_job_get(user=request.user, pk=pk)
         return Response(CustomerTableJobSerializer(job).data)
+
+
+REGISTER_DESCRIPTION = """\
+Register a Parquet dataset (one file or a folder of parts) that is already under the data root
+(DATA_URL), without uploading it: its schema is read from the Parquet metadata, its quality,
+statistics and roles from a sample, the counts of missing values, duplicate rows and ids exactly
+over every row, and one customer is recorded per row with its external id. The data stays where
+it is (deleting the dataset leaves it).
+
+Data of at most REGISTER_INLINE_MAX_ROWS rows (by its Parquet footers) is registered in the
+request: 201 with the new dataset; 200 with the existing one when you registered the same data
+before (force_new=true for a new one). Larger data answers 202 with a job (`Location` is its URL;
+poll `GET /api/v1/registration-jobs/{id}/` until it has succeeded, with `result` the new dataset,
+or failed, with `error` saying why: nothing of the data is kept then). 400 at once for a URL
+outside the data root, nothing at the URL, data that is not Parquet, parts of different schemas,
+or too many rows or columns; a missing customer id column or a column that cannot be segmented
+is a 400 in the request, or the job's error. 503 with Retry-After when the job queue cannot be
+reached."""
+
+
+class DatasetRegisterView(APIView):
+    """Register Parquet data under the data root for the caller (analysts)."""
+
+    parser_classes = [SafeJSONParser]
+    permission_classes = [IsAuthenticated, HasRequiredScope, IsAnalyst]
+    required_scope = "datasets:write"
+    queues_jobs = ("post",)  # large data: 503 while the broker is unreachable
+
+    @extend_schema(
+        operation_id="datasets_register_create",
+        request=DatasetRegisterInputSerializer,
+        responses={
+            201: DatasetSerializer,
+            200: DatasetSerializer,
+            202: OpenApiResponse(
+                RegistrationJobSerializer,
+                description="Large data: the job that registers it; follow Location.",
+            ),
+        },
+        description=REGISTER_DESCRIPTION,
+    )
+    def post(self, request: Request) -> Response:
+        data = DatasetRegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        made = dataset_register_start(
+            owner=request.user,
+            url=data.validated_data["url"],
+            name=data.validated_data.get("name"),
+            id_column=data.validated_data.get("id_column"),
+            force_new=data.validated_data["force_new"],
+        )
+        if isinstance(made, RegistrationJob):
+            url = reverse("datasets-api:registration-job-detail", args=[made.pk])
+            return Response(
+                RegistrationJobSerializer(made).data,
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Location": url},
+            )
+        dataset, created = made
+        return Response(
+            DatasetSerializer(dataset).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class RegistrationJobDetailView(APIView):
+    """One of the caller's registration jobs: status, progress, and the new dataset."""
+
+    required_scope = "datasets:read"
+
+    @extend_schema(
+        operation_id="datasets_registration_job_retrieve",
+        responses={200: RegistrationJobSerializer},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        job = registration_job_get(user=request.user, pk=pk)
+        return Response(RegistrationJobSerializer(job).data)
