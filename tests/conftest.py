@@ -1,6 +1,7 @@
 """Fixtures shared by every test folder."""
 
 import os
+import shutil
 
 import pytest
 from django.conf import settings
@@ -79,3 +80,7 @@ def pytest_sessionstart(session) -> None:
         pytest.exit("CI asked for PostgreSQL but the settings use another engine.", returncode=3)
     if os.environ.get("REDIS_URL") and "redis" not in settings.CACHES["default"]["BACKEND"]:
         pytest.exit("CI asked for Redis but the cache is not Redis.", returncode=3)
+    # Tests that start their own servers or a browser never skip in CI: a missing one fails.
+    for program in ("redis-server", "/usr/bin/chromium"):
+        if shutil.which(program) is None:
+            pytest.exit(f"CI needs {program}, which this machine does not have.", returncode=3)
