@@ -25,9 +25,6 @@ from datasets.services import (
     registration_job_execute,
 )
 from datasets.services.jobs import JobProgress
-
-# The real Celery worker of the job tests (one process per session, on the test database).
-from tests.clustering.conftest import celery_worker_process, worker  # noqa: F401
 from tests.datasets.conftest import SMALL_CSV, csv_file
 from tests.datasets.test_register import REGISTER, _customers, _write_parts
 from tests.factories import DEFAULT_PASSWORD
@@ -46,7 +43,7 @@ def folder():
         storage.delete(key)
 
 
-def _finished(client, location: str, worker) -> dict:  # noqa: F811
+def _finished(client, location: str, worker) -> dict:
     deadline = time.monotonic() + WAIT_S
     while time.monotonic() < deadline:
         body = client.get(location).json()
@@ -83,7 +80,7 @@ def _ids(dataset: Dataset) -> list[str]:
 
 @pytest.mark.worker
 def test_large_folder_is_registered_by_the_worker_like_the_request_would(
-    worker,  # noqa: F811
+    worker,
     analyst_client,
     settings,
     folder,
@@ -132,7 +129,7 @@ def test_large_folder_is_registered_by_the_worker_like_the_request_would(
 
 @pytest.mark.worker
 def test_unusable_data_fails_the_job_with_the_reason_and_keeps_nothing(
-    worker,  # noqa: F811
+    worker,
     analyst_client,
     settings,
     folder,
@@ -308,7 +305,7 @@ def test_the_admin_lists_registration_jobs_read_only(admin_user, analyst):
 # Last: it kills the session's worker (the next test that needs one starts it again).
 @pytest.mark.worker
 def test_a_job_whose_worker_is_killed_while_loading_keeps_nothing_and_is_failed_by_the_sweep(
-    worker,  # noqa: F811
+    worker,
     analyst_client,
     settings,
     folder,
