@@ -8,7 +8,7 @@ from rest_framework import serializers
 from config.api.fields import KeyedObjectSerializer, documented_json
 
 from ..ingest import ROLES
-from ..models import Customer, CustomerTableJob, Dataset, RegistrationJob
+from ..models import Customer, CustomerTableJob, Dataset, DatasetJob, RegistrationJob
 
 
 class DatasetListItemSerializer(serializers.ModelSerializer):
@@ -277,36 +277,43 @@ class CustomerTableCreateInputSerializer(serializers.Serializer):
     )
 
 
-class CustomerTableJobSerializer(serializers.ModelSerializer):
+class DatasetJobSerializer(serializers.ModelSerializer):
+    """What every dataset job answers (`datasets.models.DatasetJob`): its state and, once it has
+    succeeded, the new dataset's id and URL."""
+
+    result = serializers.IntegerField(source="result_id", read_only=True, allow_null=True)
+    result_url = serializers.SerializerMethodField()
+
+    STATE_FIELDS = ["id", "status", "progress", "stage", "error"]
+    OUTCOME_FIELDS = [
+        "result",
+        "result_url",
+        "parameters",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+
+    def get_result_url(self, job: DatasetJob) -> str | None:
+        if job.result_id is None:
+            return None
+        return reverse("datasets-api:dataset-detail", args=[job.result_id])
+
+
+class CustomerTableJobSerializer(DatasetJobSerializer):
     """A customer-table job: poll it until `status` is succeeded (then `result` is the new
     dataset's id) or failed (then `error` says why)."""
 
     source = serializers.IntegerField(source="source_id", read_only=True)
-    result = serializers.IntegerField(source="result_id", read_only=True, allow_null=True)
-    result_url = serializers.SerializerMethodField()
 
     class Meta:
         model = CustomerTableJob
         fields = [
-            "id",
-            "status",
-            "progress",
-            "stage",
-            "error",
+            *DatasetJobSerializer.STATE_FIELDS,
             "source",
-            "result",
-            "result_url",
-            "parameters",
-            "created_at",
-            "started_at",
-            "finished_at",
+            *DatasetJobSerializer.OUTCOME_FIELDS,
         ]
         read_only_fields = fields
-
-    def get_result_url(self, job: CustomerTableJob) -> str | None:
-        if job.result_id is None:
-            return None
-        return reverse("datasets-api:dataset-detail", args=[job.result_id])
 
 
 class RegistrationParametersSerializer(serializers.Serializer):
@@ -317,12 +324,10 @@ class RegistrationParametersSerializer(serializers.Serializer):
     force_new = serializers.BooleanField(read_only=True)
 
 
-class RegistrationJobSerializer(serializers.ModelSerializer):
+class RegistrationJobSerializer(DatasetJobSerializer):
     """A registration job: poll it until `status` is succeeded (then `result` is the new
     dataset's id) or failed (then `error` says why, and nothing of the data was kept)."""
 
-    result = serializers.IntegerField(source="result_id", read_only=True, allow_null=True)
-    result_url = serializers.SerializerMethodField()
     url = serializers.CharField(read_only=True, help_text="The URL given to register.")
     n_rows = serializers.IntegerField(
         read_only=True, help_text="Rows of the data by its Parquet footers when it was asked."
@@ -332,23 +337,9 @@ class RegistrationJobSerializer(serializers.ModelSerializer):
     class Meta:
         model = RegistrationJob
         fields = [
-            "id",
-            "status",
-            "progress",
-            "stage",
-            "error",
+            *DatasetJobSerializer.STATE_FIELDS,
             "url",
             "n_rows",
-            "result",
-            "result_url",
-            "parameters",
-            "created_at",
-            "started_at",
-            "finished_at",
+            *DatasetJobSerializer.OUTCOME_FIELDS,
         ]
         read_only_fields = fields
-
-    def get_result_url(self, job: RegistrationJob) -> str | None:
-        if job.result_id is None:
-            return None
-        return reverse("datasets-api:dataset-detail", args=[job.result_id])
