@@ -40,7 +40,7 @@ def bracket_basis(key: str, behind: dict[str, dict]) -> dict | None:
     if not isinstance(amount, int | float) or not isinstance(times, int | float):
         return row
     return {
-        "column": f"yearly spend, {row['column']} × {frequency['column']}",
+        "column": f"yearly spend, {row['column']} times {frequency['column']}",
         "value": float(amount) * float(times),
     }
 

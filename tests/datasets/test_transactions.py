@@ -47,9 +47,8 @@ def log() -> pd.DataFrame:
 
 def expected(rows: list[tuple]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(CUSTOMER_TABLE_COLUMNS))
-    return frame.astype({"recency_days": "int64", "frequency": "int64", "tenure_days": "int64"}).astype(
-        {"monetary": "float64", "average_order_value": "float64"}
-    )
+    whole = {"recency_days": "int64", "frequency": "int64", "tenure_days": "int64"}
+    return frame.astype(whole).astype({"monetary": "float64", "average_order_value": "float64"})
 
 
 def test_customer_table_matches_the_hand_computed_table_as_of_the_day_after_the_log():

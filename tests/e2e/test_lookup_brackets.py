@@ -31,6 +31,6 @@ def test_lookup_shows_the_yearly_spend_behind_the_purchase_tier(page):
 
     tier = page.locator("dt", has_text="Purchase tier").locator("xpath=following-sibling::dd[1]")
     expect(tier).to_contain_text(
-        f"(yearly spend, avg_purchase_amount × purchase_frequency: {number_text(spend)})"
+        f"(yearly spend, avg_purchase_amount times purchase_frequency: {number_text(spend)})"
     )
     screenshot(page, "walk-lookup-purchase-tier")

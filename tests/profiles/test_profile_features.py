@@ -193,6 +193,4 @@ def test_a_number_beyond_the_accepted_range_is_refused_in_plain_figures(region_r
     form = ProfileForm(huge, features=published.features)
 
     assert not form.is_valid()
-    assert form.errors["annual_income"] == [
-        "Annual income must be at most 1,000,000,000,000,000."
-    ]
+    assert form.errors["annual_income"] == ["Annual income must be at most 1,000,000,000,000,000."]
