@@ -70,7 +70,7 @@ class IngestResult:
     transaction_log: dict[str, str | None] | None = None
 
 
-SOURCE_FORMATS = {"parquet": "Parquet", "derived": "Derived from a purchase log"}
+SOURCE_FORMATS = {"parquet": "Parquet", "derived": "Derived table"}
 
 
 class _Clock:

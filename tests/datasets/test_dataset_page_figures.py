@@ -92,11 +92,11 @@ def test_a_derived_customer_table_names_its_origin_not_an_encoding_or_delimiter(
     made = customer_table_create(user=analyst, dataset=log)
     table = made if isinstance(made, Dataset) else Dataset.objects.exclude(pk=log.pk).get()
 
-    assert table.quality_report["format"] == "Derived from a purchase log"
+    assert table.quality_report["format"] == "Derived table"
     assert "delimiter" not in table.quality_report
     assert "encoding" not in table.quality_report
     client.force_login(analyst)
     page = client.get(reverse("pages:dataset-detail", args=[table.pk])).content.decode()
-    assert "Derived from a purchase log" in page
+    assert "Derived table" in page
     assert ">Delimiter<" not in page
     assert '<p class="muted">3 rows · ' in page  # no file name, so no separator before it
