@@ -51,7 +51,10 @@ def feature_field(feature: ProfileFeature) -> forms.Field:
         )
     low = feature.rule_minimum if feature.rule_minimum is not None else -MAX_INPUT_MAGNITUDE
     high = feature.rule_maximum if feature.rule_maximum is not None else MAX_INPUT_MAGNITUDE
-    messages = {"max_value": f"Must be at most {high:.0e}."}
+    messages = {
+        "max_value": f"{feature.label} must be at most {number_text(high)}.",
+        "min_value": f"{feature.label} must be at least {number_text(low)}.",
+    }
     if feature.rule_minimum is not None:
         messages["min_value"] = f"{feature.label} must be {feature.rule_minimum} or more."
     return forms.FloatField(

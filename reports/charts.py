@@ -10,6 +10,7 @@ smoothly, not a million (`MAX_SCATTER_POINTS`).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -76,9 +77,12 @@ def scatter_chart(
     names: dict[int, str],
     max_points: int = MAX_SCATTER_POINTS,
     seed: int = 0,
+    encode: Callable[[pd.DataFrame], np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Customers on the first two principal components of the run's features, one trace per
-    cluster, drawn from a sample of at most `max_points` rows (the title says so)."""
+    cluster, drawn from a sample of at most `max_points` rows (the title says so). `encode`
+    turns the sampled rows into the space the run clustered in (its scaling and log transforms);
+    without it, numbers are standardised and categories one-hot encoded."""
     if len(features) != len(labels):
         raise ChartInputError("Every customer needs a cluster label to be drawn.")
     if features.shape[1] == 0 or len(features) < 2:
@@ -86,7 +90,7 @@ def scatter_chart(
     positions = sample_positions(len(features), max_points=max_points, seed=seed)
     sample = features.iloc[positions]
     sample_labels = np.asarray(labels)[positions]
-    encoded = _encode(sample)
+    encoded = (encode or _encode)(sample)
     n_components = min(2, encoded.shape[1], len(sample))
     pca = PCA(n_components=n_components, random_state=seed)
     points = pca.fit_transform(encoded)

@@ -1,7 +1,7 @@
 """Segment balance: no silent micro-segments. Every run reports its smallest segment's share; a
 segment under MIN_SEGMENT_SHARE of the customers (and DBSCAN's noise group) gets a warning that
 names it and says what it holds. The k sweep uses the same rule to pass over such solutions.
-Imports numpy only.
+Imports numpy and the standard-library number formatting only.
 """
 
 from collections.abc import Mapping
@@ -10,8 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from clustering.engine.labels import NOISE_LABEL
+from common.numbers import PERCENT_DECIMALS, number_text
 
 MIN_SEGMENT_SHARE = 0.01  # a segment under 1% of the customers is a micro-segment
+MIN_SUGGESTED_K = 2  # the advice never suggests fewer segments than this
 FAR_FROM_AVERAGE = 2.0  # "40x the average spend" is said from this ratio on
 
 
@@ -46,24 +48,36 @@ def segment_balance(
     if not segments or not n_rows:
         return SegmentBalance(None, None, ())
     smallest = min(segments, key=lambda label: (sizes[label], label))
+    micro = sum(1 for label in segments if sizes[label] / n_rows < min_share)
+    if fewer_k is not None and micro > 1:  # one k fewer per micro-segment
+        fewer_k = fewer_k - (micro - 1) if fewer_k - (micro - 1) >= MIN_SUGGESTED_K else None
     warnings = []
     for label in sorted(sizes, key=lambda lab: (sizes[lab], lab)):
         size = sizes[label]
         share = size / n_rows
         if label == NOISE_LABEL and size:
             warnings.append(
-                f"{size:,} customers ({share:.1%}) are noise, in no segment"
+                f"{_customers(size)} ({_percent(share)}) are noise, in no segment"
                 f"{_apart(means.get(label, {}), overall_means)}: look at them separately or "
                 "change eps / min_samples."
             )
         elif label != NOISE_LABEL and size and share < min_share:
             advice = "consider excluding them" + (f" or k={fewer_k}" if fewer_k else "")
             warnings.append(
-                f"Segment '{names.get(label, label)}' holds {size:,} customers ({share:.1%}, "
+                f"Segment '{names.get(label, label)}' holds {_customers(size)} ({_percent(share)}, "
                 f"under {min_share:.0%}){_apart(means.get(label, {}), overall_means)}: "
                 f"outliers, {advice}."
             )
     return SegmentBalance(round(100.0 * sizes[smallest] / n_rows, 4), smallest, tuple(warnings))
+
+
+def _customers(size: int) -> str:
+    return f"{size:,} customer{'' if size == 1 else 's'}"
+
+
+def _percent(share: float) -> str:
+    """ "0.9%", and a share too small for one decimal in two significant digits: "0.033%"."""
+    return f"{number_text(100.0 * share, PERCENT_DECIMALS)}%"
 
 
 def _apart(means: Mapping[str, float | None], overall: Mapping[str, float]) -> str:

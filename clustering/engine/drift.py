@@ -277,20 +277,45 @@ def classify(features: Sequence[FeatureDrift], segments: Sequence[SegmentDrift])
     return "stable"
 
 
+MIN_RELIABLE_ROWS = 100  # fewer new rows make a PSI mostly noise: the advice says so
+
+
 def _percent(value: float) -> str:
     return f"{number_text(value, PERCENT_DECIMALS)} %"
 
 
+def _missing_share(feature: FeatureDrift) -> float:
+    """The share of new rows with no usable value (the last bin: empty, or text in a numeric
+    column)."""
+    return float(feature.bins[-1]["actual"]) if feature.bins else 0.0
+
+
 def advice(
-    status: str, features: Sequence[FeatureDrift], segments: Sequence[SegmentDrift]
+    status: str,
+    features: Sequence[FeatureDrift],
+    segments: Sequence[SegmentDrift],
+    *,
+    n_rows: int | None = None,
 ) -> list[str]:
     """Sentences for the analyst, the largest drift first: each feature of PSI 0.1 or more
     ("income moved (PSI 0.31): retrain."), each segment whose predicted share moved by
     SEGMENT_NOTE_POINTS or more ("Predicted share of 'At risk' rose from 12 % to 21 %."), and
     a closing sentence for stable or major drift. Feature names are written as they are."""
     sentences = []
+    if n_rows is not None and 0 < n_rows < MIN_RELIABLE_ROWS:
+        sentences.append(
+            f"Only {number_text(n_rows)} row{'' if n_rows == 1 else 's'}: PSI means little below "
+            f"{number_text(MIN_RELIABLE_ROWS)} rows, so judge the drift again with more data"
+        )
     for feature in sorted(features, key=lambda f: -f.psi):
         shown = number_text(feature.psi, 2)
+        if feature.bins and _missing_share(feature) >= 1.0:
+            kind = "text or " if feature.kind == "numeric" else ""
+            sentences.append(
+                f"{feature.name} has no usable value in these rows (only {kind}empty cells): "
+                "fix the column before reading its drift"
+            )
+            continue
         if feature.level == "major":
             sentences.append(f"{feature.name} moved (PSI {shown}): retrain")
         elif feature.level == "moderate":
@@ -335,5 +360,5 @@ def drift_report(
         n_rows=len(frame),
         features=features,
         segments=segments,
-        advice=advice(status, features, segments),
+        advice=advice(status, features, segments, n_rows=len(frame)),
     )

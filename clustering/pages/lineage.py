@@ -31,8 +31,26 @@ def compare_choices(*, user, run: ClusteringRun) -> list[ClusteringRun]:
 def _shifts(centroid_shift: dict[str, float]) -> str:
     largest = sorted(centroid_shift.items(), key=lambda item: -abs(item[1]))[:SHIFTS_SHOWN]
     return ", ".join(
-        f"{name} {'+' if value >= 0 else ''}{number_text(value)}" for name, value in largest
+        f"{name} {'+' if value > 0 else ''}{number_text(value)}" for name, value in largest
     )
+
+
+def comparison_notes(
+    *, run: ClusteringRun, other: ClusteringRun, features: list[str] | None
+) -> list[str]:
+    """What a reader must know before trusting the matches: runs of two datasets follow
+    customers by their ids only, and runs without a common feature have no centre shifts."""
+    notes = []
+    if run.dataset_id != other.dataset_id:
+        first, second = sorted((run, other), key=lambda r: (r.created_at, r.pk))
+        notes.append(
+            f"Run {first.pk} segments “{first.dataset.name}” and run {second.pk} "
+            f"“{second.dataset.name}”, two different datasets: customers are followed by their "
+            "ids, so the comparison means something only if an id names the same customer in both."
+        )
+    if not features:
+        notes.append("The runs share no feature, so their segments' centres cannot be compared.")
+    return notes
 
 
 def compare_context(request: HttpRequest, run: ClusteringRun) -> dict[str, Any]:
@@ -66,6 +84,7 @@ def compare_context(request: HttpRequest, run: ClusteringRun) -> dict[str, Any]:
     view["movers_csv_url"] = reverse(
         "clustering-api:run-compare-movers-csv", args=[view["old_run"], view["new_run"]]
     )
+    view["notes"] = comparison_notes(run=run, other=other, features=view.get("features"))
     context["comparison"] = view
     if comparison.status == comparison.Status.SUCCEEDED:
         context["sankey"] = chart_or_none(

@@ -45,7 +45,7 @@ METRIC_EXPLANATIONS = {
     "but it always falls as k grows.",
     "n_clusters": "How many segments the run found.",
     "smallest_segment_share": "Share of customers in the smallest segment, in percent: under 1 "
-    "is a micro-segment, usually a handful of outliers (see the warning above).",
+    "is a micro-segment, usually a handful of outliers.",
     "n_noise": "Customers DBSCAN left outside every segment (its noise group).",
     "noise_fraction": "Share of customers DBSCAN left outside every segment.",
     "bic": "Bayesian information criterion of the mixture: lower is a better fit for its size.",

@@ -74,13 +74,37 @@ def drift_columns_check(*, dataset: Dataset, run: ClusteringRun) -> list[str]:
     names = {column["name"] for column in dataset.schema or []}
     missing = [name for name in features if name not in names]
     if missing:
+        raise MissingDriftColumns(dataset=dataset, run=run, missing=missing, features=features)
+    return features
+
+
+class MissingDriftColumns(ValidationError):
+    """The dataset lacks some of the run's features (400 from the API, which names `?run=`);
+    the dataset page says it in its own words (`page_text`)."""
+
+    def __init__(
+        self, *, dataset: Dataset, run: ClusteringRun, missing: list[str], features: list[str]
+    ) -> None:
         listed = ", ".join(repr(name) for name in missing)
-        raise ValidationError(
+        super().__init__(
             f"Dataset {dataset.pk} has no column {listed}: run {run.pk} was trained on "
             f"{', '.join(repr(name) for name in features)}. Upload a table with these columns, "
             "or measure against another run with ?run=."
         )
-    return features
+        self.run_id, self.missing, self.features = run.pk, missing, features
+
+    @property
+    def page_text(self) -> str:
+        columns = ", ".join(self.missing)
+        if len(self.missing) == len(self.features):
+            return (
+                f"Not measured: this table has none of the columns the published segmentation "
+                f"(run {self.run_id}) was built from ({columns})."
+            )
+        return (
+            f"Not measured: this table lacks {columns}, which the published segmentation "
+            f"(run {self.run_id}) was built from. Upload a table that has them to see its drift."
+        )
 
 
 def _published_version() -> int:
@@ -258,6 +282,8 @@ def dataset_drift_for_page(*, user: User, dataset: Dataset) -> dict[str, Any]:
     "reason": why there is no answer (nothing published, missing columns...) or ""}."""
     try:
         drift = dataset_drift(user=user, dataset=dataset)
+    except MissingDriftColumns as exc:
+        return {"drift": None, "check": None, "reason": exc.page_text}
     except (ValidationError, DomainError) as exc:
         reason = " ".join(getattr(exc, "messages", None) or [str(exc)])
         return {"drift": None, "check": None, "reason": reason}

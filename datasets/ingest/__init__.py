@@ -70,6 +70,9 @@ class IngestResult:
     transaction_log: dict[str, str | None] | None = None
 
 
+SOURCE_FORMATS = {"parquet": "Parquet", "derived": "Derived table"}
+
+
 class _Clock:
     def __init__(self, limit_s: float) -> None:
         self.limit_s = limit_s
@@ -144,6 +147,9 @@ class TypedTable:
     clock: _Clock
     # Set when `frame` is a sample of a larger table (datasets.ingest.parquet): its exact counts.
     counts: ExactCounts | None = None
+    # Where the table came from: "csv" (an upload, whose encoding and delimiter the quality
+    # report names), "parquet" (registered data) or "derived" (made by the service).
+    source: str = "csv"
 
 
 def read_typed(data: bytes, *, limits: IngestLimits = IngestLimits()) -> TypedTable:
@@ -197,8 +203,11 @@ def profile(typed: TypedTable) -> IngestResult:
         notes=typed.notes,
         counts=typed.counts,
     )
-    quality["encoding"] = typed.encoding
-    quality["delimiter"] = typed.dialect.delimiter_name
+    if typed.source == "csv":
+        quality["encoding"] = typed.encoding
+        quality["delimiter"] = typed.dialect.delimiter_name
+    else:  # no text was decoded and no delimiter sniffed: the report says what the data is
+        quality["format"] = SOURCE_FORMATS[typed.source]
     correlation = correlation_matrix(frame, kinds)
     log = detect_transaction_log(
         frame, kinds={kind.name: kind.kind for kind in kinds}, roles=typed.roles
@@ -240,6 +249,7 @@ def typed_from_frame(
         dialect=Dialect(delimiter=",", header=list(frame.columns), has_quotes=False),
         notes=[],
         clock=_Clock(limits.time_limit_s),
+        source="derived",
     )
 
 

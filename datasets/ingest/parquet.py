@@ -296,4 +296,5 @@ def typed_table(table: ParquetTable, *, time_limit_s: float) -> TypedTable:
         notes=notes,
         clock=_Clock(time_limit_s),
         counts=table.counts,
+        source="parquet",
     )

@@ -11,8 +11,9 @@ The rules (documented in the API too):
   cost less than nothing).
 - Dates count by calendar day (times are dropped). The as-of date defaults to the log's last
   date + 1 day; lines after the as-of date are left out.
-- recency = days from the last purchase day to the as-of date; tenure = days from the first
-  purchase day to the as-of date; frequency = distinct purchase days; monetary = purchases minus
+- recency_days = days from the last purchase day to the as-of date; tenure_days = days from the
+  first purchase day to the as-of date (both named with their unit, so segment descriptions and
+  lifetime values read them as days); frequency = distinct purchase days; monetary = purchases minus
   refunds; average_order_value = monetary / frequency. Refunds never count as purchase days.
 - Errors (`IngestError`, naming the column and the file line, header = line 1): no date column,
   a date that cannot be read, a missing customer id or amount, a purchase with a negative amount,
@@ -31,20 +32,20 @@ from .roles import looks_like_id_name, name_tokens
 
 CUSTOMER_TABLE_COLUMNS = (
     "customer_id",
-    "recency",
+    "recency_days",
     "frequency",
     "monetary",
     "average_order_value",
-    "tenure",
+    "tenure_days",
 )
 # The derived table's roles (datasets.services sets them on the new dataset).
 CUSTOMER_TABLE_ROLES = {
     "customer_id": "customer_id",
-    "recency": "recency",
+    "recency_days": "recency",
     "frequency": "frequency",
     "monetary": "monetary",
     "average_order_value": "purchase_amount",
-    "tenure": "tenure",
+    "tenure_days": "tenure",
 }
 FIRST_DATA_LINE = 2  # line 1 of the file is the header
 _CUSTOMER_WORDS = {"customer", "client", "cust", "member", "user", "account", "buyer", "shopper"}
@@ -447,11 +448,11 @@ def customer_table(
     np.round(monetary, 2, out=monetary)
     columns_out = {
         "customer_id": customers,
-        "recency": recency,
+        "recency_days": recency,
         "frequency": frequency,
         "monetary": monetary,
         "average_order_value": average,
-        "tenure": tenure,
+        "tenure_days": tenure,
     }
     if not present.all():
         chosen = np.flatnonzero(present)

@@ -79,11 +79,44 @@ def dataset_list_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def statistics_table(statistics: dict[str, dict[str, Any]]) -> dict[str, Any]:
+# The order people read a column's figures in; the stored JSON keeps no order (PostgreSQL's
+# jsonb sorts keys by length), so the page imposes it. Figures not listed here follow.
+STATISTICS_ORDER = ("kind", "count", "mean", "std", "min", "25%", "50%", "75%", "max")
+STATISTICS_ORDER += ("unique", "top", "freq")
+QUALITY_ORDER = (
+    "format",
+    "encoding",
+    "delimiter",
+    "total_rows",
+    "total_columns",
+    "numeric_columns",
+    "categorical_columns",
+    "datetime_columns",
+    "id_columns",
+    "total_missing",
+    "duplicate_rows",
+    "duplicate_ids",
+    "memory_usage_mb",
+)
+QUALITY_LABELS = {"memory_usage_mb": "Memory usage (MB)", "id_columns": "Id columns"}
+
+
+def _ordered(keys, order: tuple[str, ...]) -> list[str]:
+    """`keys` in `order`, any others after them in their own order."""
+    rank = {key: position for position, key in enumerate(order)}
+    return sorted(keys, key=lambda key: rank.get(key, len(order)))
+
+
+def statistics_table(
+    statistics: dict[str, dict[str, Any]], schema: list[dict] | None = None
+) -> dict[str, Any]:
     """{"headers": [...], "rows": [(column, [values...])], "more": n} from `Dataset.statistics`
-    (ingest's `{column name: {figure: value}}`); nested figures (top values) are left out."""
+    (ingest's `{column name: {figure: value}}`): rows in the file's column order (`schema`),
+    figures in STATISTICS_ORDER; nested figures (top values) are left out."""
     statistics = statistics or {}
-    rows = list(statistics.items())[:STATISTICS_COLUMNS]
+    names = [column.get("name") for column in schema or [] if column.get("name") in statistics]
+    names += [name for name in statistics if name not in names]
+    rows = [(name, statistics[name]) for name in names[:STATISTICS_COLUMNS]]
     headers: list[str] = []
     for _, values in rows:
         headers.extend(
@@ -91,6 +124,7 @@ def statistics_table(statistics: dict[str, dict[str, Any]]) -> dict[str, Any]:
             for key, value in values.items()
             if key not in headers and not isinstance(value, dict | list)
         )
+    headers = _ordered(headers, STATISTICS_ORDER)
     return {
         "headers": headers,
         "rows": [
@@ -101,17 +135,22 @@ def statistics_table(statistics: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def quality_items(report: dict) -> tuple[list[tuple[str, str]], list[str]]:
-    """(figures of the quality report as (label, value), warnings as sentences)."""
+    """(figures of the quality report as (label, value) in QUALITY_ORDER, warnings as
+    sentences)."""
     if not isinstance(report, dict):
         return [], []
     warnings = [
         warning.get("message", str(warning)) if isinstance(warning, dict) else str(warning)
         for warning in report.get("warnings") or []
     ]
-    figures = [
-        (key.replace("_", " ").capitalize(), number_text(value))
+    keys = [
+        key
         for key, value in report.items()
         if key != "warnings" and not isinstance(value, dict | list)
+    ]
+    figures = [
+        (QUALITY_LABELS.get(key, key.replace("_", " ").capitalize()), number_text(report[key]))
+        for key in _ordered(keys, QUALITY_ORDER)
     ]
     return figures, warnings
 
@@ -233,7 +272,7 @@ def _detail_page(
         "quality": figures,
         "warnings": warnings,
         "missing": missing_cells(dataset.schema, dataset.statistics),
-        "statistics": statistics_table(dataset.statistics),
+        "statistics": statistics_table(dataset.statistics, dataset.schema),
         "correlation": chart_or_none(charts.correlation_heatmap, matrix)
         if matrix is not None
         else None,

@@ -28,6 +28,23 @@ SEGMENT_LABELS = {
 BRACKET_ROLE = {"age_group": "age", "income_bracket": "income", "purchase_tier": "purchase_amount"}
 
 
+def bracket_basis(key: str, behind: dict[str, dict]) -> dict | None:
+    """The value a bracket was drawn from, as {"column", "value"}: the purchase tier brackets the
+    yearly spend (amount x frequency) when the data has a frequency, as the rules do."""
+    row = behind.get(BRACKET_ROLE.get(key))
+    if key != "purchase_tier" or row is None:
+        return row
+    frequency = behind.get("purchase_frequency")
+    amount = row.get("value")
+    times = frequency.get("value") if frequency else None
+    if not isinstance(amount, int | float) or not isinstance(times, int | float):
+        return row
+    return {
+        "column": f"yearly spend, {row['column']} times {frequency['column']}",
+        "value": float(amount) * float(times),
+    }
+
+
 @login_required
 @require_GET
 def customer_lookup(request: HttpRequest) -> HttpResponse:
@@ -58,7 +75,7 @@ def customer_lookup(request: HttpRequest) -> HttpResponse:
             context["customer"] = customer
             context["comparison"] = comparison
             context["segments"] = [
-                (SEGMENT_LABELS.get(key, key), value, behind.get(BRACKET_ROLE.get(key)))
+                (SEGMENT_LABELS.get(key, key), value, bracket_basis(key, behind))
                 for key, value in customer["segments"].items()
                 if value is not None
             ]

@@ -4,6 +4,7 @@ one customer the same answer the vectorised tables give every customer. Pure pan
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,9 +150,17 @@ def purchase_tier_of(
     return bracket_of(amount, rules.purchase_tiers)
 
 
+# Tenure units a column's name may carry ("tenure_days", "weeksAsMember"), in periods a year.
+TENURE_PERIODS_A_YEAR = {"year": 1.0, "month": 12.0, "week": 365.25 / 7, "day": 365.25}
+
+
 def lifespan_years(tenure: Any, *, tenure_column: str) -> Any:
-    """Tenure in years: a column named with "year" is years already, any other is months."""
-    return tenure if "year" in tenure_column.lower() else tenure / 12.0
+    """Tenure in years, by the unit its column's name carries (year, month, week or day, e.g.
+    "tenure_days" of a derived customer table); a column naming no unit counts months."""
+    words = re.split(r"[^a-z]+", re.sub(r"(?<=[a-z])(?=[A-Z])", "_", tenure_column).lower())
+    units = [word.removesuffix("s") for word in words]
+    periods = next((TENURE_PERIODS_A_YEAR[u] for u in units if u in TENURE_PERIODS_A_YEAR), 12.0)
+    return tenure if periods == 1.0 else tenure / periods
 
 
 def clv_of(*, purchase_amount: float, purchase_frequency: float, lifespan_in_years: float) -> float:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import Http404
 
+from clustering import engine
 from clustering.models import ClusteringRun
 from clustering.selectors import cluster_list
 from config.errors import Conflict
@@ -30,7 +31,19 @@ def _scatter(run: ClusteringRun) -> dict[str, Any]:
     labels = run_labels(run=run, n_rows=len(frame))
     keep = labels != UNASSIGNED
     names = cluster_names(run=run)
-    return charts.scatter_chart(frame[keep], labels=labels[keep], names=names)
+    return charts.scatter_chart(
+        frame[keep], labels=labels[keep], names=names, encode=_model_space(run)
+    )
+
+
+def _model_space(run: ClusteringRun):
+    """The run's stored model as the scatter's encoder: customers placed in the space they were
+    clustered in, so log-scaled heavy tails do not stretch the picture; None (the chart's plain
+    standardisation) for a run without a stored model."""
+    if not run.model_artifact:
+        return None
+    model = engine.load_model(run.model_artifact)
+    return model.transform
 
 
 def _sweep_from_metrics(metrics: dict[str, Any]) -> dict[str, list] | None:

@@ -62,19 +62,19 @@ def test_customer_table_small_log_answers_201_with_the_derived_dataset(analyst_c
     roles = {column["name"]: column["role"] for column in body["schema"]}
     assert roles == {
         "customer_id": "customer_id",
-        "recency": "recency",
+        "recency_days": "recency",
         "frequency": "frequency",
         "monetary": "monetary",
         "average_order_value": "purchase_amount",
-        "tenure": "tenure",
+        "tenure_days": "tenure",
     }
     assert body["transaction_log"] is None
     frame = dataset_frame_load(dataset=Dataset.objects.get(pk=body["id"]))
     rows = frame.set_index("customer_id").loc[["A", "B", "C", "D"]]
-    assert rows["recency"].tolist() == [6, 9, 1, 1]
+    assert rows["recency_days"].tolist() == [6, 9, 1, 1]
     assert rows["frequency"].tolist() == [2, 1, 1, 1]
     assert rows["monetary"].tolist() == [20.0, 15.0, 3.0, 3.0]
-    assert rows["tenure"].tolist() == [10, 9, 1, 1]
+    assert rows["tenure_days"].tolist() == [10, 9, 1, 1]
     customers = analyst_client.get(f"/api/v1/datasets/{body['id']}/customers/?external_id=A")
     assert customers.json()["results"][0]["attributes"]["monetary"] == 20.0
 
@@ -86,7 +86,7 @@ def test_customer_table_takes_an_as_of_date_and_a_name(analyst_client, log_datas
     assert response.status_code == 201, response.content
     assert response.json()["name"] == "January"
     frame = dataset_frame_load(dataset=Dataset.objects.get(pk=response.json()["id"]))
-    assert frame.set_index("customer_id")["recency"].to_dict() == {"A": 3, "B": 2}
+    assert frame.set_index("customer_id")["recency_days"].to_dict() == {"A": 3, "B": 2}
 
 
 def test_customer_table_of_a_table_without_dates_is_400(analyst_client, upload, small_csv):
@@ -208,7 +208,7 @@ def test_customer_table_of_generated_log_keeps_planted_groups_apart(analyst_clie
     assert pd.Index(log.groups["one_time"]).isin(table.index).all()
     assert (table.loc[log.groups["one_time"], "frequency"] == 1).all()
     assert table.loc[log.groups["loyal"], "frequency"].min() > table["frequency"].median()
-    assert table.loc[log.groups["lapsed"], "recency"].min() > 730 - 180
+    assert table.loc[log.groups["lapsed"], "recency_days"].min() > 730 - 180
     assert table.loc[log.groups["whales"], "monetary"].min() > 10 * table["monetary"].median()
     assert (table["monetary"] >= 0).all()
 

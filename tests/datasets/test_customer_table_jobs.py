@@ -46,7 +46,7 @@ def test_large_log_is_derived_by_the_worker(worker, analyst_client, upload, sett
     expected = customer_table(source, columns=columns, as_of=date(2024, 12, 31)).frame
     assert derived.equals(expected.astype(derived.dtypes.to_dict()))
     detail = analyst_client.get(job["result_url"]).json()
-    assert {c["name"]: c["role"] for c in detail["schema"]}["tenure"] == "tenure"
+    assert {c["name"]: c["role"] for c in detail["schema"]}["tenure_days"] == "tenure"
 
 
 def test_bad_large_log_fails_the_job_naming_the_line(worker, analyst_client, upload, settings):

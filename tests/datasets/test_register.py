@@ -253,3 +253,17 @@ def test_columns_of_a_type_that_cannot_be_segmented_are_named(analyst_client):
     message = _refusal(analyst_client, "incoming/nested.parquet")
     assert "cannot be segmented: 'tags' (list<" in message
     assert not Dataset.objects.exists()
+
+
+def test_a_registered_dataset_names_its_format_not_a_csv_delimiter(analyst_client):
+    _write("incoming/format.parquet", _customers(50))
+
+    response = analyst_client.post(
+        REGISTER, {"url": data_storage().url("incoming/format.parquet")}, format="json"
+    )
+
+    assert response.status_code == 201, response.content
+    quality = Dataset.objects.get(pk=response.json()["id"]).quality_report
+    assert quality["format"] == "Parquet"
+    assert "delimiter" not in quality
+    assert "encoding" not in quality

@@ -47,9 +47,8 @@ def log() -> pd.DataFrame:
 
 def expected(rows: list[tuple]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(CUSTOMER_TABLE_COLUMNS))
-    return frame.astype({"recency": "int64", "frequency": "int64", "tenure": "int64"}).astype(
-        {"monetary": "float64", "average_order_value": "float64"}
-    )
+    whole = {"recency_days": "int64", "frequency": "int64", "tenure_days": "int64"}
+    return frame.astype(whole).astype({"monetary": "float64", "average_order_value": "float64"})
 
 
 def test_customer_table_matches_the_hand_computed_table_as_of_the_day_after_the_log():
@@ -79,7 +78,7 @@ def test_customer_table_as_of_date_leaves_out_later_lines_and_later_customers():
 def test_customer_table_as_of_date_includes_its_own_day_with_recency_zero():
     table = customer_table(log(), columns=COLUMNS, as_of=date(2024, 1, 5))
     a = table.frame.set_index("customer_id").loc["A"]
-    assert (a["recency"], a["frequency"], a["monetary"], a["tenure"]) == (0, 2, 22.0, 4)
+    assert (a["recency_days"], a["frequency"], a["monetary"], a["tenure_days"]) == (0, 2, 22.0, 4)
 
 
 def test_customer_table_as_of_before_every_line_is_refused():
@@ -100,7 +99,7 @@ def test_customer_table_counts_a_negative_quantity_as_a_return_whatever_the_amou
     table = customer_table(frame, columns=columns).frame.set_index("customer_id")
     assert table.loc[1, "monetary"] == 20.0
     assert table.loc[1, "frequency"] == 1  # the return day is not a purchase day
-    assert table.loc[1, "recency"] == 3
+    assert table.loc[1, "recency_days"] == 3
 
 
 def test_customer_table_never_counts_a_return_of_amount_zero_as_a_purchase_day():
@@ -115,7 +114,7 @@ def test_customer_table_never_counts_a_return_of_amount_zero_as_a_purchase_day()
     columns = TransactionColumns("customer_id", "date", "amount", "quantity")
     table = customer_table(frame, columns=columns)
     row = table.frame.iloc[0]
-    assert (row["frequency"], row["recency"], row["monetary"]) == (1, 5, 30.0)
+    assert (row["frequency"], row["recency_days"], row["monetary"]) == (1, 5, 30.0)
     assert table.refund_lines == 1
 
 
@@ -282,10 +281,10 @@ def test_customer_table_in_small_blocks_equals_the_pandas_groupby(monkeypatch):
     by_customer = bought.groupby("customer_id")["day"]
     want = pd.DataFrame(
         {
-            "recency": (as_of - by_customer.max()).dt.days,
+            "recency_days": (as_of - by_customer.max()).dt.days,
             "frequency": by_customer.nunique(),
             "monetary": signed.groupby(frame["customer_id"]).sum().round(2),
-            "tenure": (as_of - by_customer.min()).dt.days,
+            "tenure_days": (as_of - by_customer.min()).dt.days,
         }
     ).loc[table.index]
     pd.testing.assert_frame_equal(

@@ -65,9 +65,9 @@ def test_button_makes_the_customer_table_and_opens_it(page):
     ).to_be_visible()
     expect(page.get_by_text("made from the purchase log")).to_be_visible()
     expect(page.get_by_role("heading", name="Purchase log")).to_have_count(0)
-    roles = page.get_by_label("Role of recency")
+    roles = page.get_by_label("Role of recency_days")
     expect(roles).to_have_value("recency")
-    expect(page.get_by_label("Role of tenure")).to_have_value("tenure")
+    expect(page.get_by_label("Role of tenure_days")).to_have_value("tenure")
     screenshot(page, "customer-table")
 
 

@@ -38,8 +38,23 @@ def test_drift_section_names_the_missing_columns(client, analyst):
     succeeded_run(trained, analyst, publish=True, features=PROFILE_FEATURES)
     narrow = dataset_upload(analyst, b"age,gender\n30,Male\n41,Female\n", name="narrow.csv")
     page = client.get(reverse("pages:dataset-detail", args=[narrow.pk])).content.decode()
-    assert "has no column &#x27;annual_income&#x27;" in page
+    assert "this table lacks annual_income, spending_score" in page
+    assert "?run=" not in page  # an API parameter means nothing on the page
     assert 'id="drift-badge"' not in page
+
+
+@pytest.mark.django_db
+def test_drift_section_of_an_unrelated_table_says_it_has_none_of_the_columns(client, analyst):
+    client.force_login(analyst)
+    trained = dataset_upload(analyst, demo_csv())
+    run = succeeded_run(trained, analyst, publish=True, features=PROFILE_FEATURES)
+    other = dataset_upload(analyst, b"foo,bar\n1,a\n2,b\n3,c\n", name="other.csv")
+    page = client.get(reverse("pages:dataset-detail", args=[other.pk])).content.decode()
+    assert (
+        f"Not measured: this table has none of the columns the published segmentation "
+        f"(run {run.pk}) was built from" in page
+    )
+    assert "?run=" not in page
 
 
 @pytest.mark.e2e

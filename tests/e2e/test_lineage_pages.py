@@ -85,3 +85,27 @@ def test_comparison_fits_a_phone(phone_page):
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     screenshot(phone_page, "phone-lineage")
     assert width <= PHONE["width"], f"the comparison scrolls sideways ({width}px wide)"
+
+
+def test_runs_of_two_datasets_without_a_common_feature_say_so(page):
+    from tests.e2e.data import dataset_upload, demo_csv, succeeded_run
+
+    analyst = AnalystFactory()
+    first = dataset_upload(analyst, demo_csv(120, seed=1), name="spring.csv")
+    second = dataset_upload(analyst, demo_csv(120, seed=2), name="autumn.csv")
+    old = succeeded_run(first, analyst, k=3, features=["age", "annual_income"])
+    new = succeeded_run(second, analyst, k=3, features=["spending_score", "tenure_months"])
+    log_in(page, analyst)
+
+    _compare(page, new, old)
+
+    notes = page.locator(".comparison-note")
+    expect(notes.nth(0)).to_have_text(
+        f"Run {old.pk} segments “spring.csv” and run {new.pk} “autumn.csv”, two different "
+        "datasets: customers are followed by their ids, so the comparison means something only "
+        "if an id names the same customer in both."
+    )
+    expect(notes.nth(1)).to_have_text(
+        "The runs share no feature, so their segments' centres cannot be compared."
+    )
+    screenshot(page, "walk-compare-two-datasets")

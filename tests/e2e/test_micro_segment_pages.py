@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from clustering.services import run_execute_inline
 from tests.clustering.planted import PLANTED, rfm_with_extreme_customers
 from tests.e2e.conftest import log_in, screenshot
-from tests.e2e.data import dataset_upload
+from tests.e2e.data import dataset_upload, shop_csv, succeeded_run
 from tests.factories import AnalystFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -103,3 +103,21 @@ def test_run_page_reports_a_tiny_gmm_component(page):
     expect(line).to_contain_text(
         "x the average monetary: outliers, consider excluding them or k=3."
     )
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_a_one_customer_segment_card_says_one_customer(page):
+    analyst = AnalystFactory()
+    dataset = dataset_upload(analyst, shop_csv(dominant=True))
+    run = succeeded_run(dataset, analyst, k=5, features=["age", "annual_spend"])
+    single = run.clusters.filter(size=1).first()
+    assert single is not None, list(run.clusters.values_list("size", flat=True))
+    log_in(page, analyst)
+
+    page.goto(f"/app/runs/{run.pk}/")
+
+    card = page.locator("article, .card").filter(has=page.get_by_role("heading", name=single.name))
+    expect(card.first).to_contain_text("1 customer (")
+    expect(card.first).not_to_contain_text("1 customers")
+    expect(card.first).to_contain_text("contains 1 customer (")

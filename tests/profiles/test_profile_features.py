@@ -184,3 +184,13 @@ def test_older_profile_keeps_name_and_notes_editable_and_becomes_segmentable_onc
     old.refresh_from_db()
     assert old.notes == "still a good customer"
     assert old.extra_features == {"tenure_months": 12, "region": "South"}
+
+
+def test_a_number_beyond_the_accepted_range_is_refused_in_plain_figures(region_run):
+    published = published_features_get(user=UserFactory())
+    huge = {**REGION_PROFILE, "annual_income": "99999999999999999999999"}
+
+    form = ProfileForm(huge, features=published.features)
+
+    assert not form.is_valid()
+    assert form.errors["annual_income"] == ["Annual income must be at most 1,000,000,000,000,000."]

@@ -229,3 +229,9 @@ def test_sort_records_cluster_field_inside_group_missing_last():
         records, segment_type="cluster", sort_by="avg_income", descending=False
     )
     assert [r["cluster_id"] for r in ordered] == [0, 2, 1]
+
+
+def test_lifespan_years_reads_days_and_weeks_from_the_column_name():
+    assert segments.lifespan_years(730.5, tenure_column="tenure_days") == pytest.approx(2)
+    assert segments.lifespan_years(104.36, tenure_column="weeksAsMember") == pytest.approx(2, 1e-3)
+    assert segments.lifespan_years(36, tenure_column="tenure") == 3  # no unit named: months

@@ -29,6 +29,7 @@ from clustering.engine.words.figures import (
 )
 from clustering.engine.words.income import NOTABLE_Z, income_names, role_scores
 from clustering.engine.words.unique import Axis, unique_names
+from common.numbers import PERCENT_DECIMALS, number_text
 
 NOISE_NAME = "Outliers (not in any segment)"
 TYPICAL_NAME = "Typical customers"
@@ -241,6 +242,15 @@ def characteristics(
     return list(dict.fromkeys(ordered))[:MAX_CHARACTERISTICS]
 
 
+def _customers(size: int) -> str:
+    return f"{size:,} customer{'' if size == 1 else 's'}"
+
+
+def _share(percentage: float) -> str:
+    """ "19.2%", and a share under 0.1% in two significant digits ("0.033%"), never "0.0%"."""
+    return f"{number_text(percentage, PERCENT_DECIMALS)}%"
+
+
 def summary(
     *,
     name: str,
@@ -254,9 +264,9 @@ def summary(
 ) -> str:
     """One paragraph: who the segment is, how it differs from everyone, in numbers."""
     opening = (
-        f"Cluster {label} ({name}) contains {size:,} customers ({percentage:.1f}% of total)."
+        f"Cluster {label} ({name}) contains {_customers(size)} ({_share(percentage)} of total)."
         if label != NOISE_LABEL
-        else f"{size:,} customers ({percentage:.1f}% of total) fit no dense group and are "
+        else f"{_customers(size)} ({_share(percentage)} of total) fit no dense group and are "
         "treated as outliers."
     )
     contrasts = []

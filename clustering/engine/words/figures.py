@@ -24,10 +24,12 @@ FEATURE_NAME_CHARS = 40  # long column names are cut in names, so a name stays u
 
 
 def number(value: float) -> str:
-    """8.4, 12, 1,240: one decimal below ten, whole numbers with thousands separators above."""
+    """8.4, 12, 1,240: one decimal below ten (2, not 2.0), whole numbers with thousands
+    separators above."""
     if not math.isfinite(value):
         return "n/a"
-    return f"{value:,.1f}" if abs(value) < 10 else f"{value:,.0f}"
+    text = f"{value:,.1f}" if abs(value) < 10 else f"{value:,.0f}"
+    return text.removesuffix(".0")
 
 
 def display(feature: str) -> str:

@@ -197,9 +197,9 @@ class DatasetViewSet(
 CUSTOMER_TABLE_DESCRIPTION = """\
 Derive a new dataset with one row per customer from a purchase log (a dataset whose
 `transaction_log` names its columns, or any dataset with `columns` given): `customer_id`,
-`recency` (days from the last purchase day to the as-of date), `frequency` (distinct purchase
+`recency_days` (days from the last purchase day to the as-of date), `frequency` (distinct purchase
 days), `monetary` (purchases minus refunds), `average_order_value` (monetary / frequency) and
-`tenure` (days from the first purchase day to the as-of date), with the roles customer_id,
+`tenure_days` (days from the first purchase day to the as-of date), with the roles customer_id,
 recency, frequency, monetary, purchase_amount and tenure set.
 
 Rules: dates count by calendar day. The as-of date defaults to the log's last date + 1 day;

@@ -115,3 +115,29 @@ def test_gmm_names_its_tiny_component_and_what_it_holds(planted):
     (warning,) = result.metrics["segment_warnings"]
     assert warning.startswith(f"Segment '{tiny.name}' holds {PLANTED} customers (0.9%, under 1%)")
     assert "x the average monetary: outliers, consider excluding them or k=3." in warning
+
+
+def test_a_one_customer_segment_reads_as_one_customer_with_its_real_share():
+    balance = segment_balance(
+        sizes={0: 1, 1: 2_999},
+        names={0: "Whale", 1: "Everyone"},
+        means={0: {"spend": 5_000.0}, 1: {"spend": 10.0}},
+        overall_means={"spend": 11.66},
+        n_rows=3_000,
+        fewer_k=None,
+    )
+    (warning,) = balance.warnings
+    assert warning.startswith("Segment 'Whale' holds 1 customer (0.033%, under 1%)")
+
+
+def test_two_micro_segments_suggest_two_segments_fewer():
+    balance = segment_balance(
+        sizes={0: 1, 1: 5, 2: 1_000, 3: 1_994},
+        names={0: "Whale", 1: "Big", 2: "Some", 3: "Most"},
+        means={},
+        overall_means={},
+        n_rows=3_000,
+        fewer_k=3,
+    )
+    assert len(balance.warnings) == 2
+    assert all(warning.endswith("consider excluding them or k=2.") for warning in balance.warnings)

@@ -129,3 +129,29 @@ def test_numbers_and_categories_read_as_the_model_reads_them():
     assert result.psi == 0.0
     numeric = drift.numeric_reference("x", pd.Series([1.0, 2.0, np.inf, np.nan]))
     assert numeric.shares[-1] == 0.5
+
+
+def test_a_column_of_text_where_numbers_were_trained_is_named_not_retrained_for():
+    reference = drift.numeric_reference("age", pd.Series(np.arange(18, 80, dtype=float)))
+    references = [reference]
+    frame = pd.DataFrame({"age": ["old", "young", "mid"] * 50})
+
+    result = drift.drift_report(references, frame, labels=np.zeros(150, dtype=int), published={})
+
+    assert result.status == "major"
+    assert (
+        "age has no usable value in these rows (only text or empty cells): fix the column "
+        "before reading its drift."
+    ) in result.advice
+    assert not any(sentence.startswith("age moved") for sentence in result.advice)
+
+
+def test_a_handful_of_rows_is_said_to_be_too_few_for_a_psi():
+    reference = drift.numeric_reference("age", pd.Series(np.arange(18, 80, dtype=float)))
+    frame = pd.DataFrame({"age": [20.0, 40.0, 60.0]})
+
+    result = drift.drift_report([reference], frame, labels=np.zeros(3, dtype=int), published={})
+
+    assert result.advice[0] == (
+        "Only 3 rows: PSI means little below 100 rows, so judge the drift again with more data."
+    )

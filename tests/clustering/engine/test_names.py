@@ -15,6 +15,7 @@ from clustering.engine.words import (
     figures,
     name_segments,
     recommendation,
+    summary,
 )
 from datasets.ingest.roles import NUMERIC_ROLES
 
@@ -182,7 +183,7 @@ def test_figures_read_units_from_column_names():
     roles = {"weeks_since_last_order": "recency", "orders": "purchase_frequency"}
     means = {"weeks_since_last_order": 3.0, "orders": 14.0}
     assert figures(means=means, z_scores={}, roles=roles) == (
-        "last purchase 3.0 weeks ago on average, 14 purchases"
+        "last purchase 3 weeks ago on average, 14 purchases"
     )
 
 
@@ -261,3 +262,20 @@ def test_names_are_never_numbered_and_unique_per_run_whatever_the_data(seed):
     for cluster in result.clusters:
         assert (cluster.name == NOISE_NAME) == (cluster.label < 0)
         assert not re.search(r"\bSegment \d", cluster.recommendation)
+
+
+def test_a_one_customer_segment_reads_as_one_customer_and_figures_drop_a_trailing_zero():
+    text = summary(
+        name="Whale",
+        label=4,
+        size=1,
+        percentage=100 / 3_000,
+        means={},
+        overall_means={},
+        z_scores={},
+        traits=[],
+    )
+    assert text.startswith("Cluster 4 (Whale) contains 1 customer (0.033% of total).")
+    roles = {"recency_days": "recency", "frequency": "frequency"}
+    quoted = figures(means={"recency_days": 2.0, "frequency": 19.0}, z_scores={}, roles=roles)
+    assert quoted == "last purchase 2 days ago on average, 19 purchases"

@@ -118,7 +118,7 @@ def test_summary_states_size_and_contrasts_in_numbers():
         traits=["Higher income bracket", "Primarily from North region"],
     )
     assert text == (
-        "Cluster 0 (High Value Customers) contains 1,200 customers (24.0% of total). "
+        "Cluster 0 (High Value Customers) contains 1,200 customers (24% of total). "
         "Characterized by high annual_income (avg: 95.00 vs 60.00 overall). "
         "Primarily from North region."
     )
