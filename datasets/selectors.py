@@ -68,6 +68,17 @@ def dataset_frame_load(*, dataset: Dataset, columns: list[str] | None = None) ->
         return pd.read_parquet(handle, columns=list(columns) if columns is not None else None)
 
 
+def dataset_dask_frame(*, dataset: Dataset, columns: list[str] | None = None) -> Any:
+    """The dataset's table as a dask DataFrame read from its Parquet copy by the cluster's
+    workers, row order kept (row i has `Customer.row_number == i`). Imports dask: called only
+    when a Dask cluster is configured."""
+    import dask.dataframe as dd
+
+    return dd.read_parquet(
+        dataset.parquet_file.path, columns=list(columns) if columns is not None else None
+    )
+
+
 def current_dataset_get(*, user: User) -> Dataset | None:
     """The dataset the user's workspace (document 000) acts on, if any and still visible."""
     if not user.is_authenticated:

@@ -163,29 +163,10 @@ def run_execute(*, run_id: int) -> None:
 
 
 def _run_fit_and_save(*, run: ClusteringRun, progress: _Progress) -> None:
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-    dataset = run.dataset
-    try:
-        frame = dataset_frame_load(dataset=dataset, columns=run.features)  # only what is clustered
-    except FileNotFoundError:
-        raise engine.EngineInputError(
-            f"The data file of dataset {dataset.pk} is missing; upload the file again."
-        ) from None
-    timings["load_s"] = round(time.perf_counter() - clock, 3)
-    progress(100, "preparing features", span=LOAD_PROGRESS)
-
-    clock = time.perf_counter()
-    result = engine.fit(
-        frame,
-        schema=dataset.schema,
-        features=run.features,
-        algorithm=run.algorithm,
-        params=run.parameters,
-        progress=progress,
-        should_cancel=progress.cancel_requested,
-    )
-    timings["fit_s"] = round(time.perf_counter() - clock, 3)
+    if run_is_distributed(dataset=run.dataset):
+        result, timings = _fit_on_cluster(run=run, progress=progress)
+    else:
+        result, timings = _fit_here(run=run, progress=progress)
     progress(0, "saving results", span=SAVE_PROGRESS)
 
     clock = time.perf_counter()
@@ -210,6 +191,72 @@ def _run_fit_and_save(*, run: ClusteringRun, progress: _Progress) -> None:
             raise RunAbandoned
         if run.publish_on_success:  # in the same transaction: never seen succeeded-unpublished
             run_publish(run=run)
+
+
+def _fit_here(*, run: ClusteringRun, progress: _Progress) -> tuple[Any, dict[str, float]]:
+    """The single-machine engine on the whole table, loaded in this process."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    dataset = run.dataset
+    try:
+        frame = dataset_frame_load(dataset=dataset, columns=run.features)  # only what is clustered
+    except FileNotFoundError:
+        raise engine.EngineInputError(
+            f"The data file of dataset {dataset.pk} is missing; upload the file again."
+        ) from None
+    timings["load_s"] = round(time.perf_counter() - clock, 3)
+    progress(100, "preparing features", span=LOAD_PROGRESS)
+
+    clock = time.perf_counter()
+    result = engine.fit(
+        frame,
+        schema=dataset.schema,
+        features=run.features,
+        algorithm=run.algorithm,
+        params=run.parameters,
+        progress=progress,
+        should_cancel=progress.cancel_requested,
+    )
+    timings["fit_s"] = round(time.perf_counter() - clock, 3)
+    return result, timings
+
+
+def run_is_distributed(*, dataset: Dataset) -> bool:
+    """A Dask cluster is configured and the dataset is above DISTRIBUTED_MIN_ROWS."""
+    return bool(settings.DASK_SCHEDULER_ADDRESS) and dataset.n_rows > settings.DISTRIBUTED_MIN_ROWS
+
+
+def _fit_on_cluster(*, run: ClusteringRun, progress: _Progress) -> tuple[Any, dict[str, float]]:
+    """The run's K-Means on the Dask cluster (clustering.engine.distributed). Imports dask only
+    here, so a service without a cluster never loads it."""
+    from distributed import Client
+
+    from clustering.engine.distributed import fit_distributed
+    from datasets.selectors import dataset_dask_frame
+
+    address = settings.DASK_SCHEDULER_ADDRESS
+    try:
+        client = Client(address, timeout=f"{settings.DASK_CONNECT_TIMEOUT_S}s")
+    except OSError as exc:
+        raise engine.EngineInputError(
+            f"The Dask cluster at {address} cannot be reached ({exc}), so the run did not start "
+            "and nothing was saved. Try again in a minute; if it keeps failing, tell an "
+            "administrator."
+        ) from None
+    clock = time.perf_counter()
+    with client:
+        result = fit_distributed(
+            dataset_dask_frame(dataset=run.dataset, columns=run.features),
+            n_rows=run.dataset.n_rows,
+            client=client,
+            schema=run.dataset.schema,
+            features=run.features,
+            algorithm=run.algorithm,
+            params=run.parameters,
+            progress=progress,
+            should_cancel=progress.cancel_requested,
+        )
+    return result, {"load_s": 0.0, "fit_s": round(time.perf_counter() - clock, 3)}
 
 
 def run_execute_inline(
