@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-SCHEDULER_PORT = int(os.environ.get("TEST_DASK_SCHEDULER_PORT", "8191"))
+SCHEDULER_PORT = int(os.environ.get("TEST_DASK_SCHEDULER_PORT", "8190"))
 WORKER_MEMORY_LIMIT = "1GiB"
 READY_S = 90
 
