@@ -88,7 +88,7 @@ class DaskCluster:
             "worker", self.address, "--host", "127.0.0.1",
             "--nworkers", "1", "--nthreads", "1", "--memory-limit", self.memory_limit,
             "--worker-port", str(worker_port), "--nanny-port", str(nanny_port),
-            "--no-dashboard", "--death-timeout", "60", "--name", f"test-worker-{index}",
+            "--no-dashboard", "--death-timeout", "60", "--name", f"worker-{index}",
         ]  # fmt: skip
 
     def start(self) -> None:

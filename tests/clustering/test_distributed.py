@@ -192,3 +192,23 @@ def test_a_dask_worker_killed_mid_run_ends_in_success_or_a_clear_failure(
         assert not Assignment.objects.filter(run=run).exists()
     else:
         assert adjusted_rand_score(truth, _labels(run)) >= 0.95
+
+
+def test_a_run_on_the_cluster_cancelled_while_fitting_ends_cancelled_with_nothing_saved(
+    on_cluster, analyst_client, analyst
+):
+    frame, _ = planted_customers(KILL_ROWS, seed=3)
+    dataset = dataset_make(owner=analyst, frame=frame)
+    run_id = _start(analyst_client, dataset, n_clusters=4, features=FEATURES)
+    assert wait_until(
+        lambda: ClusteringRun.objects.get(pk=run_id).stage == "fitting",
+        timeout_s=RUN_DEADLINE_S,
+        step_s=0.05,
+    ), (ClusteringRun.objects.get(pk=run_id).status, on_cluster.log())
+    cancel = analyst_client.post(reverse("clustering-api:run-cancel", args=[run_id]))
+    assert cancel.status_code == 202
+
+    run = _finished(run_id, on_cluster)
+    assert run.status == Status.CANCELLED, (run.status, run.error)
+    assert not Cluster.objects.filter(run=run).exists()
+    assert not Assignment.objects.filter(run=run).exists()
