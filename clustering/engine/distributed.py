@@ -98,6 +98,8 @@ def fit_distributed(
     options = validate_params(algorithm, params or {}, n_rows=n_rows)
     seed = options["random_state"]
     notes = list(options.pop("_notes"))
+    if options["n_init"] is not None:
+        notes.append("n_init is not used on the Dask cluster: k-means|| makes one careful start.")
     if frame.npartitions < MIN_PARTITIONS:
         frame = frame.repartition(npartitions=MIN_PARTITIONS)
 

@@ -222,8 +222,10 @@ def _fit_here(*, run: ClusteringRun, progress: _Progress) -> tuple[Any, dict[str
 
 
 def run_is_distributed(*, dataset: Dataset) -> bool:
-    """A Dask cluster is configured and the dataset is above DISTRIBUTED_MIN_ROWS."""
-    return bool(settings.DASK_SCHEDULER_ADDRESS) and dataset.n_rows > settings.DISTRIBUTED_MIN_ROWS
+    """A Dask cluster is configured and the dataset is above DISTRIBUTED_MIN_ROWS (or above what
+    one machine clusters, MAX_DATASET_ROWS, whichever is lower)."""
+    threshold = min(settings.DISTRIBUTED_MIN_ROWS, settings.MAX_DATASET_ROWS)
+    return bool(settings.DASK_SCHEDULER_ADDRESS) and dataset.n_rows > threshold
 
 
 def _fit_on_cluster(*, run: ClusteringRun, progress: _Progress) -> tuple[Any, dict[str, float]]:
