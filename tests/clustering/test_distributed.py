@@ -170,6 +170,23 @@ def test_algorithms_without_a_distributed_form_are_refused_above_the_single_mach
     assert run.metrics["engine"] == "dask"
 
 
+def test_a_dataset_above_the_single_machine_limit_without_a_cluster_is_refused(
+    analyst_client, analyst, settings
+):
+    frame, _ = planted_customers(2_000, seed=4)
+    dataset = dataset_make(owner=analyst, frame=frame)
+    settings.MAX_DATASET_ROWS = 1_500
+    settings.DASK_SCHEDULER_ADDRESS = ""
+    response = analyst_client.post(
+        reverse("clustering-api:run-list"),
+        {"dataset": dataset.pk, "algorithm": "kmeans", "n_clusters": 3},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "DASK_SCHEDULER_ADDRESS" in str(response.json())
+    assert not ClusteringRun.objects.filter(dataset=dataset).exists()
+
+
 def test_a_dask_worker_killed_mid_run_ends_in_success_or_a_clear_failure(
     on_cluster, dask_cluster, analyst_client, analyst
 ):
