@@ -176,9 +176,13 @@ def fit_distributed(
     aggregates = [grouped.size()]
     if numeric:
         aggregates.append(grouped[numeric].agg(["count", "mean", "var", "min", "max"]))
-    rows, *tables = waiter.compute([assigned[[LABEL, CONFIDENCE]], *aggregates])
-    labels = rows[LABEL].to_numpy(dtype=np.int32)
-    confidences = rows[CONFIDENCE].to_numpy(dtype=np.float32)
+    # Each partition's labels come back on its own: no worker ever holds all of them.
+    parts = assigned[[LABEL, CONFIDENCE]].to_delayed()
+    results = waiter.compute([*parts, *aggregates])
+    pieces, tables = results[: len(parts)], results[len(parts) :]
+    labels = np.concatenate([piece[LABEL].to_numpy(dtype=np.int32) for piece in pieces])
+    confidences = np.concatenate([piece[CONFIDENCE].to_numpy(np.float32) for piece in pieces])
+    del pieces
     if len(labels) != n_rows:
         raise EngineInputError(
             f"The dataset has {len(labels):,} rows, not the {n_rows:,} recorded; profile it again."
