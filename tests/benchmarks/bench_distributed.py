@@ -32,6 +32,7 @@ import json
 import multiprocessing
 import os
 import resource
+import shutil
 import tempfile
 import threading
 import time
@@ -165,6 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     if ignored:
         print(f"bench_distributed ignores: {' '.join(ignored)}")
     folder = Path(tempfile.mkdtemp(prefix="bench-customers-"))
+    try:
+        return _measure(folder, a)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)  # gigabytes of Parquet at the full size
+
+
+def _measure(folder: Path, a: argparse.Namespace) -> int:
     started = time.perf_counter()
     columns = generate(folder, a.rows)
     size_mib = sum(path.stat().st_size for path in folder.glob("*.parquet")) / 2**20
@@ -194,9 +202,6 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     print(f"written to {out}")
-    for path in folder.glob("*.parquet"):
-        path.unlink()
-    folder.rmdir()
     return 0
 
 
