@@ -114,6 +114,20 @@ def dataset_frame_load(*, dataset: Dataset, columns: list[str] | None = None) ->
     return pd.concat(frames, ignore_index=True)
 
 
+def dataset_dask_frame(*, dataset: Dataset, columns: list[str] | None = None) -> Any:
+    """The dataset's table as a dask DataFrame that the cluster's workers read from the storage
+    root by URL (its Parquet copy, or a registered folder's parts), row order kept (row i has
+    `Customer.row_number == i`). Imports dask: called only when a Dask cluster is configured."""
+    import dask.dataframe as dd
+
+    return dd.read_parquet(
+        dataset_urls(dataset=dataset),
+        columns=list(columns) if columns is not None else None,
+        storage_options=data_storage().storage_options or None,
+        index=False,
+    )
+
+
 def current_dataset_get(*, user: User) -> Dataset | None:
     """The dataset the user's workspace (document 000) acts on, if any and still visible."""
     if not user.is_authenticated:

@@ -28,6 +28,7 @@ from clustering.engine.labels import NOISE_LABEL
 from clustering.engine.sampling import sample_rows
 
 ALGORITHMS = ("kmeans", "minibatch_kmeans", "hierarchical", "dbscan", "gmm")
+DISTRIBUTED_ALGORITHMS = ("kmeans",)  # with a form on a Dask cluster (engine/distributed.py)
 LINKAGES = ("ward", "complete", "average", "single")
 MIN_CLUSTERS, MAX_CLUSTERS = 2, 15
 MINIBATCH_ABOVE_ROWS = 100_000  # full K-Means gains nothing but time past this (bench_engine)

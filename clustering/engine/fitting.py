@@ -445,6 +445,7 @@ class Stages:
         self._progress = progress
         self._should_cancel = should_cancel
         self._current: str | None = None
+        self._percent = 0
         self._started = time.perf_counter()
         self.timings: dict[str, float] = {}
 
@@ -455,5 +456,14 @@ class Stages:
         if name != "done" and self._should_cancel is not None and self._should_cancel():
             raise EngineCancelled(f"Cancelled before {name}.")
         self._current, self._started = (None if name == "done" else name), now
+        self._percent = percent
         if self._progress is not None:
             self._progress(percent, name)
+
+    def check(self) -> None:
+        """Inside a long stage: the cancel flag, and the progress callback again (the service's
+        callback also beats the run's heartbeat and sees a cancel or an ended run)."""
+        if self._should_cancel is not None and self._should_cancel():
+            raise EngineCancelled(f"Cancelled during {self._current}.")
+        if self._progress is not None and self._current is not None:
+            self._progress(self._percent, self._current)

@@ -164,6 +164,38 @@ def run_execute(*, run_id: int) -> None:
 
 
 def _run_fit_and_save(*, run: ClusteringRun, progress: _Progress) -> None:
+    if run_is_distributed(dataset=run.dataset):
+        result, timings = _fit_on_cluster(run=run, progress=progress)
+    else:
+        result, timings = _fit_here(run=run, progress=progress)
+    progress(0, "saving results", span=SAVE_PROGRESS)
+
+    clock = time.perf_counter()
+    with transaction.atomic():  # all clusters and assignments, or none
+        clusters_create(run=run, result=result)
+        assignments_insert(run=run, labels=result.labels, confidences=result.confidences)
+        timings["save_s"] = round(time.perf_counter() - clock, 3)
+        succeeded = ClusteringRun.objects.filter(
+            pk=run.pk, status=Status.RUNNING, cancel_requested=False
+        ).update(
+            status=Status.SUCCEEDED,
+            progress=100,
+            stage="done",
+            error="",
+            finished_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+            **run_result_fields(result=result, timings=timings, warnings=run.warnings),
+        )
+        if not succeeded:  # cancelled or failed meanwhile: roll every result back
+            if progress.cancel_requested():
+                raise RunCancelled
+            raise RunAbandoned
+        if run.publish_on_success:  # in the same transaction: never seen succeeded-unpublished
+            run_publish(run=run)
+
+
+def _fit_here(*, run: ClusteringRun, progress: _Progress) -> tuple[Any, dict[str, float]]:
+    """The single-machine engine on the whole table, loaded in this process."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     dataset = run.dataset
@@ -189,30 +221,47 @@ def _run_fit_and_save(*, run: ClusteringRun, progress: _Progress) -> None:
         should_cancel=progress.cancel_requested,
     )
     timings["fit_s"] = round(time.perf_counter() - clock, 3)
-    progress(0, "saving results", span=SAVE_PROGRESS)
+    return result, timings
 
+
+def run_is_distributed(*, dataset: Dataset) -> bool:
+    """A Dask cluster is configured and the dataset is above DISTRIBUTED_MIN_ROWS (or above what
+    one machine clusters, MAX_DATASET_ROWS, whichever is lower)."""
+    threshold = min(settings.DISTRIBUTED_MIN_ROWS, settings.MAX_DATASET_ROWS)
+    return bool(settings.DASK_SCHEDULER_ADDRESS) and dataset.n_rows > threshold
+
+
+def _fit_on_cluster(*, run: ClusteringRun, progress: _Progress) -> tuple[Any, dict[str, float]]:
+    """The run's K-Means on the Dask cluster (clustering.engine.distributed). Imports dask only
+    here, so a service without a cluster never loads it."""
+    from distributed import Client
+
+    from clustering.engine.distributed import fit_distributed
+    from datasets.selectors import dataset_dask_frame
+
+    address = settings.DASK_SCHEDULER_ADDRESS
+    try:
+        client = Client(address, timeout=f"{settings.DASK_CONNECT_TIMEOUT_S}s")
+    except OSError as exc:
+        raise engine.EngineInputError(
+            f"The Dask cluster at {address} cannot be reached ({exc}), so the run did not start "
+            "and nothing was saved. Try again in a minute; if it keeps failing, tell an "
+            "administrator."
+        ) from None
     clock = time.perf_counter()
-    with transaction.atomic():  # all clusters and assignments, or none
-        clusters_create(run=run, result=result)
-        assignments_insert(run=run, labels=result.labels, confidences=result.confidences)
-        timings["save_s"] = round(time.perf_counter() - clock, 3)
-        succeeded = ClusteringRun.objects.filter(
-            pk=run.pk, status=Status.RUNNING, cancel_requested=False
-        ).update(
-            status=Status.SUCCEEDED,
-            progress=100,
-            stage="done",
-            error="",
-            finished_at=timezone.now(),
-            heartbeat_at=timezone.now(),
-            **run_result_fields(result=result, timings=timings, warnings=run.warnings),
+    with client:
+        result = fit_distributed(
+            dataset_dask_frame(dataset=run.dataset, columns=run.features),
+            n_rows=run.dataset.n_rows,
+            client=client,
+            schema=run.dataset.schema,
+            features=run.features,
+            algorithm=run.algorithm,
+            params=run.parameters,
+            progress=progress,
+            should_cancel=progress.cancel_requested,
         )
-        if not succeeded:  # cancelled or failed meanwhile: roll every result back
-            if progress.cancel_requested():
-                raise RunCancelled
-            raise RunAbandoned
-        if run.publish_on_success:  # in the same transaction: never seen succeeded-unpublished
-            run_publish(run=run)
+    return result, {"load_s": 0.0, "fit_s": round(time.perf_counter() - clock, 3)}
 
 
 def run_execute_inline(

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from clustering import engine
 from clustering.engine import FEATURE_TRANSFORMS, LINKAGES, MAX_CLUSTERS, MIN_CLUSTERS
-from clustering.engine.algorithms import HIERARCHICAL_MAX_ROWS
+from clustering.engine.algorithms import DISTRIBUTED_ALGORITHMS, HIERARCHICAL_MAX_ROWS
 from clustering.engine.fitting import DEFAULTS as ENGINE_DEFAULTS
 from clustering.engine.fitting import NEEDS_K
 from datasets.models import Dataset
@@ -86,6 +86,21 @@ def run_parameters_clean(
             "feature_transform",
             f"Unknown feature_transform {transform!r}; choose one of "
             f"{', '.join(FEATURE_TRANSFORMS)}.",
+        )
+    single_limit = settings.MAX_DATASET_ROWS
+    if n_rows > single_limit and algorithm not in DISTRIBUTED_ALGORITHMS:
+        raise _fail(
+            "algorithm",
+            f"This dataset has {n_rows:,} rows, more than one machine clusters "
+            f"({single_limit:,}); {algorithm} has no distributed form. Choose "
+            f"{' or '.join(DISTRIBUTED_ALGORITHMS)}, which runs on the Dask cluster.",
+        )
+    if n_rows > single_limit and not settings.DASK_SCHEDULER_ADDRESS:
+        raise _fail(
+            "dataset",
+            f"This dataset has {n_rows:,} rows, more than one machine clusters "
+            f"({single_limit:,}), and no Dask cluster is configured (DASK_SCHEDULER_ADDRESS); "
+            "ask an administrator to set one up.",
         )
     limit = HIERARCHICAL_MAX_ROWS
     sampling = cleaned.get("allow_sampling", True)

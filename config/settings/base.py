@@ -351,6 +351,9 @@ MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=100 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_DATASET_ROWS = env.int("MAX_DATASET_ROWS", default=2_000_000)
+# With DASK_SCHEDULER_ADDRESS set, runs on datasets above this many rows are K-Means on the Dask
+# cluster (clustering.engine.distributed); other algorithms stop at MAX_DATASET_ROWS.
+DISTRIBUTED_MIN_ROWS = env.int("DISTRIBUTED_MIN_ROWS", default=2_000_000)
 MAX_DATASET_COLUMNS = env.int("MAX_DATASET_COLUMNS", default=500)
 PARSE_TIME_LIMIT_S = env.int("PARSE_TIME_LIMIT_S", default=300)
 SYNC_CLUSTER_MAX_ROWS = env.int("SYNC_CLUSTER_MAX_ROWS", default=50_000)

@@ -1,0 +1,455 @@
+"""``fit_distributed``: K-Means of a table larger than one machine, on a Dask cluster.
+
+A dask DataFrame + schema + parameters in, the same EngineResult as ``fit`` out (labels and
+confidences for every row in input order, named clusters, metrics, the JSON artifact), so the run
+service saves it, and the compiled model predicts with it, exactly like a single-machine run.
+
+- The preprocessing (imputation, the skew-aware per-feature transforms, scaling, one-hot, PCA) is
+  fitted on a uniform sample of SAMPLE_ROWS rows by the single-machine ``prepare`` and applied to
+  every partition by the compiled model's own ``FeatureTransform`` (``map_partitions``).
+- K-Means is ``dask_ml.cluster.KMeans`` (k-means|| initialisation) on the encoded partitions;
+  without ``n_clusters`` k is chosen by the silhouette sweep on the sample.
+- Sizes and the numeric profiles (mean, std, min, max) are exact, Dask group-bys over every row;
+  medians, category shares, quality metrics, accuracy and stability come from the sample (the
+  notes and metrics say its size).
+- Every wait on the cluster polls: the cancel flag and the progress callback (which also beats
+  the run's heartbeat) are checked each POLL_S, and a cluster left without workers for
+  NO_WORKERS_GRACE_S ends the fit with ClusterLost instead of waiting for ever. A worker lost
+  mid-run is retried by Dask (its tasks move to the others).
+
+Imports dask, distributed and dask-ml: only called when a cluster is configured.
+"""
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
+from typing import Any
+
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+from dask_ml.cluster import KMeans as DaskKMeans
+from distributed import Client, KilledWorker
+from distributed import wait as dask_wait
+
+from clustering.engine import balance, degenerate, interpret
+from clustering.engine.algorithms import (
+    DISTRIBUTED_ALGORITHMS,
+    MIN_CLUSTERS,
+    AlgorithmFit,
+    nearest_centroids,
+)
+from clustering.engine.artifact import build_artifact
+from clustering.engine.compiled import FeatureTransform, confidence_from_distances
+from clustering.engine.errors import EngineInputError
+from clustering.engine.fitting import (
+    AUTO_K_MAX,
+    Stages,
+    _clusters,
+    prepare_with,
+    validate_params,
+)
+from clustering.engine.preprocess import _encode, _frame_columns
+from clustering.engine.results import EngineResult
+from clustering.engine.sweep import sweep_matrix
+from common.jsonsafe import json_safe
+
+SAMPLE_ROWS = 100_000  # transforms, k choice, medians, category shares and metrics
+MIN_PARTITIONS = 4  # a single-file table is split so every worker has a share of the work
+POLL_S = 1.0  # cancel flag, heartbeat and the cluster's workers are checked this often
+NO_WORKERS_GRACE_S = 60.0  # a cluster without any worker this long ends the fit
+LABEL, CONFIDENCE = "__segment__", "__confidence__"
+
+Progress = Callable[[int, str], None]
+ShouldCancel = Callable[[], bool]
+
+
+class ClusterLost(EngineInputError):
+    """The Dask cluster could not finish the work (workers gone or killed repeatedly)."""
+
+
+def fit_distributed(
+    frame: dd.DataFrame,
+    *,
+    n_rows: int,
+    client: Client,
+    schema: Sequence[Mapping] | None = None,
+    features: Sequence[str] | None = None,
+    algorithm: str = "kmeans",
+    params: Mapping | None = None,
+    progress: Progress | None = None,
+    should_cancel: ShouldCancel | None = None,
+) -> EngineResult:
+    """Cluster the dask ``frame`` (``n_rows`` rows, in input order) on ``client``'s cluster.
+
+    Raises EngineInputError for an algorithm without a distributed form, bad parameters or
+    unusable data, ClusterLost when the cluster cannot finish, EngineCancelled when
+    ``should_cancel()`` turns True (checked between stages and while waiting on the cluster)."""
+    if algorithm not in DISTRIBUTED_ALGORITHMS:
+        raise EngineInputError(
+            f"{algorithm} has no distributed form; on a Dask cluster choose "
+            f"{' or '.join(DISTRIBUTED_ALGORITHMS)}."
+        )
+    degenerate.check_row_count(n_rows)
+    stage = Stages(progress, should_cancel)
+    waiter = _Waiter(client, stage)
+    options = validate_params(algorithm, params or {}, n_rows=n_rows)
+    seed = options["random_state"]
+    notes = list(options.pop("_notes"))
+    if options["n_init"] is not None:
+        notes.append("n_init is not used on the Dask cluster: k-means|| makes one careful start.")
+    if frame.npartitions < MIN_PARTITIONS:
+        frame = frame.repartition(npartitions=MIN_PARTITIONS)
+
+    stage.begin(5, "sampling")
+    share = min(1.0, 1.2 * SAMPLE_ROWS / max(1, n_rows))  # ~20% spare, trimmed below
+    (sample,) = waiter.compute([frame.sample(frac=share, random_state=seed)])
+    sample = sample.reset_index(drop=True)
+    if len(sample) > SAMPLE_ROWS:
+        sample = sample.sample(SAMPLE_ROWS, random_state=seed).sort_index().reset_index(drop=True)
+
+    stage.begin(10, "preprocessing")
+    prepared = prepare_with(sample, schema=schema, features=features, options=options)
+    notes += prepared.notes
+    notes.append(
+        f"Run on the Dask cluster: the preprocessing was fitted on a sample of {len(sample):,} of "
+        f"the {n_rows:,} rows and applied to every partition; sizes, means, spreads, minima and "
+        "maxima are exact, medians, category shares and quality metrics come from the sample."
+    )
+    matrix_sample = prepared.matrix
+    distinct = degenerate.check_distinct_rows(
+        matrix_sample,
+        n_clusters=options["n_clusters"],
+        features=prepared.features,
+        at_most=AUTO_K_MAX + 1,
+    )
+    if options["n_clusters"] is None:
+        stage.begin(15, "choosing k")
+        k_values = tuple(range(MIN_CLUSTERS, min(AUTO_K_MAX, distinct) + 1))
+        sweep = sweep_matrix(matrix_sample, k_values=k_values, seed=seed)
+        options["n_clusters"] = sweep.optimal_k
+        notes.append(
+            f"n_clusters = {sweep.optimal_k}, the best silhouette among k = "
+            f"{k_values[0]}..{k_values[-1]} on the sample of {len(sample):,} rows."
+        )
+        notes += sweep.passed_over
+    k = options["n_clusters"]
+
+    stage.begin(20, "fitting")
+    transform, columns = prepared.transform, list(prepared.features)
+    width = matrix_sample.shape[1]
+    encoded = frame[columns].map_partitions(
+        _encode_partition,
+        transform,
+        meta=pd.DataFrame({j: pd.Series(dtype=np.float32) for j in range(width)}),
+    )
+    matrix = waiter.persist(encoded.to_dask_array(lengths=True))
+    model = DaskKMeans(
+        n_clusters=k,
+        init="k-means||",
+        max_iter=options["max_iter"],
+        random_state=seed,
+    )
+    waiter.call(lambda: model.fit(matrix))
+    centroids = np.asarray(model.cluster_centers_, dtype=np.float64)
+    inertia = float(model.inertia_)
+    client.cancel([matrix])  # the encoded rows leave the workers' memory
+
+    stage.begin(55, "assigning")
+    numeric = list(prepared.numeric_columns)
+    assigned = frame[columns].map_partitions(
+        _assign_partition,
+        transform,
+        centroids,
+        numeric,
+        meta=pd.DataFrame(
+            {
+                **{name: pd.Series(dtype=np.float64) for name in numeric},
+                LABEL: pd.Series(dtype=np.int32),
+                CONFIDENCE: pd.Series(dtype=np.float32),
+            }
+        ),
+    )
+    grouped = assigned.groupby(LABEL)
+    aggregates = [grouped.size()]
+    if numeric:
+        aggregates.append(grouped[numeric].agg(["count", "mean", "var", "min", "max"]))
+    # Each partition's labels come back on its own: no worker ever holds all of them.
+    parts = assigned[[LABEL, CONFIDENCE]].to_delayed()
+    results = waiter.compute([*parts, *aggregates])
+    pieces, tables = results[: len(parts)], results[len(parts) :]
+    labels = np.concatenate([piece[LABEL].to_numpy(dtype=np.int32) for piece in pieces])
+    confidences = np.concatenate([piece[CONFIDENCE].to_numpy(np.float32) for piece in pieces])
+    del pieces
+    if len(labels) != n_rows:
+        raise EngineInputError(
+            f"The dataset has {len(labels):,} rows, not the {n_rows:,} recorded; profile it again."
+        )
+    degenerate.check_clusters_filled(labels, tuple(range(k)))
+    sizes = {int(label): int(size) for label, size in tables[0].items()}
+    numeric_exact = _numeric_exact(tables[1], numeric) if numeric else ({}, {})
+
+    stage.begin(65, "scoring")
+    sample_labels, _ = nearest_centroids(matrix_sample, centroids.astype(matrix_sample.dtype))
+    metrics = interpret.quality_metrics(matrix_sample, sample_labels, seed=seed)
+    metrics["metrics_sample_size"] = len(sample)
+
+    stage.begin(75, "interpreting")
+    fitted = AlgorithmFit(
+        algorithm="kmeans",
+        labels=sample_labels,
+        centroids=centroids,
+        centroid_labels=tuple(range(k)),
+        inertia=inertia,
+        fitted_rows=n_rows,
+    )
+    explanation = interpret.explain(prepared, sample_labels)
+    missing = sorted(set(sizes) - set(explanation.label_values))
+    if missing:
+        raise EngineInputError(
+            f"Segment {missing[0]} holds only {sizes[missing[0]]:,} customers, too few to be "
+            f"described from a sample of {len(sample):,} rows; choose fewer clusters."
+        )
+    explanation = _with_exact(explanation, sizes=sizes, n_rows=n_rows, numeric=numeric_exact)
+    accuracy = interpret.surrogate_accuracy(prepared.encoded, sample_labels, seed=seed)
+    robustness = (
+        interpret.stability(matrix_sample, fitted, options, seed=seed)
+        if options["stability"]
+        else {"stability": None, "stability_method": "not computed (stability: false)"}
+    )
+
+    stage.begin(90, "naming")
+    clusters = _clusters(prepared, explanation)
+    names = {cluster.label: cluster.name for cluster in clusters}
+    by_size = sorted(clusters, key=lambda c: (-c.size, c.label))
+    artifact = build_artifact(
+        transform=transform, features=prepared.features, fit=fitted, names=names
+    )
+    segments = balance.segment_balance(
+        sizes=explanation.sizes,
+        names=names,
+        means={cluster.label: cluster.profile["mean_values"] for cluster in clusters},
+        overall_means=explanation.overall_means,
+        n_rows=n_rows,
+        fewer_k=k - 1 if k - 1 >= MIN_CLUSTERS else None,
+    )
+    metrics.update(
+        {
+            "smallest_segment_share": segments.smallest_share,
+            "smallest_segment": names.get(segments.smallest_label),
+            "segment_warnings": list(segments.warnings),
+            "inertia": inertia,
+            "n_clusters": k,
+            "n_noise": 0,
+            "cluster_sizes": {str(label): size for label, size in explanation.sizes.items()},
+            "cluster_percentages": {
+                str(label): pct for label, pct in explanation.percentages.items()
+            },
+            "n_samples": n_rows,
+            "n_encoded_features": prepared.encoded.shape[1],
+            "n_model_features": width,
+            "fitted_rows": n_rows,
+            "accuracy": accuracy,
+            "engine": "dask",
+            "n_partitions": frame.npartitions,
+            **robustness,
+        }
+    )
+    stage.begin(100, "done")
+    return EngineResult(
+        algorithm="kmeans",
+        parameters=json_safe(options),
+        features=prepared.features,
+        labels=labels,
+        confidences=confidences,
+        memberships=None,
+        clusters=tuple(clusters),
+        metrics=json_safe(metrics),
+        feature_importance=json_safe(explanation.feature_importance),
+        feature_importance_method=interpret.IMPORTANCE_METHOD,
+        accuracy=accuracy,
+        stability=robustness["stability"],
+        n_samples=n_rows,
+        n_encoded_features=prepared.encoded.shape[1],
+        recommendations=tuple(cluster.recommendation for cluster in by_size),
+        notes=tuple(notes),
+        timings=stage.timings,
+        artifact=artifact,
+    )
+
+
+# --- per partition (run on the workers) ---------------------------------------------------------
+
+
+def _encoded(part: pd.DataFrame, transform: Mapping) -> np.ndarray:
+    """One partition in model space: the compiled model's encoding, then PCA when fitted."""
+    part = part.reset_index(drop=True)
+    encoded, _ = _encode(_frame_columns(part), transform, n_rows=len(part))
+    if transform.get("pca"):
+        encoded = FeatureTransform.of(transform).project(encoded)
+    return encoded
+
+
+def _encode_partition(part: pd.DataFrame, transform: Mapping) -> pd.DataFrame:
+    return pd.DataFrame(_encoded(part, transform))
+
+
+def _assign_partition(
+    part: pd.DataFrame, transform: Mapping, centroids: np.ndarray, numeric: list[str]
+) -> pd.DataFrame:
+    """The numeric features in original units, the nearest centre and the confidence."""
+    matrix = _encoded(part, transform)
+    labels, distances = nearest_centroids(matrix, centroids.astype(matrix.dtype))
+    out = pd.DataFrame(
+        {name: pd.to_numeric(part[name], errors="coerce").astype(np.float64) for name in numeric},
+        index=part.index,
+    )
+    out[LABEL] = labels
+    out[CONFIDENCE] = confidence_from_distances(distances, labels)
+    return out
+
+
+# --- exact profiles -----------------------------------------------------------------------------
+
+
+def _numeric_exact(table: pd.DataFrame, numeric: list[str]) -> tuple[dict, dict]:
+    """Per cluster and overall: mean, std (ddof 1), min, max of each numeric feature, from the
+    group-by's count, mean, variance, min and max (the overall figures combined exactly)."""
+    per_label: dict[int, dict[str, dict[str, float | None]]] = {}
+    overall: dict[str, dict[str, float | None]] = {s: {} for s in ("mean", "std", "min", "max")}
+    for label in table.index:
+        per_label[int(label)] = {s: {} for s in ("mean", "std", "min", "max")}
+    for name in numeric:
+        count = table[(name, "count")].astype(float)
+        mean = table[(name, "mean")].astype(float)
+        var = table[(name, "var")].astype(float).fillna(0.0)
+        for label in table.index:
+            stats = per_label[int(label)]
+            present = count[label] > 0
+            stats["mean"][name] = _finite(mean[label]) if present else None
+            stats["std"][name] = _finite(np.sqrt(var[label])) if count[label] > 1 else 0.0
+            stats["min"][name] = _finite(table.loc[label, (name, "min")]) if present else None
+            stats["max"][name] = _finite(table.loc[label, (name, "max")]) if present else None
+        total = float(count.sum())
+        if total <= 0:
+            for stat in overall:
+                overall[stat][name] = None
+            continue
+        kept = count > 0
+        grand = float((count[kept] * mean[kept]).sum() / total)
+        within = (count[kept] - 1) * var[kept]
+        spread = float((within + count[kept] * (mean[kept] - grand) ** 2).sum())
+        overall["mean"][name] = grand
+        overall["std"][name] = float(np.sqrt(spread / (total - 1))) if total > 1 else 0.0
+        overall["min"][name] = _finite(table[(name, "min")].min())
+        overall["max"][name] = _finite(table[(name, "max")].max())
+    return per_label, overall
+
+
+def _with_exact(
+    explanation: interpret.Explanation, *, sizes: dict[int, int], n_rows: int, numeric: tuple
+) -> interpret.Explanation:
+    """The sample's explanation with the exact sizes, shares and numeric profiles of all rows."""
+    per_label, overall = numeric
+    percentages = {label: round(100.0 * sizes.get(label, 0) / n_rows, 2) for label in sizes}
+    profiles, numeric_z = {}, {}
+    for label in explanation.label_values:
+        profile = dict(explanation.profiles[label])
+        profile["count"], profile["percentage"] = sizes.get(label, 0), percentages.get(label, 0.0)
+        for stat in ("mean", "std", "min", "max"):
+            if label in per_label:
+                profile[f"{stat}_values"] = per_label[label][stat]
+        profiles[label] = profile
+        numeric_z[label] = {
+            name: _z(profile["mean_values"].get(name), overall["mean"][name], overall["std"][name])
+            for name in overall.get("mean", {})
+        } or explanation.numeric_z[label]
+    return replace(
+        explanation,
+        sizes={label: sizes.get(label, 0) for label in explanation.label_values},
+        percentages={label: percentages.get(label, 0.0) for label in explanation.label_values},
+        profiles=profiles,
+        numeric_z=numeric_z,
+        overall_means=overall.get("mean") or explanation.overall_means,
+    )
+
+
+def _z(value: float | None, mean: float | None, std: float | None) -> float:
+    if value is None or mean is None or not std:
+        return 0.0
+    return float((value - mean) / std)
+
+
+def _finite(value: Any) -> float | None:
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+# --- waiting on the cluster ---------------------------------------------------------------------
+
+
+class _Waiter:
+    """Waits on the cluster in POLL_S steps, checking the cancel flag (and beating the progress
+    callback) and that the cluster still has workers."""
+
+    def __init__(self, client: Client, stage: Stages) -> None:
+        self.client = client
+        self.stage = stage
+        self.no_workers_since: float | None = None
+
+    def compute(self, collections: list[Any]) -> list[Any]:
+        futures = self.client.compute(collections)
+        self._until(lambda: dask_wait(futures, timeout=POLL_S, return_when="ALL_COMPLETED"))
+        return self._results(lambda: self.client.gather(futures))
+
+    def persist(self, collection: Any) -> Any:
+        persisted = self.client.persist(collection)
+        self._until(lambda: dask_wait(persisted, timeout=POLL_S))
+        return persisted
+
+    def call(self, work: Callable[[], Any]) -> Any:
+        """``work`` (which computes on the cluster itself, e.g. dask-ml's fit) in a thread."""
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dask-fit")
+        try:
+            future = pool.submit(work)
+            self._until(lambda: future.result(timeout=POLL_S), FutureTimeout)
+            return self._results(future.result)
+        finally:
+            pool.shutdown(wait=False)
+
+    def _until(self, step: Callable[[], Any], timeout_error: type = TimeoutError) -> None:
+        while True:
+            try:
+                step()
+                return
+            except timeout_error:
+                self._check()
+            except Exception:  # a failed task: its error is raised by _results with a reason
+                return
+
+    def _check(self) -> None:
+        self.stage.check()
+        workers = self.client.scheduler_info(n_workers=-1).get("workers", {})
+        now = time.monotonic()
+        if workers:
+            self.no_workers_since = None
+        elif self.no_workers_since is None:
+            self.no_workers_since = now
+        elif now - self.no_workers_since > NO_WORKERS_GRACE_S:
+            raise ClusterLost(
+                f"The Dask cluster has had no worker for {NO_WORKERS_GRACE_S:.0f} seconds, so the "
+                "run was stopped and nothing was saved. Start the Dask workers and run it again."
+            )
+
+    @staticmethod
+    def _results(get: Callable[[], Any]) -> Any:
+        try:
+            return get()
+        except KilledWorker as exc:
+            raise ClusterLost(
+                "Dask workers died repeatedly while computing this run (usually out of memory), "
+                "so it was stopped and nothing was saved. Give the workers more memory or add "
+                f"workers, then run it again. ({exc})"
+            ) from exc

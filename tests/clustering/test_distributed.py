@@ -1,0 +1,231 @@
+"""Distributed runs on a real Dask cluster (a scheduler and two memory-limited workers on
+127.0.0.1) executed by a real Celery worker: planted segments are found by both engines, the run
+is published and predicts through the API, algorithms without a distributed form are refused
+above the single-machine limit, and a Dask worker killed mid-run never leaves the run stuck."""
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.urls import reverse
+from sklearn.metrics import adjusted_rand_score
+
+from clustering import engine
+from clustering.models import Assignment, Cluster, ClusteringRun
+from tests.dask_cluster import DaskCluster, wait_until
+
+from .conftest import WorkerProcess, dataset_make
+
+Status = ClusteringRun.Status
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+DISTRIBUTED_MIN_ROWS = 1_000  # every dataset here above it runs on the cluster
+RUN_DEADLINE_S = 240  # bounded: a stuck run fails the test instead of hanging it
+PLANTED_ROWS = 6_000
+KILL_ROWS = 20_000
+CENTRES = np.array([[0.0, 0.0, 0.0], [3.0, 3.0, 0.0], [0.0, 3.0, 3.0], [3.0, 0.0, 3.0]])
+FEATURES = ["monetary", "frequency", "tenure"]
+TAIL = 2.0  # log-normal spread of spend and purchase counts: skewness about 2.5
+
+
+def planted_customers(rows: int, *, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Four planted segments; spend and purchase counts are heavy-tailed (log-normal), so the
+    skew-aware transforms are fitted on the cluster's sample and applied per partition."""
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, len(CENTRES), rows)
+    points = CENTRES[truth] + rng.normal(0, 0.35, (rows, CENTRES.shape[1]))
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:06d}" for i in range(rows)],
+            "monetary": np.round(np.exp(TAIL * points[:, 0] + 3.0), 2),
+            "frequency": np.round(np.exp(TAIL * points[:, 1] + 1.0), 3),
+            "tenure": np.round(points[:, 2] * 12 + 40, 2),
+        }
+    )
+    return frame, truth
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory):
+    cluster = DaskCluster(tmp_path_factory.mktemp("dask"))
+    cluster.start()  # raises with the processes' logs when it cannot: never skipped
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster_worker(celery_worker_process, dask_cluster, tmp_path_factory):
+    """A Celery worker told where the Dask cluster is; the session's plain worker is stopped
+    meanwhile so no run reaches a worker without the cluster (it restarts on next use)."""
+    celery_worker_process.stop()
+    worker = WorkerProcess(
+        env={
+            **celery_worker_process.env,
+            "DASK_SCHEDULER_ADDRESS": dask_cluster.address,
+            "DISTRIBUTED_MIN_ROWS": str(DISTRIBUTED_MIN_ROWS),
+        },
+        log_path=tmp_path_factory.mktemp("dask-worker") / "worker.log",
+    )
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def on_cluster(cluster_worker, dask_cluster, settings):
+    settings.MEDIA_ROOT = settings.VAR_DIR / "test_media"
+    settings.DASK_SCHEDULER_ADDRESS = dask_cluster.address
+    settings.DISTRIBUTED_MIN_ROWS = DISTRIBUTED_MIN_ROWS
+    cluster_worker.ensure_running()
+    dask_cluster.restart_dead_workers()
+    return cluster_worker
+
+
+def _start(client, dataset, **body):
+    response = client.post(
+        reverse("clustering-api:run-list"), {"dataset": dataset.pk, **body}, format="json"
+    )
+    assert response.status_code == 202, response.content
+    return response.json()["id"]
+
+
+def _finished(run_id: int, worker) -> ClusteringRun:
+    ended = {Status.SUCCEEDED, Status.FAILED, Status.CANCELLED}
+    if not wait_until(
+        lambda: ClusteringRun.objects.get(pk=run_id).status in ended, timeout_s=RUN_DEADLINE_S
+    ):
+        run = ClusteringRun.objects.get(pk=run_id)
+        pytest.fail(f"Run {run_id} stayed {run.status} ({run.stage}); log:\n{worker.log()}")
+    return ClusteringRun.objects.get(pk=run_id)
+
+
+def _labels(run: ClusteringRun) -> np.ndarray:
+    rows = Assignment.objects.filter(run=run).values_list("customer__row_number", "cluster_label")
+    ordered = sorted(rows)
+    assert [row for row, _ in ordered] == list(range(run.dataset.n_rows))
+    return np.array([label for _, label in ordered])
+
+
+def test_planted_segments_on_the_cluster_match_the_single_machine_engine(
+    on_cluster, analyst_client, analyst
+):
+    frame, truth = planted_customers(PLANTED_ROWS)
+    dataset = dataset_make(owner=analyst, frame=frame, current=True)
+    run_id = _start(analyst_client, dataset, n_clusters=4, features=FEATURES, publish=True)
+
+    run = _finished(run_id, on_cluster)
+    assert run.status == Status.SUCCEEDED, (run.error, on_cluster.log())
+    assert run.metrics["engine"] == "dask"
+    assert run.metrics["metrics_sample_size"] == PLANTED_ROWS
+    notes = " ".join(run.metrics["notes"])
+    assert f"sample of {PLANTED_ROWS:,} of the {PLANTED_ROWS:,} rows" in notes
+    assert "monetary: log-scaled" in notes  # the skew-aware transform, applied per partition
+    distributed_ari = adjusted_rand_score(truth, _labels(run))
+    single = engine.fit(frame[FEATURES], params={"n_clusters": 4})
+    assert distributed_ari >= 0.95
+    assert adjusted_rand_score(truth, single.labels) >= 0.95
+    sizes = sorted(Cluster.objects.filter(run=run).values_list("size", flat=True))
+    assert sizes == sorted(np.bincount(_labels(run)).tolist())  # exact group-by sizes
+
+    body = analyst_client.get(reverse("clustering-api:run-detail", args=[run_id])).json()
+    assert body["status"] == "succeeded"
+    assert body["is_published"] is True
+    assert body["progress"] == 100
+
+    # The published model predicts a customer at a planted centre into that centre's segment.
+    centre = 1
+    record = {
+        "monetary": float(np.exp(TAIL * CENTRES[centre, 0] + 3.0)),
+        "frequency": float(np.exp(TAIL * CENTRES[centre, 1] + 1.0)),
+        "tenure": float(CENTRES[centre, 2] * 12 + 40),
+    }
+    response = analyst_client.post("/api/v1/predictions/", record, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["run"] == run_id
+    predicted = response.json()["cluster"]
+    labels = _labels(run)
+    planted_label = np.bincount(labels[truth == centre]).argmax()
+    assert predicted == planted_label
+
+
+def test_algorithms_without_a_distributed_form_are_refused_above_the_single_machine_limit(
+    on_cluster, analyst_client, analyst, settings
+):
+    frame, _ = planted_customers(2_000, seed=1)
+    dataset = dataset_make(owner=analyst, frame=frame)
+    settings.MAX_DATASET_ROWS = 1_500
+    for algorithm in ("hierarchical", "dbscan", "gmm"):
+        response = analyst_client.post(
+            reverse("clustering-api:run-list"),
+            {"dataset": dataset.pk, "algorithm": algorithm, "n_clusters": 3},
+            format="json",
+        )
+        assert response.status_code == 400, response.content
+        assert "kmeans" in str(response.json())
+        assert algorithm in str(response.json())
+    assert not ClusteringRun.objects.filter(dataset=dataset).exists()
+
+    run = _finished(_start(analyst_client, dataset, algorithm="kmeans", n_clusters=4), on_cluster)
+    assert run.status == Status.SUCCEEDED, run.error
+    assert run.metrics["engine"] == "dask"
+
+
+def test_a_dataset_above_the_single_machine_limit_without_a_cluster_is_refused(
+    analyst_client, analyst, settings
+):
+    frame, _ = planted_customers(2_000, seed=4)
+    dataset = dataset_make(owner=analyst, frame=frame)
+    settings.MAX_DATASET_ROWS = 1_500
+    settings.DASK_SCHEDULER_ADDRESS = ""
+    response = analyst_client.post(
+        reverse("clustering-api:run-list"),
+        {"dataset": dataset.pk, "algorithm": "kmeans", "n_clusters": 3},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "DASK_SCHEDULER_ADDRESS" in str(response.json())
+    assert not ClusteringRun.objects.filter(dataset=dataset).exists()
+
+
+def test_a_dask_worker_killed_mid_run_ends_in_success_or_a_clear_failure(
+    on_cluster, dask_cluster, analyst_client, analyst
+):
+    frame, truth = planted_customers(KILL_ROWS, seed=2)
+    dataset = dataset_make(owner=analyst, frame=frame)
+    run_id = _start(analyst_client, dataset, n_clusters=4, features=FEATURES)
+    assert wait_until(
+        lambda: ClusteringRun.objects.get(pk=run_id).stage in ("fitting", "assigning"),
+        timeout_s=RUN_DEADLINE_S,
+        step_s=0.05,
+    ), (ClusteringRun.objects.get(pk=run_id).status, on_cluster.log())
+    dask_cluster.workers[0].kill()
+    started = time.monotonic()
+
+    run = _finished(run_id, on_cluster)
+    assert time.monotonic() - started < RUN_DEADLINE_S
+    assert run.status in (Status.SUCCEEDED, Status.FAILED), run.status
+    if run.status == Status.FAILED:
+        assert run.error.strip(), "a failed run says why"
+        assert not Assignment.objects.filter(run=run).exists()
+    else:
+        assert adjusted_rand_score(truth, _labels(run)) >= 0.95
+
+
+def test_a_run_on_the_cluster_cancelled_while_fitting_ends_cancelled_with_nothing_saved(
+    on_cluster, analyst_client, analyst
+):
+    frame, _ = planted_customers(KILL_ROWS, seed=3)
+    dataset = dataset_make(owner=analyst, frame=frame)
+    run_id = _start(analyst_client, dataset, n_clusters=4, features=FEATURES)
+    assert wait_until(
+        lambda: ClusteringRun.objects.get(pk=run_id).stage == "fitting",
+        timeout_s=RUN_DEADLINE_S,
+        step_s=0.05,
+    ), (ClusteringRun.objects.get(pk=run_id).status, on_cluster.log())
+    cancel = analyst_client.post(reverse("clustering-api:run-cancel", args=[run_id]))
+    assert cancel.status_code == 202
+
+    run = _finished(run_id, on_cluster)
+    assert run.status == Status.CANCELLED, (run.status, run.error)
+    assert not Cluster.objects.filter(run=run).exists()
+    assert not Assignment.objects.filter(run=run).exists()
