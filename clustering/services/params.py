@@ -48,13 +48,6 @@ def run_parameters_clean(
     n_rows = dataset.n_rows
     if not dataset.parquet_file:
         raise _fail("dataset", f"Dataset {dataset.pk} has no data file; upload the table again.")
-    if n_rows > settings.MAX_DATASET_ROWS:  # a registered dataset may hold more than one machine
-        raise _fail(
-            "dataset",
-            f"Dataset {dataset.pk} has {n_rows:,} rows; a run on one machine takes at most "
-            f"{settings.MAX_DATASET_ROWS:,} (MAX_DATASET_ROWS). Register a sample of it, or a "
-            "part, to segment here.",
-        )
     try:  # the engine's own rule, in its words, before anything is queued
         engine.check_row_count(n_rows)
     except engine.EngineInputError as exc:
@@ -87,7 +80,7 @@ def run_parameters_clean(
             f"Unknown feature_transform {transform!r}; choose one of "
             f"{', '.join(FEATURE_TRANSFORMS)}.",
         )
-    single_limit = settings.MAX_DATASET_ROWS
+    single_limit = settings.MAX_DATASET_ROWS  # a registered dataset may hold more than that
     if n_rows > single_limit and algorithm not in DISTRIBUTED_ALGORITHMS:
         raise _fail(
             "algorithm",

@@ -13,9 +13,10 @@ from sklearn.metrics import adjusted_rand_score
 
 from clustering import engine
 from clustering.models import Assignment, Cluster, ClusteringRun
+from tests.celery_worker import WorkerProcess
 from tests.dask_cluster import DaskCluster, wait_until
 
-from .conftest import WorkerProcess, dataset_make
+from .conftest import dataset_make
 
 Status = ClusteringRun.Status
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

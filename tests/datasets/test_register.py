@@ -227,7 +227,8 @@ def test_a_registered_dataset_beyond_one_machine_is_not_run_here(analyst_client,
         reverse("clustering-api:run-list"), {"dataset": dataset_id, "n_clusters": 3}, format="json"
     )
     assert response.status_code == 400
-    assert "a run on one machine takes at most 50" in str(response.json())
+    assert "more than one machine clusters (50)" in str(response.json())
+    assert "no Dask cluster is configured" in str(response.json())
     assert not ClusteringRun.objects.exists()
 
 
