@@ -10,12 +10,14 @@ a job's result also stays on its `DriftCheck` row. The training data's bins are 
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -182,8 +184,9 @@ def dataset_drift(
 
 
 def drift_check_start(*, dataset: Dataset, run: ClusteringRun) -> DriftCheck:
-    """The DriftCheck of (dataset, run); a new one is queued when there is none, and a failed
-    one is queued again. Its task is sent once the transaction commits."""
+    """The DriftCheck of (dataset, run); a new one is queued when there is none, and a failed one
+    or one abandoned by its worker is queued again. Its task is sent once the transaction
+    commits."""
     check = DriftCheck.objects.filter(dataset=dataset, run=run).first()
     if check is None:
         try:
@@ -191,15 +194,25 @@ def drift_check_start(*, dataset: Dataset, run: ClusteringRun) -> DriftCheck:
                 check = DriftCheck.objects.create(dataset=dataset, run=run)
         except IntegrityError:  # another request created it meanwhile
             return DriftCheck.objects.get(dataset=dataset, run=run)
-    elif check.status == DriftCheck.Status.FAILED:
-        requeued = DriftCheck.objects.filter(pk=check.pk, status=DriftCheck.Status.FAILED).update(
-            status=DriftCheck.Status.QUEUED, progress=0, stage="", error="", finished_at=None
+    else:
+        # Asked again: a failed check, or one whose worker died while running it (past its hard
+        # time limit nothing is still at work on it), is queued again; anything else is left.
+        cutoff = timezone.now() - timedelta(seconds=settings.DRIFT_TIME_LIMIT_S + 60)
+        again = DriftCheck.objects.filter(pk=check.pk).filter(
+            Q(status=DriftCheck.Status.FAILED)
+            | Q(status=DriftCheck.Status.RUNNING, started_at__lt=cutoff)
+        )
+        requeued = again.update(
+            status=DriftCheck.Status.QUEUED,
+            progress=0,
+            stage="",
+            error="",
+            started_at=None,
+            finished_at=None,
         )
         check.refresh_from_db()
         if not requeued:
             return check
-    else:
-        return check
     check_id = check.pk
     transaction.on_commit(lambda: _drift_enqueue(check_id=check_id))
     return check

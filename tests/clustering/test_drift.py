@@ -206,3 +206,28 @@ def test_drift_answers_while_the_cache_is_unreachable(analyst, analyst_client, s
     assert first.json()["run"] == run.pk
     assert first.json()["features"] == second.json()["features"]
     assert first.json()["computed_at"] != second.json()["computed_at"]  # measured again
+
+
+@pytest.mark.django_db
+def test_a_check_abandoned_by_its_worker_is_queued_again_when_asked(
+    analyst, analyst_client, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.DRIFT_INLINE_MAX_ROWS = 100
+    _published(analyst)
+    dataset = _dataset(analyst, demo_frame(rows=300, seed=12))
+    first = _drift(analyst_client, dataset.pk).json()
+    running = DriftCheck.objects.filter(pk=first["id"])
+    running.update(status=DriftCheck.Status.RUNNING, progress=40, started_at=timezone.now())
+    assert _drift(analyst_client, dataset.pk).json()["status"] == "running"  # still at work
+
+    dead_since = timedelta(seconds=settings.DRIFT_TIME_LIMIT_S + 61)
+    running.update(started_at=timezone.now() - dead_since)
+    again = _drift(analyst_client, dataset.pk)
+    assert again.status_code == 202
+    assert again.json()["id"] == first["id"]
+    assert again.json()["status"] == "queued"
+    assert again.json()["progress"] == 0
