@@ -45,9 +45,9 @@ def dataset_register_task(job_id: int) -> None:
 
 
 @shared_task(ignore_result=True)
-def customer_table_jobs_fail_stale_task() -> int:
+def dataset_jobs_fail_stale_task() -> int:
     """Periodic (CELERY_BEAT_SCHEDULE): fail customer-table and registration jobs whose worker
     is gone."""
-    from .services import customer_table_jobs_fail_stale
+    from .services import dataset_jobs_fail_stale
 
-    return customer_table_jobs_fail_stale()
+    return dataset_jobs_fail_stale()

@@ -340,8 +340,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "clustering.tasks.runs_fail_stale_task",
         "schedule": env.float("RUN_STALE_SWEEP_INTERVAL_S", default=60.0),
     },
-    "datasets-customer-table-jobs-fail-stale": {
-        "task": "datasets.tasks.customer_table_jobs_fail_stale_task",
+    "datasets-jobs-fail-stale": {
+        "task": "datasets.tasks.dataset_jobs_fail_stale_task",
         "schedule": env.float("RUN_STALE_SWEEP_INTERVAL_S", default=60.0),
     },
 }

@@ -6,6 +6,7 @@ broker check when the job is sent."""
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from config.errors import DomainError, ServiceUnavailable
 
-from ..models import Dataset, DatasetJob
+from ..models import CustomerTableJob, Dataset, DatasetJob, RegistrationJob
 
 logger = logging.getLogger(__name__)
 Status = DatasetJob.Status
@@ -137,3 +138,34 @@ def job_execute(
         job_fail(model, job_id, error=crashed)
         raise
     job_succeed(model, job_id, dataset=dataset)
+
+
+STALE_JOB_GRACE_S = 120  # past the task's hard limit (soft + 60 s), the worker is surely gone
+
+
+def dataset_jobs_fail_stale(*, now: Any = None) -> int:
+    """Fail every `running` job that makes a dataset on a worker (customer tables and
+    registrations) past its hard time limit: its worker died (the claim makes a redelivered task
+    a no-op, so nobody else would end it). Returns how many."""
+    from ..tasks import customer_table_time_limit_s, registration_time_limit_s
+
+    now = now or timezone.now()
+    failed = 0
+    for model, limit_s, error in (
+        (
+            CustomerTableJob,
+            customer_table_time_limit_s(),
+            "The worker building this customer table stopped responding; start it again.",
+        ),
+        (
+            RegistrationJob,
+            registration_time_limit_s(),
+            "The worker registering this data stopped responding; register it again (nothing "
+            "of it was kept).",
+        ),
+    ):
+        cutoff = now - timedelta(seconds=limit_s + STALE_JOB_GRACE_S)
+        failed += model.objects.filter(status=model.Status.RUNNING, started_at__lt=cutoff).update(
+            status=model.Status.FAILED, error=error, finished_at=now
+        )
+    return failed

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from datasets.models import CustomerTableJob, RegistrationJob
-from datasets.services import STALE_JOB_GRACE_S, customer_table_jobs_fail_stale
+from datasets.services import STALE_JOB_GRACE_S, dataset_jobs_fail_stale
 from datasets.tasks import (
     customer_table_build_task,
     customer_table_time_limit_s,
@@ -36,7 +36,7 @@ def test_a_job_running_past_its_hard_limit_is_failed_with_a_reason():
     alive = _job(status=Status.RUNNING, started_s_ago=dead_after - 30)
     queued = _job(status=Status.QUEUED, started_s_ago=None)
 
-    assert customer_table_jobs_fail_stale() == 1
+    assert dataset_jobs_fail_stale() == 1
 
     dead.refresh_from_db()
     assert dead.status == Status.FAILED
@@ -53,12 +53,12 @@ def test_a_redelivered_task_of_a_dead_job_leaves_it_to_the_sweep():
     customer_table_build_task.run(job.pk)  # the claim fails: nothing is built twice
     job.refresh_from_db()
     assert job.status == Status.RUNNING
-    assert customer_table_jobs_fail_stale() == 1
+    assert dataset_jobs_fail_stale() == 1
 
 
 def test_the_sweep_is_on_the_beat_schedule():
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "datasets.tasks.customer_table_jobs_fail_stale_task" in tasks
+    assert "datasets.tasks.dataset_jobs_fail_stale_task" in tasks
 
 
 def _registration(*, status: str, started_s_ago: float | None) -> RegistrationJob:
@@ -74,7 +74,7 @@ def test_a_registration_running_past_its_hard_limit_is_failed_by_the_same_sweep(
     alive = _registration(status=Status.RUNNING, started_s_ago=dead_after - 30)
     table = _job(status=Status.RUNNING, started_s_ago=customer_table_time_limit_s() * 3)
 
-    assert customer_table_jobs_fail_stale() == 2
+    assert dataset_jobs_fail_stale() == 2
 
     dead.refresh_from_db()
     assert dead.status == Status.FAILED
@@ -90,4 +90,4 @@ def test_a_redelivered_registration_of_a_dead_job_leaves_it_to_the_sweep():
     dataset_register_task.run(job.pk)  # the claim fails: nothing is registered twice
     job.refresh_from_db()
     assert job.status == Status.RUNNING
-    assert customer_table_jobs_fail_stale() == 1
+    assert dataset_jobs_fail_stale() == 1

@@ -19,8 +19,8 @@ from accounts.models import User
 from config.storage import data_storage
 from datasets.models import Customer, Dataset, RegistrationJob, partition_name
 from datasets.services import (
-    customer_table_jobs_fail_stale,
     dataset_create_from_upload,
+    dataset_jobs_fail_stale,
     dataset_register,
     registration_job_execute,
 )
@@ -336,7 +336,7 @@ def test_a_job_whose_worker_is_killed_while_loading_keeps_nothing_and_is_failed_
     assert not Customer.objects.exists()
     assert _partitions() == partitions
     later = timezone.now() + timedelta(seconds=settings.REGISTER_TIME_LIMIT_S + 3_600)
-    assert customer_table_jobs_fail_stale(now=later) == 1
+    assert dataset_jobs_fail_stale(now=later) == 1
     body = analyst_client.get(response["Location"]).json()
     assert body["status"] == "failed"
     assert "stopped responding" in body["error"]
