@@ -145,10 +145,12 @@ def memory_child(spec: str) -> int:
     return 0
 
 
-def measure_memory(side: str, rows: int) -> dict:
+def measure_memory(side: str, rows: int, *, module: str = "tests.benchmarks.bench_engine") -> dict:
+    """Run `module --memory-child side:rows` in a fresh process (so its peak memory is its own)
+    and read the JSON line it prints last."""
     env = {**os.environ, "PYTHONPATH": str(BASE_DIR)}
     done = subprocess.run(
-        [sys.executable, "-m", "tests.benchmarks.bench_engine", "--memory-child", f"{side}:{rows}"],
+        [sys.executable, "-m", module, "--memory-child", f"{side}:{rows}"],
         cwd=BASE_DIR,
         env=env,
         capture_output=True,

@@ -21,7 +21,6 @@ derivation alone. Printed as ratios; the JSON lands in `var/bench/transactions.j
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,6 +30,7 @@ from tests.benchmarks.bench_engine import (
     _release_free_memory,
     _reset_peak,
     _rss_bytes,
+    measure_memory,
 )
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -131,25 +131,6 @@ def memory_child(spec: str) -> int:
     return 0
 
 
-def measure_memory(side: str, lines: int) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(BASE_DIR)}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.benchmarks.bench_transactions",
-            "--memory-child",
-            f"{side}:{lines}",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def main(argv: list[str] | None = None) -> int:
     a, ignored = parser().parse_known_args(argv)  # `make bench -- ...` passes every module's args
     if ignored:
@@ -185,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         del log, bare_table, core_table
         if not a.skip_memory:
             for side in ("core", "bare"):
-                m = measure_memory(side, lines)
+                m = measure_memory(side, lines, module="tests.benchmarks.bench_transactions")
                 total = m["peak_rss"] - m["base_rss"]
                 added = m["peak_rss"] - m["log_rss"]
                 entry[f"{side}_memory"] = {
