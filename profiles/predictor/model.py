@@ -129,8 +129,8 @@ def compile_artifact(
     """The run's model: compiled by the engine; `roles` maps dataset columns to semantic roles
     (a feature may then be sent under document 004's name for its role); `profiles` (cluster
     label -> `Cluster.profile`) give the segments' typical values explanations quote;
-    `statistics`, the dataset's column statistics, give each numeric feature its training range.
-    ArtifactError when the artifact is unusable."""
+    `statistics`, the dataset's column statistics, give each numeric feature its training range
+    when the artifact predates recording it. ArtifactError when the artifact is unusable."""
     try:
         compiled = load_model(artifact)
     except EngineInputError as exc:
@@ -145,8 +145,7 @@ def compile_artifact(
             kind="categorical" if column in categories else "numeric",
             alias=ROLE_ALIASES.get(roles.get(column) or ""),
             categories=tuple(categories.get(column, ())),
-            minimum=_finite((statistics or {}).get(column, {}).get("min")),
-            maximum=_finite((statistics or {}).get(column, {}).get("max")),
+            **_training_range(compiled, statistics, column),
         )
         for column in compiled.features or (*encoder.numeric_columns, *categories)
     )
@@ -157,6 +156,18 @@ def compile_artifact(
         typical=typical_values(compiled, profiles),
         dataset_name=dataset_name,
     )
+
+
+def _training_range(
+    compiled: CompiledModel, statistics: Mapping[str, Mapping[str, Any]] | None, column: str
+) -> dict[str, float | None]:
+    """The column's training range: the one the fitted model recorded (the same the range
+    warnings use), else, for an older artifact, the dataset's statistics."""
+    bounds = compiled.ranges.bounds(column) if compiled.ranges is not None else None
+    if bounds is not None:
+        return {"minimum": _finite(bounds[0]), "maximum": _finite(bounds[1])}
+    stats = (statistics or {}).get(column, {})
+    return {"minimum": _finite(stats.get("min")), "maximum": _finite(stats.get("max"))}
 
 
 def _finite(value: Any) -> float | None:
