@@ -96,11 +96,16 @@ def parquet_layout(source: ParquetSource) -> ParquetLayout:
 
 
 def read_sample(
-    source: ParquetSource, layout: ParquetLayout, *, size: int = SAMPLE_ROWS
+    source: ParquetSource,
+    layout: ParquetLayout,
+    *,
+    size: int = SAMPLE_ROWS,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """About `size` rows spread over the whole dataset: every row when it has no more, else
-    evenly spaced row groups (each cut to its share) from first part to last."""
-    columns = list(layout.schema.names)
+    """About `size` rows (of `columns`, else all) spread over the whole dataset: every row when
+    it has no more, else evenly spaced row groups (each cut to its share) from first part to
+    last. The same rows every time."""
+    columns = list(columns) if columns is not None else list(layout.schema.names)
     total = layout.n_rows
     groups = [group for group in layout.groups if group[2] > 0]
     if total <= size:

@@ -13,6 +13,7 @@ from clustering.models import Assignment, ClusteringRun
 from datasets.models import customer_pk
 from datasets.selectors import dataset_frame_load
 
+from .. import exports
 from .runs import cluster_names
 
 
@@ -83,14 +84,7 @@ def assignments_frame_for_export(*, run: ClusteringRun) -> pd.DataFrame:
     confidence = np.full(n_rows, np.nan)
     inside = rows < n_rows
     cluster[rows[inside]] = cluster_labels[inside]
-    confidence[rows[inside]] = np.round(confidences[inside], 2)
-    meta = cluster_names(run=run)
-    labels = (
-        pd.array(cluster, dtype="Int64") if np.isnan(cluster).any() else cluster.astype(np.int64)
+    confidence[rows[inside]] = confidences[inside]
+    return exports.with_assignments(
+        frame, cluster=cluster, confidence=confidence, names=cluster_names(run=run)
     )
-    names = pd.Categorical(pd.Series(labels).map(meta), categories=sorted(set(meta.values())))
-    out = frame.copy(deep=False)
-    for name, values in (("cluster", labels), ("cluster_name", names), ("confidence", confidence)):
-        column = name if name not in frame.columns else f"{name}_assigned"  # never overwrite data
-        out[column] = values
-    return out

@@ -31,7 +31,7 @@ def source(tmp_path: Path) -> ParquetSource:
     return ParquetSource(
         parts=paths,
         urls=[f"file://{path}" for path in paths],
-        open_part=lambda part: open(part, "rb"),  # noqa: SIM115 - the caller closes it
+        open_part=lambda part: open(part, "rb"),
         storage_options={},
     )
 
@@ -63,7 +63,8 @@ def test_dask_frame_has_row_number_divisions_and_reads_only_the_columns_asked(so
     frame = chunked_frame(chunks, layout=layout, columns=["name"])
 
     assert frame.known_divisions
-    assert frame.divisions[0] == 0 and frame.divisions[-1] == layout.n_rows - 1
+    assert frame.divisions[0] == 0
+    assert frame.divisions[-1] == layout.n_rows - 1
     computed = frame.compute(scheduler="sync")
     assert list(computed.columns) == ["name"]
     assert computed["name"].tolist() == [f"c{i}" for i in range(layout.n_rows)]
