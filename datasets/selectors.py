@@ -148,15 +148,23 @@ POPULATION_SAMPLE_ROWS = 200_000  # dataset-wide figures (quantiles, units) of l
 
 
 def dataset_population_frame(
-    *, dataset: Dataset, columns: list[str], sample_rows: int = POPULATION_SAMPLE_ROWS
+    *,
+    dataset: Dataset,
+    columns: list[str] | None,
+    sample_rows: int = POPULATION_SAMPLE_ROWS,
+    row_numbers: bool = False,
 ) -> tuple[pd.DataFrame, bool]:
     """(frame, sampled): what dataset-wide figures such as quantiles and units are computed
     from: the whole table when it fits one process, else about `sample_rows` rows spread evenly
-    over it (the same rows every time, so every caller agrees)."""
+    over it (the same rows every time, so every caller agrees). With `row_numbers` a sample's
+    index holds the rows' numbers (the whole table's index is them already)."""
     if dataset_fits_one_process(dataset=dataset):
         return dataset_frame_load(dataset=dataset, columns=columns), False
     source = parquet_source(dataset_parts(dataset=dataset))
-    return read_sample(source, parquet_layout(source), size=sample_rows, columns=columns), True
+    sample = read_sample(
+        source, parquet_layout(source), size=sample_rows, columns=columns, row_numbers=row_numbers
+    )
+    return sample, True
 
 
 def dataset_dask_frame(*, dataset: Dataset, columns: list[str] | None = None) -> Any:

@@ -22,9 +22,13 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import User
-from config.errors import Conflict, DomainError, ServiceUnavailable
+from config.errors import Conflict, DomainError, ServiceUnavailable, SingleMachineOnly
 from datasets.models import Dataset
-from datasets.selectors import dataset_frame_load, dataset_population_frame
+from datasets.selectors import (
+    dataset_fits_one_process,
+    dataset_frame_load,
+    dataset_population_frame,
+)
 
 from .. import engine
 from ..engine import drift as drift_engine
@@ -169,6 +173,13 @@ def dataset_drift(
     (missing columns). ServiceUnavailable (503) when a job cannot be queued."""
     run = drift_run_resolve(user=user, run_id=run_id)
     drift_columns_check(dataset=dataset, run=run)
+    if not dataset_fits_one_process(dataset=dataset):
+        raise SingleMachineOnly(
+            f"Drift places every row of dataset {dataset.pk} in a segment in one process, and "
+            f"its {dataset.n_rows:,} rows are more than MAX_DATASET_ROWS "
+            f"({settings.MAX_DATASET_ROWS:,}); measure drift on an upload of new customers, or "
+            "run a new segmentation of this dataset and compare it with the published one."
+        )
     key = drift_cache_key(dataset=dataset, run=run)
     cached = cache.get(key)
     if cached is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from typing import Any
 
 import dask
 
@@ -31,15 +32,26 @@ COPY_BUFFER_BYTES = 4 * 1024 * 1024
 def assignments_csv_write(export: Export, path: str) -> int:
     """Write the export's assignments CSV to the local file `path`; returns the rows written."""
     run = export.run
-    columns = list((export.options or {}).get("columns") or []) or None
     labels = run_labels_dask_frame(run=run).rename(
         columns={"cluster_label": exports.PART_CLUSTER, "confidence": exports.PART_CONFIDENCE}
     )
-    joined = dataset_dask_frame(dataset=run.dataset).join(labels, how="left")
+    return csv_in_parts(
+        dataset_dask_frame(dataset=run.dataset).join(labels, how="left"),
+        path=path,
+        scratch=f"exports/{export.owner_id}/parts-{export.pk}-{uuid.uuid4().hex[:8]}",
+        names=cluster_names(run=run),
+        columns=list((export.options or {}).get("columns") or []) or None,
+    )
+
+
+def csv_in_parts(
+    joined: Any, *, path: str, scratch: str, names: dict[int, str], columns: list[str] | None
+) -> int:
+    """Write the dask frame `joined` (data columns with `__cluster__` / `__confidence__`) as one
+    CSV at the local `path`: a part per partition under the storage key `scratch`, written where
+    the partition is, then appended in order; the parts are removed whatever happens."""
     storage = data_storage()
-    scratch = f"exports/{export.owner_id}/parts-{export.pk}-{uuid.uuid4().hex[:8]}"
     keys = [f"{scratch}/part.{i:05d}.csv" for i in range(joined.npartitions)]
-    names = cluster_names(run=run)
     try:
         writes = [
             dask.delayed(exports.csv_part)(

@@ -324,10 +324,17 @@ def test_a_registered_dataset_above_one_process_is_run_published_and_served(
     assert refused.status_code == 400
     assert "CSV only" in str(refused.json())
 
-    # What reads the whole table says so instead of trying.
+    # Charts draw an even sample of the rows, placed in their segments.
     scatter = analyst_client.get(f"/api/v1/runs/{run_id}/charts/scatter/")
-    assert scatter.status_code == 409
-    assert "MAX_DATASET_ROWS" in str(scatter.json())
+    assert scatter.status_code == 200, scatter.content
+    drawn = scatter.json()["data"]
+    assert {trace["name"] for trace in drawn} <= set(names.values())
+    assert sum(len(trace["x"]) for trace in drawn) >= 1_000
+
+    # What must read every row in one process says so instead of trying.
+    drift = analyst_client.get(f"/api/v1/datasets/{dataset_id}/drift/")
+    assert drift.status_code == 409, drift.content
+    assert "MAX_DATASET_ROWS" in str(drift.json())
     page = Client()
     page.force_login(analyst)
     shown = page.get(reverse("pages:run-detail", args=[run_id]))
