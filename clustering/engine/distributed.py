@@ -43,6 +43,7 @@ from clustering.engine.algorithms import (
     AlgorithmFit,
     fit_kmeans,
     nearest_centroids,
+    threads_for,
 )
 from clustering.engine.artifact import build_artifact
 from clustering.engine.compiled import FeatureTransform, confidence_from_distances
@@ -144,9 +145,10 @@ def fit_distributed(
     # sample (heavy-tailed customer tables leave K-Means near-equal optima, and one k-means||
     # start settled in a poorer one), then Lloyd iterations over every row from those centres.
     starts = options["n_init"] or TRANSFORMED_KMEANS_STARTS
-    start = fit_kmeans(
-        matrix_sample, n_clusters=k, seed=seed, max_iter=options["max_iter"], n_init=starts
-    )
+    with threads_for(len(matrix_sample)):
+        start = fit_kmeans(
+            matrix_sample, n_clusters=k, seed=seed, max_iter=options["max_iter"], n_init=starts
+        )
     stage.check()
     transform, columns = prepared.transform, list(prepared.features)
     width = matrix_sample.shape[1]

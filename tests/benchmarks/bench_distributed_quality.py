@@ -11,7 +11,8 @@ On each: the distributed engine end to end (`fit_distributed`), the single-machi
 (`clustering.engine.fit`) on the same rows, and, on the distributed path's own sample and
 encoded partitions, the ways of starting the cluster's Lloyd iterations:
 - `kmeans||`: dask-ml's k-means|| (one start);
-- `kmeans|| x10`: k-means|| with 5x oversampling and 10 k-means++ starts on its candidates;
+- `kmeans|| x10`: k-means|| oversampling 10 (dask-ml's default: 2) and 10 k-means++ starts on
+  its candidates;
 - `sample best of 10`: the single-machine K-Means (10 k-means++ starts) on the sample alone;
 - `sample best of 10 + Lloyd`: those centres refined by dask-ml's Lloyd iterations on all rows.
 
@@ -20,7 +21,9 @@ sample): within-cluster sum of squares per row (over all rows, about the labelli
 silhouette on one common sample of 10,000 rows, ARI against the planted labels and between
 solutions. The single-machine engine's own inertia per row is in its own model space.
 
-    python -m tests.benchmarks distributed_quality -- --rows 1000000 --customers 500000
+    python -m tests.benchmarks distributed_quality -- --rows 1000000 --customers 500000 --seeds 6
+
+`--seeds N` repeats the starts (and the single-machine engine) with random states 0..N-1.
 
 The JSON lands in `var/bench/distributed_quality.json`.
 """
