@@ -396,3 +396,10 @@ def test_a_registered_dataset_above_one_process_is_run_published_and_served(
     shown = page.get(reverse("pages:run-detail", args=[run_id]))
     assert shown.status_code == 200
     assert names[int(labels[0])] in shown.content.decode()
+
+    # Deleting the dataset removes the run's assignment parts; the registered data stays.
+    assert data_storage().parquet_parts(run.assignments_key)
+    deleted = analyst_client.delete(f"/api/v1/datasets/{dataset_id}/")
+    assert deleted.status_code == 204, deleted.content
+    assert not data_storage().parquet_parts(run.assignments_key)
+    assert len(data_storage().parquet_parts(folder)) == 4
