@@ -69,6 +69,17 @@ class ClusteringRun(models.Model):
     def __str__(self) -> str:
         return f"Run {self.pk} ({self.algorithm}, {self.status})"
 
+    @property
+    def assignments_key(self) -> str:
+        """Where a distributed run's assignments live under the data root, as Parquet parts
+        (row, cluster_label, confidence) in row order, beside their database rows."""
+        return f"runs/{self.pk}/assignments"
+
+    @property
+    def is_distributed(self) -> bool:
+        """Fitted on the Dask cluster (its assignments are also Parquet parts in storage)."""
+        return (self.metrics or {}).get("engine") == "dask"
+
 
 class Cluster(models.Model):
     """One segment of a succeeded run, named and explained in words."""

@@ -16,7 +16,8 @@ from django.http import Http404
 from accounts.models import User
 from clustering import engine
 from clustering.engine.sampling import sample_rows
-from config.errors import Conflict
+from config.errors import Conflict, Gone
+from config.storage import data_storage
 from datasets.models import Dataset
 from datasets.selectors import current_dataset_required, dataset_frame_load
 
@@ -156,6 +157,28 @@ def assignment_frame(*, run: ClusteringRun) -> pd.DataFrame:
             {"row_number": np.int64, "cluster_label": np.int64, "confidence": np.float64}
         )
     return frame
+
+
+def run_labels_dask_frame(*, run: ClusteringRun) -> Any:
+    """A distributed run's assignments as a dask DataFrame read from its Parquet parts by the
+    Dask workers: index the row number (known divisions, so it lines up with
+    `datasets.selectors.dataset_dask_frame`), columns `cluster_label` and `confidence`. Gone
+    (410) when the parts are missing. Imports dask: called only by what computes with Dask."""
+    import dask.dataframe as dd
+
+    storage = data_storage()
+    parts = storage.parquet_parts(run.assignments_key)
+    if not parts:
+        raise Gone(
+            f"The assignments of run {run.pk} are missing from the data root; run the "
+            "clustering again."
+        )
+    return dd.read_parquet(
+        [storage.url(part) for part in parts],
+        index="row",
+        calculate_divisions=True,
+        storage_options=storage.storage_options or None,
+    )
 
 
 def dataset_k_sweep(

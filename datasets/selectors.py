@@ -17,6 +17,8 @@ from accounts.models import User
 from config.errors import Gone
 from config.storage import data_storage
 
+from .ingest.chunks import chunked_frame, plan_chunks
+from .ingest.parquet import ParquetSource, parquet_layout
 from .ingest.records import json_rows
 from .models import CurrentDataset, Customer, CustomerTableJob, Dataset, RegistrationJob
 
@@ -114,17 +116,33 @@ def dataset_frame_load(*, dataset: Dataset, columns: list[str] | None = None) ->
     return pd.concat(frames, ignore_index=True)
 
 
-def dataset_dask_frame(*, dataset: Dataset, columns: list[str] | None = None) -> Any:
-    """The dataset's table as a dask DataFrame that the cluster's workers read from the storage
-    root by URL (its Parquet copy, or a registered folder's parts), row order kept (row i has
-    `Customer.row_number == i`). Imports dask: called only when a Dask cluster is configured."""
-    import dask.dataframe as dd
+def parquet_source(parts: list[str]) -> ParquetSource:
+    """Parquet parts under the data root (keys, in row order): keys to open here, URLs (and
+    options) for Dask workers."""
+    storage = data_storage()
+    return ParquetSource(
+        parts=parts,
+        urls=[storage.url(part) for part in parts],
+        open_part=lambda part: storage.open(part, "rb"),
+        storage_options=storage.storage_options,
+    )
 
-    return dd.read_parquet(
-        dataset_urls(dataset=dataset),
-        columns=list(columns) if columns is not None else None,
-        storage_options=data_storage().storage_options or None,
-        index=False,
+
+def dataset_dask_frame(*, dataset: Dataset, columns: list[str] | None = None) -> Any:
+    """The dataset's table as a dask DataFrame that Dask workers read from the storage root by
+    URL, one partition a chunk of about a million rows (`datasets.ingest.chunks`), indexed by
+    row number (row i has `Customer.row_number == i`) with known divisions. Imports dask: called
+    only by what computes with Dask."""
+    source = parquet_source(dataset_parts(dataset=dataset))
+    try:
+        layout = parquet_layout(source)
+    except FileNotFoundError:
+        raise _data_missing(dataset) from None
+    return chunked_frame(
+        plan_chunks(layout, source.urls),
+        layout=layout,
+        columns=columns,
+        storage_options=source.storage_options,
     )
 
 

@@ -9,6 +9,9 @@ service saves it, and the compiled model predicts with it, exactly like a single
   every partition by the compiled model's own ``FeatureTransform`` (``map_partitions``).
 - K-Means is ``dask_ml.cluster.KMeans`` (k-means|| initialisation) on the encoded partitions;
   without ``n_clusters`` k is chosen by the silhouette sweep on the sample.
+- Each partition's labels and confidences are written to storage as one Parquet part
+  (``assignments_url``/part.N.parquet: row number, cluster label, confidence) by the worker that
+  computed them; no process ever holds all of them. The run service loads them into the database.
 - Sizes and the numeric profiles (mean, std, min, max) are exact, Dask group-bys over every row;
   medians, category shares, quality metrics, accuracy and stability come from the sample (the
   notes and metrics say its size).
@@ -27,9 +30,13 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 from typing import Any
 
+import dask
 import dask.dataframe as dd
+import fsspec
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from dask_ml.cluster import KMeans as DaskKMeans
 from distributed import Client, KilledWorker
 from distributed import wait as dask_wait
@@ -57,7 +64,6 @@ from clustering.engine.sweep import sweep_matrix
 from common.jsonsafe import json_safe
 
 SAMPLE_ROWS = 100_000  # transforms, k choice, medians, category shares and metrics
-MIN_PARTITIONS = 4  # a single-file table is split so every worker has a share of the work
 POLL_S = 1.0  # cancel flag, heartbeat and the cluster's workers are checked this often
 NO_WORKERS_GRACE_S = 60.0  # a cluster without any worker this long ends the fit
 LABEL, CONFIDENCE = "__segment__", "__confidence__"
@@ -75,6 +81,8 @@ def fit_distributed(
     *,
     n_rows: int,
     client: Client,
+    assignments_url: str,
+    storage_options: Mapping | None = None,
     schema: Sequence[Mapping] | None = None,
     features: Sequence[str] | None = None,
     algorithm: str = "kmeans",
@@ -82,7 +90,10 @@ def fit_distributed(
     progress: Progress | None = None,
     should_cancel: ShouldCancel | None = None,
 ) -> EngineResult:
-    """Cluster the dask ``frame`` (``n_rows`` rows, in input order) on ``client``'s cluster.
+    """Cluster the dask ``frame`` (``n_rows`` rows, indexed by row number, e.g.
+    ``datasets.ingest.chunks.chunked_frame``) on ``client``'s cluster. The assignments go to
+    Parquet parts under ``assignments_url`` (an empty folder; ``storage_options`` open it), the
+    result's ``labels`` and ``confidences`` are None and its ``assignment_parts`` lists them.
 
     Raises EngineInputError for an algorithm without a distributed form, bad parameters or
     unusable data, ClusterLost when the cluster cannot finish, EngineCancelled when
@@ -100,8 +111,6 @@ def fit_distributed(
     notes = list(options.pop("_notes"))
     if options["n_init"] is not None:
         notes.append("n_init is not used on the Dask cluster: k-means|| makes one careful start.")
-    if frame.npartitions < MIN_PARTITIONS:
-        frame = frame.repartition(npartitions=MIN_PARTITIONS)
 
     stage.begin(5, "sampling")
     share = min(1.0, 1.2 * SAMPLE_ROWS / max(1, n_rows))  # ~20% spare, trimmed below
@@ -176,19 +185,21 @@ def fit_distributed(
     aggregates = [grouped.size()]
     if numeric:
         aggregates.append(grouped[numeric].agg(["count", "mean", "var", "min", "max"]))
-    # Each partition's labels come back on its own: no worker ever holds all of them.
-    parts = assigned[[LABEL, CONFIDENCE]].to_delayed()
-    results = waiter.compute([*parts, *aggregates])
-    pieces, tables = results[: len(parts)], results[len(parts) :]
-    labels = np.concatenate([piece[LABEL].to_numpy(dtype=np.int32) for piece in pieces])
-    confidences = np.concatenate([piece[CONFIDENCE].to_numpy(np.float32) for piece in pieces])
-    del pieces
-    if len(labels) != n_rows:
+    # Each partition's assignments are written where they were computed, beside the group-bys.
+    folder = assignments_url.rstrip("/")
+    part_urls = [f"{folder}/part.{i:05d}.parquet" for i in range(assigned.npartitions)]
+    writes = [
+        dask.delayed(_write_assignments)(piece, url, dict(storage_options or {}))
+        for piece, url in zip(assigned[[LABEL, CONFIDENCE]].to_delayed(), part_urls, strict=True)
+    ]
+    results = waiter.compute([*writes, *aggregates])
+    written, tables = results[: len(writes)], results[len(writes) :]
+    if sum(written) != n_rows:
         raise EngineInputError(
-            f"The dataset has {len(labels):,} rows, not the {n_rows:,} recorded; profile it again."
+            f"The dataset has {sum(written):,} rows, not the {n_rows:,} recorded; profile it again."
         )
-    degenerate.check_clusters_filled(labels, tuple(range(k)))
     sizes = {int(label): int(size) for label, size in tables[0].items()}
+    degenerate.check_clusters_filled(np.array(list(sizes), dtype=np.int64), tuple(range(k)))
     numeric_exact = _numeric_exact(tables[1], numeric) if numeric else ({}, {})
 
     stage.begin(65, "scoring")
@@ -262,8 +273,8 @@ def fit_distributed(
         algorithm="kmeans",
         parameters=json_safe(options),
         features=prepared.features,
-        labels=labels,
-        confidences=confidences,
+        labels=None,
+        confidences=None,
         memberships=None,
         clusters=tuple(clusters),
         metrics=json_safe(metrics),
@@ -277,6 +288,7 @@ def fit_distributed(
         notes=tuple(notes),
         timings=stage.timings,
         artifact=artifact,
+        assignment_parts=tuple(part_urls),
     )
 
 
@@ -309,6 +321,22 @@ def _assign_partition(
     out[LABEL] = labels
     out[CONFIDENCE] = confidence_from_distances(distances, labels)
     return out
+
+
+def _write_assignments(piece: pd.DataFrame, url: str, storage_options: dict) -> int:
+    """One partition's assignments as a Parquet part (row, cluster_label, confidence)."""
+    table = pa.table(
+        {
+            "row": pa.array(piece.index.to_numpy(dtype=np.int64)),
+            "cluster_label": pa.array(piece[LABEL].to_numpy(dtype=np.int32)),
+            "confidence": pa.array(piece[CONFIDENCE].to_numpy(dtype=np.float32)),
+        }
+    )
+    fs, path = fsspec.core.url_to_fs(url, **storage_options)
+    fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+    with fs.open(path, "wb") as handle:
+        pq.write_table(table, handle)
+    return table.num_rows
 
 
 # --- exact profiles -----------------------------------------------------------------------------

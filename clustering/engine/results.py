@@ -33,8 +33,8 @@ class EngineResult:
     algorithm: str  # what actually ran: kmeans above the row threshold is minibatch_kmeans
     parameters: dict  # the effective parameters, including a chosen n_clusters or eps
     features: tuple[str, ...]
-    labels: np.ndarray  # int32 per input row
-    confidences: np.ndarray  # float32 per input row, 0-100; 0 for noise
+    labels: np.ndarray | None  # int32 per input row; None when in `assignment_parts`
+    confidences: np.ndarray | None  # float32 per input row, 0-100; 0 for noise
     memberships: np.ndarray | None  # float32 (rows, clusters) soft memberships, gmm only
     clusters: tuple[ClusterResult, ...]  # ordered by label
     metrics: dict  # silhouette (+ sample size), davies_bouldin, calinski_harabasz, inertia, ...
@@ -48,6 +48,9 @@ class EngineResult:
     notes: tuple[str, ...]  # what the engine decided on the caller's behalf (sampling, k, eps)
     timings: dict  # stage -> seconds
     artifact: dict  # JSON-safe model, see docs/architecture.md
+    # A distributed fit's assignments: URLs of Parquet parts (row, cluster_label, confidence) in
+    # row order, instead of `labels` and `confidences`.
+    assignment_parts: tuple[str, ...] = ()
 
     def cluster(self, label: int) -> ClusterResult:
         """The cluster with this label (KeyError when there is none)."""

@@ -4,8 +4,11 @@ recording progress, stage and a heartbeat on the row while it works."""
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+import pyarrow.parquet as pq
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,12 +18,18 @@ from django.utils import timezone
 from accounts.models import User
 from clustering import engine
 from config.errors import Gone
+from config.storage import data_storage
 from datasets.models import Dataset
 from datasets.selectors import dataset_frame_load
 
 from ..models import ClusteringRun
 from .publish import run_publish
-from .results import assignments_insert, clusters_create, run_result_fields
+from .results import (
+    assignments_insert,
+    assignments_insert_blocks,
+    clusters_create,
+    run_result_fields,
+)
 from .runs import run_create, run_fail, status_change, this_process
 
 logger = logging.getLogger(__name__)
@@ -164,16 +173,31 @@ def run_execute(*, run_id: int) -> None:
 
 
 def _run_fit_and_save(*, run: ClusteringRun, progress: _Progress) -> None:
-    if run_is_distributed(dataset=run.dataset):
-        result, timings = _fit_on_cluster(run=run, progress=progress)
-    else:
-        result, timings = _fit_here(run=run, progress=progress)
+    if not run_is_distributed(dataset=run.dataset):
+        _save(run=run, progress=progress, fitted=_fit_here(run=run, progress=progress))
+        return
+    storage = data_storage()
+    storage.delete(run.assignments_key)  # an earlier delivery's parts, if any
+    try:
+        _save(run=run, progress=progress, fitted=_fit_on_cluster(run=run, progress=progress))
+    except BaseException:
+        storage.delete(run.assignments_key)  # nothing saved: no parts left either
+        raise
+
+
+def _save(*, run: ClusteringRun, progress: _Progress, fitted: tuple[Any, dict]) -> None:
+    result, timings = fitted
     progress(0, "saving results", span=SAVE_PROGRESS)
 
     clock = time.perf_counter()
     with transaction.atomic():  # all clusters and assignments, or none
         clusters_create(run=run, result=result)
-        assignments_insert(run=run, labels=result.labels, confidences=result.confidences)
+        if result.assignment_parts:
+            assignments_insert_blocks(
+                run=run, blocks=_assignment_blocks(run), n_rows=int(result.n_samples)
+            )
+        else:
+            assignments_insert(run=run, labels=result.labels, confidences=result.confidences)
         timings["save_s"] = round(time.perf_counter() - clock, 3)
         succeeded = ClusteringRun.objects.filter(
             pk=run.pk, status=Status.RUNNING, cancel_requested=False
@@ -192,6 +216,26 @@ def _run_fit_and_save(*, run: ClusteringRun, progress: _Progress) -> None:
             raise RunAbandoned
         if run.publish_on_success:  # in the same transaction: never seen succeeded-unpublished
             run_publish(run=run)
+
+
+def _assignment_blocks(run: ClusteringRun) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(labels, confidences) of each of the run's Parquet parts in row order, one part read at a
+    time; EngineInputError when a part does not start where the one before it ended."""
+    storage = data_storage()
+    expected = 0
+    for key in storage.parquet_parts(run.assignments_key):
+        with storage.open(key, "rb") as handle:
+            table = pq.read_table(handle)
+        rows = table.column("row").to_numpy()
+        if len(rows) and (rows[0] != expected or rows[-1] != expected + len(rows) - 1):
+            raise engine.EngineInputError(
+                "The run's assignment parts do not follow the dataset's rows; run it again."
+            )
+        expected += len(rows)
+        yield (
+            table.column("cluster_label").to_numpy(),
+            table.column("confidence").to_numpy(),
+        )
 
 
 def _fit_here(*, run: ClusteringRun, progress: _Progress) -> tuple[Any, dict[str, float]]:
@@ -240,6 +284,7 @@ def _fit_on_cluster(*, run: ClusteringRun, progress: _Progress) -> tuple[Any, di
     from datasets.selectors import dataset_dask_frame
 
     address = settings.DASK_SCHEDULER_ADDRESS
+    storage = data_storage()
     try:
         client = Client(address, timeout=f"{settings.DASK_CONNECT_TIMEOUT_S}s")
     except OSError as exc:
@@ -254,6 +299,8 @@ def _fit_on_cluster(*, run: ClusteringRun, progress: _Progress) -> tuple[Any, di
             dataset_dask_frame(dataset=run.dataset, columns=run.features),
             n_rows=run.dataset.n_rows,
             client=client,
+            assignments_url=storage.url(run.assignments_key),
+            storage_options=storage.storage_options,
             schema=run.dataset.schema,
             features=run.features,
             algorithm=run.algorithm,

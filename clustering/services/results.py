@@ -3,7 +3,7 @@ large executemany batches on SQLite) and the run's result fields. Called inside 
 results transaction (see execute.py)."""
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -103,56 +103,83 @@ def customer_ids_in_row_order(*, dataset_id: int) -> np.ndarray:
     return customer_pk(dataset_id, np.arange(count, dtype=np.int64))
 
 
+Block = tuple[np.ndarray, np.ndarray]  # (labels, confidences) of consecutive rows
+
+
 def assignments_insert(*, run: ClusteringRun, labels: np.ndarray, confidences: np.ndarray) -> int:
     """Insert one Assignment per dataset row (row order = labels order): COPY on PostgreSQL,
     large executemany batches elsewhere. EngineInputError when the customer rows and the data
     file disagree (nothing is inserted then)."""
+    return assignments_insert_blocks(run=run, blocks=[(labels, confidences)], n_rows=len(labels))
+
+
+def assignments_insert_blocks(*, run: ClusteringRun, blocks: Iterable[Block], n_rows: int) -> int:
+    """`assignments_insert` for assignments that come in blocks of consecutive rows from row 0
+    (a distributed run's Parquet parts, read one at a time), `n_rows` in all. EngineInputError
+    when the blocks do not hold exactly the dataset's customer rows (the caller's transaction
+    then rolls back what was inserted)."""
     customer_ids = customer_ids_in_row_order(dataset_id=run.dataset_id)
-    if len(customer_ids) != len(labels):
+    if len(customer_ids) != n_rows:
         raise engine.EngineInputError(
             f"The dataset has {len(customer_ids):,} customer rows but its data file has "
-            f"{len(labels):,}; upload the file again so they match."
+            f"{n_rows:,}; upload the file again so they match."
         )
-    labels = np.asarray(labels, dtype=np.int64)
-    confidences = np.round(np.asarray(confidences, dtype=np.float64), 2)
-    if connection.vendor == "postgresql":
-        _copy_assignments(
-            run_id=run.pk, customer_ids=customer_ids, labels=labels, confidences=confidences
+    insert = _copy_assignments if connection.vendor == "postgresql" else _executemany_assignments
+    inserted = insert(run_id=run.pk, rows=_rows(blocks, customer_ids))
+    if inserted != n_rows:
+        raise engine.EngineInputError(
+            f"The run assigned {inserted:,} of the dataset's {n_rows:,} rows; run it again."
         )
-    else:
-        _executemany_assignments(
-            run_id=run.pk, customer_ids=customer_ids, labels=labels, confidences=confidences
-        )
-    return len(labels)
+    return inserted
 
 
-def _copy_assignments(
-    *, run_id: int, customer_ids: np.ndarray, labels: np.ndarray, confidences: np.ndarray
-) -> None:
+def _rows(blocks: Iterable[Block], customer_ids: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
+    """(customer ids, labels, confidences rounded to 2 decimals) per block, ids in row order."""
+    start = 0
+    for labels, confidences in blocks:
+        stop = start + len(labels)
+        if stop > len(customer_ids):
+            raise engine.EngineInputError(
+                f"The run assigned more rows than the dataset's {len(customer_ids):,}; run it "
+                "again."
+            )
+        yield (
+            customer_ids[start:stop],
+            np.asarray(labels, dtype=np.int64),
+            np.round(np.asarray(confidences, dtype=np.float64), 2),
+        )
+        start = stop
+
+
+def _copy_assignments(*, run_id: int, rows: Iterable[tuple[np.ndarray, ...]]) -> int:
     """COPY in tab-separated chunks written by Arrow's C++ CSV writer (pandas' to_csv is several
-    times slower at a million rows)."""
+    times slower at a million rows). Returns the rows copied."""
     table = Assignment._meta.db_table
     sql = f"COPY {table} (run_id, customer_id, cluster_label, confidence) FROM STDIN"
     options = pa_csv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
+    copied = 0
     with connection.cursor() as cursor:
         raw = cursor.cursor
         skip_triggers = _foreign_key_triggers_off(raw, run_id=run_id)
         with raw.copy(sql) as copy:
-            for start in range(0, len(labels), COPY_CHUNK_ROWS):
-                stop = start + COPY_CHUNK_ROWS
-                chunk = pa.table(
-                    {
-                        "run": pa.array(np.full(len(labels[start:stop]), run_id, dtype=np.int64)),
-                        "customer": pa.array(customer_ids[start:stop]),
-                        "label": pa.array(labels[start:stop]),
-                        "confidence": pa.array(confidences[start:stop]),
-                    }
-                )
-                buffer = io.BytesIO()
-                pa_csv.write_csv(chunk, buffer, write_options=options)
-                copy.write(buffer.getvalue())
+            for customer_ids, labels, confidences in rows:
+                for start in range(0, len(labels), COPY_CHUNK_ROWS):
+                    stop = start + COPY_CHUNK_ROWS
+                    chunk = pa.table(
+                        {
+                            "run": pa.array(np.full(len(labels[start:stop]), run_id, np.int64)),
+                            "customer": pa.array(customer_ids[start:stop]),
+                            "label": pa.array(labels[start:stop]),
+                            "confidence": pa.array(confidences[start:stop]),
+                        }
+                    )
+                    buffer = io.BytesIO()
+                    pa_csv.write_csv(chunk, buffer, write_options=options)
+                    copy.write(buffer.getvalue())
+                copied += len(labels)
         if skip_triggers:
             raw.execute("SET LOCAL session_replication_role = origin")
+    return copied
 
 
 def _foreign_key_triggers_off(cursor: Any, *, run_id: int) -> bool:
@@ -175,22 +202,24 @@ def _foreign_key_triggers_off(cursor: Any, *, run_id: int) -> bool:
     return True
 
 
-def _executemany_assignments(
-    *, run_id: int, customer_ids: np.ndarray, labels: np.ndarray, confidences: np.ndarray
-) -> None:
+def _executemany_assignments(*, run_id: int, rows: Iterable[tuple[np.ndarray, ...]]) -> int:
     table = Assignment._meta.db_table
     sql = (
         f"INSERT INTO {table} (run_id, customer_id, cluster_label, confidence) "  # noqa: S608 - table name is ours
         "VALUES (%s, %s, %s, %s)"
     )
+    inserted = 0
     with connection.cursor() as cursor:
-        for start in range(0, len(labels), SQLITE_BATCH_ROWS):
-            stop = start + SQLITE_BATCH_ROWS
-            rows = zip(
-                [run_id] * (min(stop, len(labels)) - start),
-                customer_ids[start:stop].tolist(),
-                labels[start:stop].tolist(),
-                confidences[start:stop].tolist(),
-                strict=True,
-            )
-            cursor.executemany(sql, list(rows))
+        for customer_ids, labels, confidences in rows:
+            for start in range(0, len(labels), SQLITE_BATCH_ROWS):
+                stop = start + SQLITE_BATCH_ROWS
+                batch = zip(
+                    [run_id] * len(labels[start:stop]),
+                    customer_ids[start:stop].tolist(),
+                    labels[start:stop].tolist(),
+                    confidences[start:stop].tolist(),
+                    strict=True,
+                )
+                cursor.executemany(sql, list(batch))
+            inserted += len(labels)
+    return inserted

@@ -37,6 +37,7 @@ from ..ingest.parquet import (
     typed_table,
 )
 from ..models import ROWS_PER_DATASET, Dataset, RegistrationJob
+from ..selectors import parquet_source
 from .jobs import job_enqueue, job_execute
 
 # Dataset.n_rows is a 32-bit integer column on PostgreSQL; row numbers stay below 2**32.
@@ -68,13 +69,7 @@ def _source(url: str) -> tuple[str, ParquetSource, int]:
             }
         )
     size = sum(storage.size(part) for part in parts)
-    source = ParquetSource(
-        parts=parts,
-        urls=[storage.url(part) for part in parts],
-        open_part=lambda part: storage.open(part, "rb"),
-        storage_options=storage.storage_options,
-    )
-    return key, source, size
+    return key, parquet_source(parts), size
 
 
 def _digest(key: str, source: ParquetSource, size: int) -> str:

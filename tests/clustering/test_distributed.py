@@ -13,6 +13,8 @@ from sklearn.metrics import adjusted_rand_score
 
 from clustering import engine
 from clustering.models import Assignment, Cluster, ClusteringRun
+from clustering.selectors import run_labels_dask_frame
+from config.storage import data_storage
 from tests.celery_worker import WorkerProcess
 from tests.dask_cluster import DaskCluster, wait_until
 
@@ -127,6 +129,11 @@ def test_planted_segments_on_the_cluster_match_the_single_machine_engine(
     assert adjusted_rand_score(truth, single.labels) >= 0.95
     sizes = sorted(Cluster.objects.filter(run=run).values_list("size", flat=True))
     assert sizes == sorted(np.bincount(_labels(run)).tolist())  # exact group-by sizes
+    # The workers wrote the assignments as Parquet parts, one a partition, the same as the rows.
+    assert len(data_storage().parquet_parts(run.assignments_key)) >= 4
+    parts = run_labels_dask_frame(run=run).compute(scheduler="sync")
+    assert parts.index.tolist() == list(range(PLANTED_ROWS))
+    assert parts["cluster_label"].tolist() == _labels(run).tolist()
 
     body = analyst_client.get(reverse("clustering-api:run-detail", args=[run_id])).json()
     assert body["status"] == "succeeded"
@@ -208,6 +215,7 @@ def test_a_dask_worker_killed_mid_run_ends_in_success_or_a_clear_failure(
     if run.status == Status.FAILED:
         assert run.error.strip(), "a failed run says why"
         assert not Assignment.objects.filter(run=run).exists()
+        assert not data_storage().parquet_parts(run.assignments_key)
     else:
         assert adjusted_rand_score(truth, _labels(run)) >= 0.95
 
@@ -230,3 +238,4 @@ def test_a_run_on_the_cluster_cancelled_while_fitting_ends_cancelled_with_nothin
     assert run.status == Status.CANCELLED, (run.status, run.error)
     assert not Cluster.objects.filter(run=run).exists()
     assert not Assignment.objects.filter(run=run).exists()
+    assert not data_storage().parquet_parts(run.assignments_key)
