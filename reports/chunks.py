@@ -27,7 +27,14 @@ import pandas as pd
 from . import segments
 from .insights import InsightInputs, combine_insight_partials, insight_partial
 
-__all__ = ["SAMPLE_ROWS", "ChunkPartial", "CombinedView", "chunk_partial", "combine_chunks"]
+__all__ = [
+    "SAMPLE_ROWS",
+    "ChunkPartial",
+    "CombinedView",
+    "chunk_partial",
+    "chunk_partial_series",
+    "combine_chunks",
+]
 
 # Rows of the uniform sample: quantiles and a Gini coefficient to about a percent, a few MB.
 SAMPLE_ROWS = 100_000
@@ -67,6 +74,12 @@ def chunk_partial(
         insights=insight_partial(derived),
         clusters=segments.partial_cluster_details(derived) if segment_type == "cluster" else None,
     )
+
+
+def chunk_partial_series(frame: pd.DataFrame, **kwargs: Any) -> pd.Series:
+    """`chunk_partial` as a one-element Series: what a dask `map_partitions` gives per
+    partition, so every partial of a dask frame comes back in one computation."""
+    return pd.Series([chunk_partial(frame, **kwargs)], dtype=object)
 
 
 def combine_chunks(
