@@ -164,7 +164,7 @@ def test_a_sample_smaller_than_the_table_moves_only_the_sample_based_figures(
 
 
 def test_a_dataset_above_the_limit_without_a_cluster_is_refused_naming_it(
-    analyst, analyst_client, settings
+    analyst, analyst_client, client, settings
 ):
     from tests.reports.conftest import published_run_make
 
@@ -178,6 +178,10 @@ def test_a_dataset_above_the_limit_without_a_cluster_is_refused_naming_it(
         assert body["success"] is False
         assert "DASK_SCHEDULER_ADDRESS" in str(body)
         assert "more than one machine computes segment views for (100)" in str(body)
+    client.force_login(analyst)
+    page = client.get("/app/segments/", {"type": "gender"})
+    assert page.status_code == 200
+    assert "DASK_SCHEDULER_ADDRESS" in page.content.decode()
 
 
 def test_the_one_frame_answer_is_unchanged_below_the_limit(analyst, analyst_client, settings):
