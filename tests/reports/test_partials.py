@@ -219,3 +219,22 @@ def test_gini_reads_every_value_on_one_frame(frame):
     assert "gini_sample_size" not in report.key_metrics
     expected = gini(derived.frame[derived.value_column].to_numpy())
     assert report.key_metrics["gini_coefficient"] == round(expected, 2)
+
+
+@pytest.mark.parametrize("segment_type", segments.SEGMENT_TYPES)
+def test_empty_chunks_add_nothing(frame, segment_type):
+    """A partition may hold no rows (e.g. after a filter): its partial changes no figure."""
+    schema = demo_schema(frame)
+    fixed = segments.derived_parameters(
+        frame, segment_type=segment_type, schema=schema, rules=RULES
+    )
+    chunks = [frame.iloc[:0], frame.iloc[:2_500], frame.iloc[2_500:2_500], frame.iloc[2_500:]]
+    partials = [
+        chunk_partial(chunk, segment_type=segment_type, schema=schema, rules=RULES, fixed=fixed)
+        for chunk in chunks
+    ]
+    view = combine_chunks(partials, sample=_derive(frame, segment_type, fixed), sampled=False)
+    derived = _derive(frame, segment_type)
+    _assert_tables_equal(view.table, segments.segment_table_from(derived))
+    whole = insights_for(segments.segment_table_from(derived), derived=derived)
+    _assert_close(insights_for(view.table, inputs=view.inputs).as_dict(), whole.as_dict())
