@@ -19,7 +19,7 @@ from clustering.engine.sampling import sample_rows
 from config.errors import Conflict, Gone
 from config.storage import data_storage
 from datasets.models import Dataset
-from datasets.selectors import current_dataset_required, dataset_frame_load
+from datasets.selectors import current_dataset_required, dataset_population_frame
 
 from .features import features_clean
 from .models import Assignment, Cluster, ClusteringRun, RunComparison
@@ -205,7 +205,8 @@ def dataset_k_sweep(
                 ]
             }
         )
-    frame = dataset_frame_load(dataset=dataset, columns=chosen)
+    # A dataset above one process gives an even sample of max_rows rows straight from its parts.
+    frame, _ = dataset_population_frame(dataset=dataset, columns=chosen, sample_rows=max_rows)
     if len(frame) > max_rows:
         frame = frame.iloc[sample_rows(len(frame), max_rows, seed=0)].reset_index(drop=True)
     k_max = min(k_max, len(frame) - 1)

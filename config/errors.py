@@ -48,6 +48,11 @@ class Conflict(DomainError):
     default_message = "The resource is not in a state that allows this request."
 
 
+class SingleMachineOnly(Conflict):
+    """What reads a whole dataset into one process, asked of a dataset above the single-machine
+    limit (MAX_DATASET_ROWS): the work that runs on the Dask cluster says so instead."""
+
+
 class Gone(DomainError):
     """The resource existed but is gone for good (e.g. an expired export)."""
 

@@ -9,16 +9,17 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from config.errors import Gone
+from config.errors import Gone, SingleMachineOnly
 from config.storage import data_storage
 
 from .ingest.chunks import chunked_frame, plan_chunks
-from .ingest.parquet import ParquetSource, parquet_layout
+from .ingest.parquet import ParquetSource, parquet_layout, read_sample
 from .ingest.records import json_rows
 from .models import CurrentDataset, Customer, CustomerTableJob, Dataset, RegistrationJob
 
@@ -103,8 +104,23 @@ def dataset_urls(*, dataset: Dataset) -> list[str]:
     return [storage.url(part) for part in dataset_parts(dataset=dataset)]
 
 
+def dataset_fits_one_process(*, dataset: Dataset) -> bool:
+    """At most MAX_DATASET_ROWS rows: the whole table may be read into one process. Larger
+    (registered) datasets are read in chunks by Dask (`dataset_dask_frame`)."""
+    return (dataset.n_rows or 0) <= settings.MAX_DATASET_ROWS
+
+
 def dataset_frame_load(*, dataset: Dataset, columns: list[str] | None = None) -> pd.DataFrame:
-    """The dataset's typed table from its Parquet data; row i has `Customer.row_number == i`."""
+    """The dataset's typed table from its Parquet data; row i has `Customer.row_number == i`.
+    SingleMachineOnly (409) for a dataset that does not fit one process."""
+    if not dataset_fits_one_process(dataset=dataset):
+        raise SingleMachineOnly(
+            f"Dataset {dataset.pk} has {dataset.n_rows:,} rows, more than one process reads "
+            f"at once (MAX_DATASET_ROWS, {settings.MAX_DATASET_ROWS:,}), and this view reads "
+            "the whole table, so it is not available for it. Runs (K-Means on the Dask "
+            "cluster), predictions, customer look-ups, segment views, insights and CSV exports "
+            "work at any size."
+        )
     storage = data_storage()
     wanted = list(columns) if columns is not None else None
     frames = []
@@ -126,6 +142,29 @@ def parquet_source(parts: list[str]) -> ParquetSource:
         open_part=lambda part: storage.open(part, "rb"),
         storage_options=storage.storage_options,
     )
+
+
+POPULATION_SAMPLE_ROWS = 200_000  # dataset-wide figures (quantiles, units) of larger datasets
+
+
+def dataset_population_frame(
+    *,
+    dataset: Dataset,
+    columns: list[str] | None,
+    sample_rows: int = POPULATION_SAMPLE_ROWS,
+    row_numbers: bool = False,
+) -> tuple[pd.DataFrame, bool]:
+    """(frame, sampled): what dataset-wide figures such as quantiles and units are computed
+    from: the whole table when it fits one process, else about `sample_rows` rows spread evenly
+    over it (the same rows every time, so every caller agrees). With `row_numbers` a sample's
+    index holds the rows' numbers (the whole table's index is them already)."""
+    if dataset_fits_one_process(dataset=dataset):
+        return dataset_frame_load(dataset=dataset, columns=columns), False
+    source = parquet_source(dataset_parts(dataset=dataset))
+    sample = read_sample(
+        source, parquet_layout(source), size=sample_rows, columns=columns, row_numbers=row_numbers
+    )
+    return sample, True
 
 
 def dataset_dask_frame(*, dataset: Dataset, columns: list[str] | None = None) -> Any:

@@ -18,7 +18,7 @@ from clustering.models import Assignment, Cluster
 from clustering.selectors import published_run_get
 from config.errors import Conflict
 from datasets.models import Customer, Dataset
-from datasets.selectors import customer_attributes, dataset_frame_load
+from datasets.selectors import customer_attributes, dataset_population_frame
 from reports.segments import (
     SegmentRules,
     age_group_of,
@@ -202,7 +202,9 @@ def _population(*, dataset: Dataset, roles: dict[str, str], rules: SegmentRules)
         for r in ("income", "purchase_amount", "purchase_frequency", "tenure")
         if r in roles
     ]
-    frame = dataset_frame_load(dataset=dataset, columns=wanted) if wanted else pd.DataFrame()
+    frame = (
+        dataset_population_frame(dataset=dataset, columns=wanted)[0] if wanted else pd.DataFrame()
+    )
     population: dict[str, Any] = {"income_scale": 1.0, "clv_thresholds": {}, "values": None}
     column = {
         role: pd.to_numeric(frame[roles[role]], errors="coerce")

@@ -1,6 +1,6 @@
 """Export writers: a DataFrame or a report dict in, a CSV, JSON, XLSX or standalone HTML file out.
-Pure: imports pandas, openpyxl, plotly (for its bundled plotly.js) and the stdlib-only number
-formatter `config.numbers` only.
+Pure: imports pandas, openpyxl, plotly (for its bundled plotly.js), fsspec and the stdlib-only
+number formatter `common.numbers` only, so Dask workers write parts of a large export with it.
 
 Spreadsheet safety (formula injection): a text cell or header that starts with `=`, `+`, `-`,
 `@`, tab, carriage return or line feed gets a leading `'`, so Excel, LibreOffice and Google
@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import IO, Any
 
+import fsspec
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
@@ -25,11 +26,12 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from common.jsonsafe import json_safe
-from config.numbers import DECIMALS, PERCENT_DECIMALS, number_text
+from common.numbers import DECIMALS, PERCENT_DECIMALS, number_text
 
 DANGEROUS_FIRST_CHARACTERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 CSV_CHUNK_ROWS = 100_000  # bounded memory per write; measured no slower than one to_csv call
 CSV_LINE_END = "\r\n"
+PART_CLUSTER, PART_CONFIDENCE = "__cluster__", "__confidence__"  # csv_part's assignment columns
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit (1,048,576) minus the header row
 
 
@@ -73,18 +75,80 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
-def write_csv(frame: pd.DataFrame, handle: IO[str], *, chunk_rows: int = CSV_CHUNK_ROWS) -> int:
+def write_csv(
+    frame: pd.DataFrame,
+    handle: IO[str],
+    *,
+    chunk_rows: int = CSV_CHUNK_ROWS,
+    header: bool = True,
+) -> int:
     """Write a spreadsheet-safe CSV in chunks of `chunk_rows`; returns the rows written.
-    `handle` is a text file opened with `newline=""`."""
+    `handle` is a text file opened with `newline=""`. Without `header`, the rows only (a part
+    that follows another)."""
     safe = spreadsheet_safe(frame)
     # CRLF ends rows (RFC 4180), and makes the writer quote any field holding a CR or an LF, so
     # a stray carriage return inside a value never splits a row.
-    safe.iloc[:0].to_csv(handle, index=False, lineterminator=CSV_LINE_END)
+    if header:
+        safe.iloc[:0].to_csv(handle, index=False, lineterminator=CSV_LINE_END)
     for start in range(0, len(safe), chunk_rows):
         safe.iloc[start : start + chunk_rows].to_csv(
             handle, index=False, header=False, lineterminator=CSV_LINE_END
         )
     return len(safe)
+
+
+def with_assignments(
+    frame: pd.DataFrame,
+    *,
+    cluster: np.ndarray,
+    confidence: np.ndarray,
+    names: dict[int, str],
+) -> pd.DataFrame:
+    """The rows of `frame` with `cluster` (float labels, NaN where unassigned), `cluster_name` and
+    `confidence` (rounded to 2 decimals) appended; a data column of the same name is never
+    overwritten (the appended one is `<name>_assigned`)."""
+    cluster = np.asarray(cluster, dtype=float)
+    labels = (
+        pd.array(cluster, dtype="Int64") if np.isnan(cluster).any() else cluster.astype(np.int64)
+    )
+    cluster_name = pd.Categorical(
+        pd.Series(labels).map(names), categories=sorted(set(names.values()))
+    )
+    out = frame.copy(deep=False)
+    appended = (
+        ("cluster", labels),
+        ("cluster_name", cluster_name),
+        ("confidence", np.round(np.asarray(confidence, dtype=float), 2)),
+    )
+    for name, values in appended:
+        out[name if name not in frame.columns else f"{name}_assigned"] = values
+    return out
+
+
+def csv_part(
+    frame: pd.DataFrame,
+    url: str,
+    storage_options: dict[str, Any],
+    *,
+    names: dict[int, str],
+    columns: list[str] | None,
+    header: bool,
+) -> int:
+    """One partition of a large assignments export written as spreadsheet-safe CSV to `url`:
+    `frame` holds the dataset's columns and `__cluster__` / `__confidence__`; returns its rows.
+    Run on a Dask worker; the parts, joined in order, are the export's file."""
+    table = with_assignments(
+        frame.drop(columns=[PART_CLUSTER, PART_CONFIDENCE]),
+        cluster=frame[PART_CLUSTER].to_numpy(dtype=float),
+        confidence=frame[PART_CONFIDENCE].to_numpy(dtype=float),
+        names=names,
+    )
+    if columns:
+        table = table[columns]
+    fs, target = fsspec.core.url_to_fs(url, **storage_options)
+    fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
+    with fs.open(target, "w", newline="", encoding="utf-8") as handle:
+        return write_csv(table.reset_index(drop=True), handle, header=header)
 
 
 def write_json(document: Any, handle: IO[str]) -> None:

@@ -22,9 +22,13 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import User
-from config.errors import Conflict, DomainError, ServiceUnavailable
+from config.errors import Conflict, DomainError, ServiceUnavailable, SingleMachineOnly
 from datasets.models import Dataset
-from datasets.selectors import dataset_frame_load
+from datasets.selectors import (
+    dataset_fits_one_process,
+    dataset_frame_load,
+    dataset_population_frame,
+)
 
 from .. import engine
 from ..engine import drift as drift_engine
@@ -122,13 +126,14 @@ def drift_cache_key(*, dataset: Dataset, run: ClusteringRun) -> str:
 
 def drift_references(*, run: ClusteringRun) -> list[drift_engine.FeatureReference]:
     """The bins of the run's training data per feature (decile cut points or categories and
-    their shares), read once from the run's dataset and cached per run."""
+    their shares), read once from the run's dataset (an even sample of one too large for a
+    process) and cached per run."""
     key = f"drift-reference:run{run.pk}"
     cached = cache.get(key)
     if cached is not None:
         return [drift_engine.FeatureReference.of(item) for item in cached]
     numeric, categorical = drift_features(run=run)
-    training = dataset_frame_load(dataset=run.dataset, columns=numeric + categorical)
+    training, _ = dataset_population_frame(dataset=run.dataset, columns=numeric + categorical)
     references = drift_engine.references_of(training, numeric=numeric, categorical=categorical)
     cache.set(key, [reference.to_dict() for reference in references], DRIFT_CACHE_S)
     return references
@@ -168,6 +173,13 @@ def dataset_drift(
     (missing columns). ServiceUnavailable (503) when a job cannot be queued."""
     run = drift_run_resolve(user=user, run_id=run_id)
     drift_columns_check(dataset=dataset, run=run)
+    if not dataset_fits_one_process(dataset=dataset):
+        raise SingleMachineOnly(
+            f"Drift places every row of dataset {dataset.pk} in a segment in one process, and "
+            f"its {dataset.n_rows:,} rows are more than MAX_DATASET_ROWS "
+            f"({settings.MAX_DATASET_ROWS:,}); measure drift on an upload of new customers, or "
+            "run a new segmentation of this dataset and compare it with the published one."
+        )
     key = drift_cache_key(dataset=dataset, run=run)
     cached = cache.get(key)
     if cached is not None:

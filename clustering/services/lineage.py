@@ -32,6 +32,7 @@ from clustering.engine.lineage import (
 from clustering.engine.words import renamed_in_text
 from config.errors import BadRequest, Conflict, DomainError, ServiceUnavailable
 from config.storage import data_storage
+from datasets.selectors import dataset_fits_one_process
 
 from ..models import Assignment, Cluster, ClusteringRun, RunComparison
 
@@ -334,6 +335,12 @@ def names_carried_over(
     if previous.status != ClusteringRun.Status.SUCCEEDED:
         return {}, clusters
     pairs = _stored_pairs(old=previous, new=run)
+    if pairs is None and not all(
+        dataset_fits_one_process(dataset=one.dataset) for one in (run, previous)
+    ):
+        # Matching reads every assignment of both runs: for datasets this large only a stored
+        # comparison (the comparison job, POST .../compare/) is used, never one in the request.
+        return {}, clusters
     if pairs is None:
         try:
             pairs = lineage_compute(old=previous, new=run).pairs

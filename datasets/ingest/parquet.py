@@ -16,6 +16,7 @@ from typing import IO, Any
 
 import dask
 import dask.dataframe as dd
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -96,11 +97,26 @@ def parquet_layout(source: ParquetSource) -> ParquetLayout:
 
 
 def read_sample(
-    source: ParquetSource, layout: ParquetLayout, *, size: int = SAMPLE_ROWS
+    source: ParquetSource,
+    layout: ParquetLayout,
+    *,
+    size: int = SAMPLE_ROWS,
+    columns: Sequence[str] | None = None,
+    row_numbers: bool = False,
 ) -> pd.DataFrame:
-    """About `size` rows spread over the whole dataset: every row when it has no more, else
-    evenly spaced row groups (each cut to its share) from first part to last."""
-    columns = list(layout.schema.names)
+    """About `size` rows (of `columns`, else all) spread over the whole dataset: every row when
+    it has no more, else evenly spaced row groups (each cut to its share) from first part to
+    last, in row order. The same rows every time. With `row_numbers`, the index holds each
+    row's number in the dataset."""
+    columns = list(columns) if columns is not None else list(layout.schema.names)
+    first_rows = dict(
+        zip(
+            [(part, group) for part, group, _ in layout.groups],
+            np.cumsum([0] + [rows for _, _, rows in layout.groups[:-1]]).tolist(),
+            strict=True,
+        )
+    )
+    numbers: list[np.ndarray] = []
     total = layout.n_rows
     groups = [group for group in layout.groups if group[2] > 0]
     if total <= size:
@@ -119,11 +135,18 @@ def read_sample(
             parquet = pq.ParquetFile(handle)
             for group, rows in picks:
                 table = parquet.read_row_group(group, columns=columns)
+                taken = np.arange(rows)
                 if per_group is not None and rows > per_group:
-                    stride = rows // per_group
-                    table = table.take(pa.array(range(0, rows, stride))[:per_group])
+                    taken = taken[:: rows // per_group][:per_group]
+                    table = table.take(pa.array(taken))
                 tables.append(table)
-    return pa.concat_tables(tables).to_pandas() if tables else pd.DataFrame(columns=columns)
+                numbers.append(first_rows[(part, group)] + taken)
+    if not tables:
+        return pd.DataFrame(columns=columns)
+    frame = pa.concat_tables(tables).to_pandas()
+    if row_numbers:
+        frame.index = pd.Index(np.concatenate(numbers), dtype=np.int64)
+    return frame
 
 
 def column_kinds(schema: pa.Schema, sample: pd.DataFrame) -> list[ColumnKind]:

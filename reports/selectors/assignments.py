@@ -13,6 +13,7 @@ from clustering.models import Assignment, ClusteringRun
 from datasets.models import customer_pk
 from datasets.selectors import dataset_frame_load
 
+from .. import exports
 from .runs import cluster_names
 
 
@@ -67,6 +68,22 @@ def run_labels(*, run: ClusteringRun, n_rows: int) -> np.ndarray:
 
 
 UNASSIGNED = -(2**31)  # no real label is this small (DBSCAN's noise is -1)
+LOOKUP_BATCH = 900  # ids per IN (...) list: under SQLite's bound variable limit
+
+
+def run_labels_of_rows(*, run: ClusteringRun, rows: np.ndarray) -> np.ndarray:
+    """Cluster label of each given row number (`UNASSIGNED` where the run has none), read by
+    customer id: for a sample of a table too large to read whole."""
+    ids = customer_pk(run.dataset_id, np.asarray(rows, dtype=np.int64))
+    found: dict[int, int] = {}
+    for start in range(0, len(ids), LOOKUP_BATCH):
+        batch = ids[start : start + LOOKUP_BATCH].tolist()
+        found.update(
+            Assignment.objects.filter(run=run, customer_id__in=batch).values_list(
+                "customer_id", "cluster_label"
+            )
+        )
+    return np.array([found.get(int(i), UNASSIGNED) for i in ids], dtype=np.int64)
 
 
 def assignments_frame_for_export(*, run: ClusteringRun) -> pd.DataFrame:
@@ -83,14 +100,7 @@ def assignments_frame_for_export(*, run: ClusteringRun) -> pd.DataFrame:
     confidence = np.full(n_rows, np.nan)
     inside = rows < n_rows
     cluster[rows[inside]] = cluster_labels[inside]
-    confidence[rows[inside]] = np.round(confidences[inside], 2)
-    meta = cluster_names(run=run)
-    labels = (
-        pd.array(cluster, dtype="Int64") if np.isnan(cluster).any() else cluster.astype(np.int64)
+    confidence[rows[inside]] = confidences[inside]
+    return exports.with_assignments(
+        frame, cluster=cluster, confidence=confidence, names=cluster_names(run=run)
     )
-    names = pd.Categorical(pd.Series(labels).map(meta), categories=sorted(set(meta.values())))
-    out = frame.copy(deep=False)
-    for name, values in (("cluster", labels), ("cluster_name", names), ("confidence", confidence)):
-        column = name if name not in frame.columns else f"{name}_assigned"  # never overwrite data
-        out[column] = values
-    return out

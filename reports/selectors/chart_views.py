@@ -11,10 +11,10 @@ from clustering import engine
 from clustering.models import ClusteringRun
 from clustering.selectors import cluster_list
 from config.errors import Conflict
-from datasets.selectors import dataset_frame_load
+from datasets.selectors import dataset_population_frame
 
 from .. import charts
-from .assignments import UNASSIGNED, run_labels
+from .assignments import UNASSIGNED, run_labels, run_labels_of_rows
 from .cache import cache_key, cached
 from .runs import cluster_names
 
@@ -23,12 +23,20 @@ def _clusters_for_chart(run: ClusteringRun) -> list[dict[str, Any]]:
     return [{"label": c.label, "name": c.name, "size": c.size} for c in cluster_list(run=run)]
 
 
+SCATTER_SAMPLE_ROWS = 20_000  # of a table above one process; the chart draws fewer points still
+
+
 def _scatter(run: ClusteringRun) -> dict[str, Any]:
     features = list(run.features or [])
     if not features:
         raise charts.ChartInputError("The run records no features to place customers by.")
-    frame = dataset_frame_load(dataset=run.dataset, columns=features)
-    labels = run_labels(run=run, n_rows=len(frame))
+    frame, sampled = dataset_population_frame(
+        dataset=run.dataset, columns=features, sample_rows=SCATTER_SAMPLE_ROWS, row_numbers=True
+    )
+    if sampled:  # a table above one process: an even sample of its rows and their labels
+        labels = run_labels_of_rows(run=run, rows=frame.index.to_numpy())
+    else:
+        labels = run_labels(run=run, n_rows=len(frame))
     keep = labels != UNASSIGNED
     names = cluster_names(run=run)
     return charts.scatter_chart(
@@ -74,7 +82,9 @@ def _elbow(run: ClusteringRun) -> dict[str, Any]:
         from clustering import engine  # the engine's own sweep, on a sample, when the run has none
 
         features = list(run.features or [])
-        frame = dataset_frame_load(dataset=run.dataset, columns=features or None)
+        frame, _ = dataset_population_frame(
+            dataset=run.dataset, columns=features or None, sample_rows=ELBOW_SAMPLE_ROWS
+        )
         if len(frame) > ELBOW_SAMPLE_ROWS:
             frame = frame.iloc[charts.sample_positions(len(frame), max_points=ELBOW_SAMPLE_ROWS)]
         try:
@@ -99,7 +109,7 @@ def _elbow(run: ClusteringRun) -> dict[str, Any]:
 def _correlation(run: ClusteringRun) -> dict[str, Any]:
     schema = run.dataset.schema or []
     numeric = [c["name"] for c in schema if c.get("kind") == "numeric"]
-    frame = dataset_frame_load(dataset=run.dataset, columns=numeric or None)
+    frame, _ = dataset_population_frame(dataset=run.dataset, columns=numeric or None)
     return charts.correlation_heatmap(charts.correlation_matrix(frame))
 
 

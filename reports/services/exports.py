@@ -19,6 +19,7 @@ from accounts.models import User
 from clustering.models import ClusteringRun
 from config.errors import ServiceUnavailable
 from config.storage import data_storage
+from datasets.selectors import dataset_fits_one_process
 
 from .. import charts, exports, segments
 from ..models import Export
@@ -84,6 +85,13 @@ def export_create(
         raise ValidationError({"filters": "Filters apply to segment exports only."})
     elif kind == WHAT_ASSIGNMENTS:
         check_columns(columns, assignment_columns(run))
+        if file_format != "csv" and not dataset_fits_one_process(dataset=run.dataset):
+            raise ValidationError(
+                {
+                    "format": f"The dataset has {run.dataset.n_rows:,} rows, more than one "
+                    f"process holds; its customers export as CSV only, not {file_format}."
+                }
+            )
         if file_format == "xlsx" and (run.dataset.n_rows or 0) > exports.XLSX_MAX_ROWS:
             raise ValidationError(
                 {

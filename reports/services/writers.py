@@ -13,6 +13,8 @@ import pandas as pd
 
 from clustering.models import ClusteringRun
 from clustering.selectors import cluster_list
+from config.errors import SingleMachineOnly
+from datasets.selectors import dataset_fits_one_process
 
 from .. import charts, exports
 from ..models import Export
@@ -23,6 +25,7 @@ from ..selectors import (
     run_report,
     segment_frame,
 )
+from .dask_exports import assignments_csv_write
 from .options import SEGMENT_PREFIX, WHAT_ASSIGNMENTS, WHAT_REPORT, segment_type_of
 
 logger = logging.getLogger(__name__)
@@ -118,7 +121,7 @@ def _report_figures(run: ClusteringRun) -> dict[str, dict[str, Any]]:
     for name, title in REPORT_CHARTS.items():
         try:
             figures[title] = chart_get(run=run, name=name)
-        except charts.ChartInputError:
+        except (charts.ChartInputError, SingleMachineOnly):
             logger.info("Report of run %s has no %s chart", run.pk, name)
     return figures
 
@@ -131,6 +134,9 @@ def _assignments(export: Export) -> pd.DataFrame:
 
 
 def write_assignments_csv(export: Export, path: str) -> None:
+    if not dataset_fits_one_process(dataset=export.run.dataset):
+        assignments_csv_write(export, path)  # partition by partition, with Dask
+        return
     _write_csv(_assignments(export), path)
 
 

@@ -116,8 +116,23 @@ def single_machine(folder: Path, rows: int, columns: list[str]) -> dict:
     return {**outcome, "peak_memory_mib": round(peak_kib / 1024)}
 
 
+def chunked(folder: Path, columns: list[str]):
+    """The table as the service reads a dataset: row-numbered chunks of its Parquet parts."""
+    from datasets.ingest.chunks import chunked_frame, plan_chunks
+    from datasets.ingest.parquet import ParquetSource, parquet_layout
+
+    paths = sorted(str(path) for path in folder.glob("part-*.parquet"))
+    source = ParquetSource(
+        parts=paths,
+        urls=[f"file://{path}" for path in paths],
+        open_part=lambda path: open(path, "rb"),  # noqa: SIM115 - the reader closes it
+        storage_options={},
+    )
+    layout = parquet_layout(source)
+    return chunked_frame(plan_chunks(layout, source.urls), layout=layout, columns=columns)
+
+
 def distributed(folder: Path, rows: int, columns: list[str], memory_limit: str) -> dict:
-    import dask.dataframe as dd
     from distributed import Client
 
     from clustering.engine.distributed import fit_distributed
@@ -142,9 +157,10 @@ def distributed(folder: Path, rows: int, columns: list[str], memory_limit: str) 
             watcher.start()
             started = time.perf_counter()
             result = fit_distributed(
-                dd.read_parquet(str(folder), columns=columns),
+                chunked(folder, columns),
                 n_rows=rows,
                 client=client,
+                assignments_url=f"file://{folder}/assignments",
                 params={"n_clusters": N_CLUSTERS, "random_state": SEED},
             )
             seconds = time.perf_counter() - started
@@ -159,6 +175,7 @@ def distributed(folder: Path, rows: int, columns: list[str], memory_limit: str) 
         "memory_limit_per_worker": memory_limit,
         "peak_memory_mib_per_worker": {name: round(mib) for name, mib in sorted(peaks.items())},
         "silhouette": result.metrics.get("silhouette"),
+        "assignment_parts": len(result.assignment_parts),
         "timings": result.timings,
     }
 

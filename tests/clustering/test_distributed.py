@@ -3,11 +3,16 @@
 is published and predicts through the API, algorithms without a distributed form are refused
 above the single-machine limit, and a Dask worker killed mid-run never leaves the run stuck."""
 
+import io
 import time
+import uuid
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from django.test import Client
 from django.urls import reverse
 from sklearn.metrics import adjusted_rand_score
 
@@ -15,6 +20,7 @@ from clustering import engine
 from clustering.models import Assignment, Cluster, ClusteringRun
 from clustering.selectors import run_labels_dask_frame
 from config.storage import data_storage
+from datasets.demo import generate_customers
 from tests.celery_worker import WorkerProcess
 from tests.dask_cluster import DaskCluster, wait_until
 
@@ -239,3 +245,98 @@ def test_a_run_on_the_cluster_cancelled_while_fitting_ends_cancelled_with_nothin
     assert not Cluster.objects.filter(run=run).exists()
     assert not Assignment.objects.filter(run=run).exists()
     assert not data_storage().parquet_parts(run.assignments_key)
+
+
+# --- A dataset larger than one process, end to end ----------------------------------------------
+
+SERVED_ROWS = 4_000
+SINGLE_MACHINE_LIMIT = 3_000  # the registered dataset is above it: nothing reads it whole
+SERVED_FEATURES = ["age", "annual_income", "spending_score", "purchase_frequency"]
+
+
+@pytest.fixture
+def registered_parts(on_cluster, settings):
+    """Four Parquet parts of demo customers under the data root, never uploaded through HTTP."""
+    settings.MAX_DATASET_ROWS = SINGLE_MACHINE_LIMIT
+    folder = f"incoming/{uuid.uuid4().hex}"
+    frame = generate_customers(SERVED_ROWS, seed=21)
+    frame["gender"] = frame["gender"].astype(str)
+    frame["region"] = frame["region"].astype(str)
+    bounds = np.linspace(0, SERVED_ROWS, 5).astype(int)
+    for number in range(4):
+        piece = frame.iloc[bounds[number] : bounds[number + 1]]
+        with data_storage().open(f"{folder}/part.{number}.parquet", "wb") as handle:
+            pq.write_table(pa.Table.from_pandas(piece, preserve_index=False), handle)
+    yield folder, frame
+    data_storage().delete(folder)
+
+
+def test_a_registered_dataset_above_one_process_is_run_published_and_served(
+    registered_parts, on_cluster, analyst_client, analyst
+):
+    folder, frame = registered_parts
+    registered = analyst_client.post(
+        "/api/v1/datasets/register/", {"url": data_storage().url(folder)}, format="json"
+    )
+    assert registered.status_code == 201, registered.content
+    dataset_id = registered.json()["id"]
+    run_id = analyst_client.post(
+        reverse("clustering-api:run-list"),
+        {"dataset": dataset_id, "n_clusters": 4, "features": SERVED_FEATURES, "publish": True},
+        format="json",
+    ).json()["id"]
+    run = _finished(run_id, on_cluster)
+    assert run.status == Status.SUCCEEDED, (run.error, on_cluster.log())
+    assert run.metrics["engine"] == "dask"
+    assert run.is_published
+    labels = _labels(run)
+
+    predicted = analyst_client.post(
+        "/api/v1/predictions/",
+        {"age": 35, "annual_income": 65.0, "spending_score": 75, "purchase_frequency": 12},
+        format="json",
+    )
+    assert predicted.status_code == 201, predicted.content
+    assert predicted.json()["run"] == run_id
+
+    # A customer look-up reads one row; its dataset-wide figures come from an even sample.
+    customer = frame.loc[3_210, "customer_id"]
+    looked_up = analyst_client.get(f"/api/customers/{customer}/segment")
+    assert looked_up.status_code == 200, looked_up.content
+    assert looked_up.json()["data"]["segments"]["cluster_id"] == labels[3_210]
+
+    # The customers with their segments, exported as CSV partition by partition.
+    export = analyst_client.post(
+        "/api/v1/exports/", {"run": run_id, "format": "csv"}, format="json"
+    )
+    assert export.status_code == 202, export.content
+    assert export.json()["status"] == "ready", export.json()
+    download = analyst_client.get(export.json()["download_url"])
+    back = pd.read_csv(io.BytesIO(b"".join(download.streaming_content)))
+    assert list(back.columns) == [*frame.columns, "cluster", "cluster_name", "confidence"]
+    assert back["customer_id"].tolist() == frame["customer_id"].tolist()
+    assert back["cluster"].tolist() == labels.tolist()
+    names = dict(Cluster.objects.filter(run=run).values_list("label", "name"))
+    assert back["cluster_name"].tolist() == [names[label] for label in labels]
+    refused = analyst_client.post(
+        "/api/v1/exports/", {"run": run_id, "format": "json", "what": "assignments"}, format="json"
+    )
+    assert refused.status_code == 400
+    assert "CSV only" in str(refused.json())
+
+    # Charts draw an even sample of the rows, placed in their segments.
+    scatter = analyst_client.get(f"/api/v1/runs/{run_id}/charts/scatter/")
+    assert scatter.status_code == 200, scatter.content
+    drawn = scatter.json()["data"]
+    assert {trace["name"] for trace in drawn} <= set(names.values())
+    assert sum(len(trace["x"]) for trace in drawn) >= 1_000
+
+    # What must read every row in one process says so instead of trying.
+    drift = analyst_client.get(f"/api/v1/datasets/{dataset_id}/drift/")
+    assert drift.status_code == 409, drift.content
+    assert "MAX_DATASET_ROWS" in str(drift.json())
+    page = Client()
+    page.force_login(analyst)
+    shown = page.get(reverse("pages:run-detail", args=[run_id]))
+    assert shown.status_code == 200
+    assert names[int(labels[0])] in shown.content.decode()

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from datasets.ingest.chunks import chunked_frame, plan_chunks, read_chunk
-from datasets.ingest.parquet import ParquetSource, parquet_layout
+from datasets.ingest.parquet import ParquetSource, parquet_layout, read_sample
 
 # (rows, row-group size) of each part: groups of 3, one big group, an empty part, groups of 4
 PARTS = [(10, 3), (7, 100), (0, 5), (25, 4)]
@@ -31,7 +31,7 @@ def source(tmp_path: Path) -> ParquetSource:
     return ParquetSource(
         parts=paths,
         urls=[f"file://{path}" for path in paths],
-        open_part=lambda part: open(part, "rb"),  # noqa: SIM115 - the caller closes it
+        open_part=lambda part: open(part, "rb"),
         storage_options={},
     )
 
@@ -63,7 +63,23 @@ def test_dask_frame_has_row_number_divisions_and_reads_only_the_columns_asked(so
     frame = chunked_frame(chunks, layout=layout, columns=["name"])
 
     assert frame.known_divisions
-    assert frame.divisions[0] == 0 and frame.divisions[-1] == layout.n_rows - 1
+    assert frame.divisions[0] == 0
+    assert frame.divisions[-1] == layout.n_rows - 1
     computed = frame.compute(scheduler="sync")
     assert list(computed.columns) == ["name"]
     assert computed["name"].tolist() == [f"c{i}" for i in range(layout.n_rows)]
+
+
+@pytest.mark.parametrize("size", [5, 12, 1_000])
+def test_an_even_sample_knows_its_row_numbers(source, size):
+    layout = parquet_layout(source)
+    sample = read_sample(source, layout, size=size, columns=["row"], row_numbers=True)
+
+    assert sample.index.tolist() == sample["row"].tolist()
+    assert sample.index.is_monotonic_increasing
+    if size >= layout.n_rows:
+        assert len(sample) == layout.n_rows
+    else:
+        assert 0 < len(sample) <= size
+    again = read_sample(source, layout, size=size, columns=["row"], row_numbers=True)
+    assert again.index.tolist() == sample.index.tolist()  # the same rows every time
