@@ -1,10 +1,11 @@
 """Segment views of a table too big for one frame, as group-bys over chunks of its rows. Pure:
 pandas and numpy only (the chunks may come from anywhere: a Dask partition, a file's row group).
 
-1. A uniform sample of the table's rows, drawn by the caller (about `SAMPLE_ROWS` of them; all
-   of them when the table has no more), gives the population figures every chunk derives with
-   (`segments.derived_parameters`: income scale, CLV thresholds), so each row falls in the segment
-   it would in one frame.
+1. A sample of the table's rows, drawn by the caller (for a dataset: its population sample,
+   `datasets.selectors.dataset_population_frame`, rows spread over the whole table, all of them
+   when it has no more), gives the population figures every chunk derives with
+   (`segments.derived_parameters`: income scale, CLV thresholds), so each row falls in the
+   segment it would in one frame given those figures.
 2. Each chunk gives a small `ChunkPartial` (`chunk_partial`): per-segment counts and sums, per
    cluster ranges and counts, insight counts.
 3. `combine_chunks` adds the partials into the segment table, the cluster details and the insight
@@ -28,16 +29,12 @@ from . import segments
 from .insights import InsightInputs, combine_insight_partials, insight_partial
 
 __all__ = [
-    "SAMPLE_ROWS",
     "ChunkPartial",
     "CombinedView",
     "chunk_partial",
     "chunk_partial_series",
     "combine_chunks",
 ]
-
-# Rows of the uniform sample: quantiles and a Gini coefficient to about a percent, a few MB.
-SAMPLE_ROWS = 100_000
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ rule returns a finding or nothing (when its columns are absent or its condition 
 The rules read the per-customer frame only through `InsightInputs`: means, totals and the
 near-threshold counts, which add up over chunks of a big table (`insight_partial` per chunk,
 `combine_insight_partials`), and the per-customer values the Gini coefficient ranks. Those are the
-whole frame's for one frame; for a table too big for one frame they are a uniform sample of its
+whole frame's for one frame; for a table too big for one frame they are a sample of its
 customers, and the Gini finding and key metrics say so (`gini_sample_size`).
 """
 
@@ -84,7 +84,7 @@ class InsightInputs:
     means: dict[str, float]  # column -> mean of its non-missing values (MEAN_COLUMNS, value)
     value_count: int  # customers with a value
     value_total: float
-    values: np.ndarray | None  # per-customer values the Gini ranks: all, or a uniform sample
+    values: np.ndarray | None  # per-customer values the Gini ranks: all, or a sample
     sampled: bool  # `values` is a sample of the `value_count` customers
     thresholds: dict[str, float] = field(default_factory=dict)
     threshold_column: str | None = None
@@ -126,7 +126,7 @@ def combine_insight_partials(
 ) -> InsightInputs:
     """`InsightInputs` of the customers whose chunks gave `partials` (`insight_partial`), their
     thresholds those of `derived_like` (every chunk's). `values`: the per-customer values of the
-    value column, all of them (`sampled=False`) or a uniform sample of them."""
+    value column, all of them (`sampled=False`) or a sample of them spread over the table."""
     sums: dict[str, float] = {}
     counts: dict[str, int] = {}
     near: dict[str, NearThreshold] = {}
@@ -230,7 +230,7 @@ def _gini_insight(inputs: InsightInputs, value_word: str) -> tuple[Insight, floa
         top_share = float(clean[: max(1, round(clean.size * 0.2))].sum() * 100 / clean.sum())
     customers = inputs.value_count if inputs.sampled else clean.size
     top_n = max(1, round(customers * 0.2))
-    estimate = f" (estimated from a uniform sample of {_num(clean.size)})" if inputs.sampled else ""
+    estimate = f" (estimated from a sample of {_num(clean.size)})" if inputs.sampled else ""
     severity = (
         "high" if coefficient >= GINI_HIGH else "medium" if coefficient >= GINI_MEDIUM else "low"
     )

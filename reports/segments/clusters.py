@@ -47,7 +47,7 @@ def combine_cluster_details(
     """`cluster_details` of the customers whose chunks gave `partials`
     (`partial_cluster_details`). Ranges, totals and counts are exact. A median does not combine
     from chunks: each cluster's median income is that of `income_sample` (per-customer rows with
-    `cluster_id` and `income`): the whole frame gives it exactly, a uniform sample of rows
+    `cluster_id` and `income`): the whole frame gives it exactly, a sample of rows
     estimates it, and a cluster without a sampled row has none."""
     ranges = pd.concat([p["ranges"] for p in partials])
     how = {

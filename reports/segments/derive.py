@@ -51,7 +51,7 @@ class DerivedParameters:
     (`clv_thresholds`, quantiles of the CLV). Fixed up front, they make every chunk of a big table
     derive its rows exactly as the whole table would.
 
-    For a table too big for one frame they come from a uniform sample of its rows
+    For a table too big for one frame they come from a sample of its rows spread over it
     (`derived_parameters(sample, ...)`): the income scale only flips between 1 and 1000 at a
     median far from any real income, so a sample of many thousand rows gives the whole table's;
     the CLV thresholds are the sample's quantiles, so customers within a sampling error of a
@@ -164,7 +164,7 @@ def derived_parameters(
     sample: pd.DataFrame, *, segment_type: str, schema: list[dict], rules: SegmentRules
 ) -> DerivedParameters:
     """The population figures a segment type needs (see `DerivedParameters`), read from `sample`:
-    the whole table, or a uniform sample of its rows when it is too big for one frame."""
+    the whole table, or a sample of its rows spread over it when it is too big for one frame."""
     return derive_customers(
         sample, segment_type=segment_type, schema=schema, rules=rules
     ).parameters

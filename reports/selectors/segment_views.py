@@ -1,5 +1,5 @@
 """Segment views and insights of a run, cached per (run, type, published version): computed from
-the dataset's Parquet data in one pandas frame, or, for a dataset beyond one machine
+the dataset's Parquet data in one pandas frame, or, for a dataset beyond one process
 (`views_on_cluster`), over its partitions on the Dask cluster (`segments_on_cluster`)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from clustering.models import ClusteringRun
 from clustering.selectors import cluster_list
 from config.errors import Conflict
 from datasets.models import Dataset
-from datasets.selectors import dataset_frame_load
+from datasets.selectors import dataset_fits_one_process, dataset_frame_load
 
 from .. import segments
 from ..chunks import CombinedView
@@ -44,16 +44,17 @@ def customers_derive(*, run: ClusteringRun, segment_type: str) -> segments.Deriv
 
 
 def views_on_cluster(*, dataset: Dataset) -> bool:
-    """Whether the dataset's segment views are computed on the Dask cluster: it has more rows
-    than one machine loads (MAX_DATASET_ROWS). Conflict (409) naming DASK_SCHEDULER_ADDRESS
-    when such a dataset has no cluster configured."""
-    if dataset.n_rows <= settings.MAX_DATASET_ROWS:
+    """Whether the dataset's segment views are computed on the Dask cluster: it does not fit one
+    process (`dataset_fits_one_process`). Conflict (409) naming DASK_SCHEDULER_ADDRESS when such
+    a dataset has no cluster configured."""
+    if dataset_fits_one_process(dataset=dataset):
         return False
     if not settings.DASK_SCHEDULER_ADDRESS:
         raise Conflict(
-            f"Dataset {dataset.pk} has {dataset.n_rows:,} rows, more than one machine computes "
-            f"segment views for ({settings.MAX_DATASET_ROWS:,}); they need a Dask cluster, and "
-            "none is configured (DASK_SCHEDULER_ADDRESS). Ask an administrator to configure one."
+            f"Dataset {dataset.pk} has {dataset.n_rows:,} rows, more than one process reads at "
+            f"once (MAX_DATASET_ROWS, {settings.MAX_DATASET_ROWS:,}); its segment views and "
+            "insights are computed on a Dask cluster, and none is configured "
+            "(DASK_SCHEDULER_ADDRESS). Ask an administrator to configure one."
         )
     return True
 

@@ -187,7 +187,9 @@ def test_a_uniform_sample_gives_close_parameters_and_names_its_size(frame):
         whole.key_metrics["gini_coefficient"], abs=0.03
     )
     finding = next(i for i in report.insights if i.rule == "gini")
-    assert "estimated from a uniform sample of" in finding.description
+    assert f"estimated from a sample of {report.key_metrics['gini_sample_size']:,})" in (
+        finding.description
+    )
     # The count is the population's, not the sample's.
     assert f"across {derived.frame['clv'].count():,} customers" in finding.description
     assert report.key_metrics["total_customers"] == whole.key_metrics["total_customers"]
