@@ -59,6 +59,7 @@ from clustering.engine.fitting import (
     validate_params,
 )
 from clustering.engine.preprocess import _encode, _frame_columns
+from clustering.engine.ranges import typical_confidences
 from clustering.engine.results import EngineResult
 from clustering.engine.sweep import sweep_matrix
 from common.jsonsafe import json_safe
@@ -203,7 +204,9 @@ def fit_distributed(
     numeric_exact = _numeric_exact(tables[1], numeric) if numeric else ({}, {})
 
     stage.begin(65, "scoring")
-    sample_labels, _ = nearest_centroids(matrix_sample, centroids.astype(matrix_sample.dtype))
+    sample_labels, sample_distances = nearest_centroids(
+        matrix_sample, centroids.astype(matrix_sample.dtype)
+    )
     metrics = interpret.quality_metrics(matrix_sample, sample_labels, seed=seed)
     metrics["metrics_sample_size"] = len(sample)
 
@@ -235,8 +238,23 @@ def fit_distributed(
     clusters = _clusters(prepared, explanation)
     names = {cluster.label: cluster.name for cluster in clusters}
     by_size = sorted(clusters, key=lambda c: (-c.size, c.label))
+    overall = numeric_exact[1]
     artifact = build_artifact(
-        transform=transform, features=prepared.features, fit=fitted, names=names
+        transform=transform,
+        features=prepared.features,
+        fit=fitted,
+        names=names,
+        # What predictions compare a new customer with: every row's exact range, and the typical
+        # confidence of the sample's rows in their segments.
+        ranges={
+            "minimums": [overall.get("min", {}).get(name) for name in numeric],
+            "maximums": [overall.get("max", {}).get(name) for name in numeric],
+        },
+        typical_confidences=typical_confidences(
+            sample_labels,
+            confidence_from_distances(sample_distances, sample_labels),
+            fitted.centroid_labels,
+        ),
     )
     segments = balance.segment_balance(
         sizes=explanation.sizes,

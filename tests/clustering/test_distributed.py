@@ -17,6 +17,7 @@ from django.urls import reverse
 from sklearn.metrics import adjusted_rand_score
 
 from clustering import engine
+from clustering.engine.ranges import TrainingRanges, typical_confidence_of
 from clustering.models import Assignment, Cluster, ClusteringRun
 from clustering.selectors import run_labels_dask_frame
 from config.storage import data_storage
@@ -140,6 +141,13 @@ def test_planted_segments_on_the_cluster_match_the_single_machine_engine(
     parts = run_labels_dask_frame(run=run).compute(scheduler="sync")
     assert parts.index.tolist() == list(range(PLANTED_ROWS))
     assert parts["cluster_label"].tolist() == _labels(run).tolist()
+
+    # The same artifact as a single-machine run: exact training ranges, typical confidences.
+    ranges = TrainingRanges.of(run.model_artifact)
+    assert ranges is not None
+    for name in FEATURES:
+        assert ranges.bounds(name) == pytest.approx((frame[name].min(), frame[name].max()))
+    assert len(typical_confidence_of(run.model_artifact)) == 4
 
     body = analyst_client.get(reverse("clustering-api:run-detail", args=[run_id])).json()
     assert body["status"] == "succeeded"
