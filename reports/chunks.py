@@ -3,7 +3,8 @@ pandas and numpy only (the chunks may come from anywhere: a Dask partition, a fi
 
 1. A sample of the table's rows, drawn by the caller (for a dataset: its population sample,
    `datasets.selectors.dataset_population_frame`, rows spread over the whole table, all of them
-   when it has no more), gives the population figures every chunk derives with
+   when it has no more; for the cluster view a random sample of the labelled rows), gives the
+   population figures every chunk derives with
    (`segments.derived_parameters`: income scale, CLV thresholds), so each row falls in the
    segment it would in one frame given those figures.
 2. Each chunk gives a small `ChunkPartial` (`chunk_partial`): per-segment counts and sums, per
