@@ -338,6 +338,7 @@ def test_a_registered_dataset_above_one_process_is_run_published_and_served(
     drawn = scatter.json()["data"]
     assert {trace["name"] for trace in drawn} <= set(names.values())
     assert sum(len(trace["x"]) for trace in drawn) >= 1_000
+    assert f"of {SERVED_ROWS:,} customers" in str(scatter.json()["layout"]["title"])
 
     # What must read every row in one process says so instead of trying.
     drift = analyst_client.get(f"/api/v1/datasets/{dataset_id}/drift/")
