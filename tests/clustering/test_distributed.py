@@ -360,6 +360,21 @@ def test_a_registered_dataset_above_one_process_is_run_published_and_served(
     assert looked_up.status_code == 200, looked_up.content
     assert looked_up.json()["data"]["segments"]["cluster_id"] == labels[3_210]
 
+    # Segment views and insights: group-bys over the chunks, on the cluster.
+    segments = analyst_client.get("/api/segments/cluster")
+    assert segments.status_code == 200, segments.content
+    records = segments.json()["data"]["segments"]
+    assert {r["cluster_id"]: r["customer_count"] for r in records} == {
+        int(label): int(count) for label, count in zip(*np.unique(labels, return_counts=True))
+    }
+    by_gender = analyst_client.get("/api/segments/gender").json()["data"]["segments"]
+    assert {r["gender"]: r["total_customers"] for r in by_gender} == (
+        frame["gender"].value_counts().to_dict()
+    )
+    insights = analyst_client.get("/api/insights/clv")
+    assert insights.status_code == 200, insights.content
+    assert insights.json()["data"]["key_metrics"]["total_customers"] == SERVED_ROWS
+
     # The customers with their segments, exported as CSV partition by partition.
     export = analyst_client.post(
         "/api/v1/exports/", {"run": run_id, "format": "csv"}, format="json"
