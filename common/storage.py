@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
-__all__ = ["Storage", "StorageError", "storage_for"]
+__all__ = ["Storage", "StorageError", "open_url", "storage_for"]
 
 # Files of a Parquet directory that are not data parts (Spark's and Dask's markers, metadata).
 _NOT_PARTS = re.compile(r"^[._]")
@@ -249,6 +249,16 @@ class Storage:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
+
+
+def open_url(url: str, mode: str = "rb", storage_options: dict | None = None, **kwargs: Any):
+    """Open the file at `url` (a URL `Storage.url` gave, with its `storage_options`): how a Dask
+    worker on any host reads a part or writes one; writing creates the folder above it. Extra
+    keyword arguments go to the file (`newline`, `encoding` in text mode)."""
+    fs, path = fsspec.core.url_to_fs(url, **(storage_options or {}))
+    if "w" in mode or "a" in mode:
+        fs.makedirs(posixpath.dirname(path), exist_ok=True)
+    return fs.open(path, mode, **kwargs)
 
 
 _cache: dict[str, Storage] = {}

@@ -1,6 +1,7 @@
 """Export writers: a DataFrame or a report dict in, a CSV, JSON, XLSX or standalone HTML file out.
-Pure: imports pandas, openpyxl, plotly (for its bundled plotly.js), fsspec and the stdlib-only
-number formatter `common.numbers` only, so Dask workers write parts of a large export with it.
+Pure: imports pandas, openpyxl, plotly (for its bundled plotly.js), the stdlib-only number
+formatter `common.numbers` and `common.storage` only, so Dask workers write parts of a large
+export with it.
 
 Spreadsheet safety (formula injection): a text cell or header that starts with `=`, `+`, `-`,
 `@`, tab, carriage return or line feed gets a leading `'`, so Excel, LibreOffice and Google
@@ -17,7 +18,6 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import IO, Any
 
-import fsspec
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
@@ -27,6 +27,7 @@ from openpyxl.styles import Font
 
 from common.jsonsafe import json_safe
 from common.numbers import DECIMALS, PERCENT_DECIMALS, number_text
+from common.storage import open_url
 
 DANGEROUS_FIRST_CHARACTERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 CSV_CHUNK_ROWS = 100_000  # bounded memory per write; measured no slower than one to_csv call
@@ -145,9 +146,7 @@ def csv_part(
     )
     if columns:
         table = table[columns]
-    fs, target = fsspec.core.url_to_fs(url, **storage_options)
-    fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
-    with fs.open(target, "w", newline="", encoding="utf-8") as handle:
+    with open_url(url, "w", storage_options, newline="", encoding="utf-8") as handle:
         return write_csv(table.reset_index(drop=True), handle, header=header)
 
 

@@ -33,7 +33,6 @@ from typing import Any
 
 import dask
 import dask.dataframe as dd
-import fsspec
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -68,6 +67,7 @@ from clustering.engine.ranges import typical_confidences
 from clustering.engine.results import EngineResult
 from clustering.engine.sweep import sweep_matrix
 from common.jsonsafe import json_safe
+from common.storage import open_url
 
 SAMPLE_ROWS = 100_000  # transforms, k choice, medians, category shares and metrics
 POLL_S = 1.0  # cancel flag, heartbeat and the cluster's workers are checked this often
@@ -372,9 +372,7 @@ def _write_assignments(piece: pd.DataFrame, url: str, storage_options: dict) -> 
             "confidence": pa.array(piece[CONFIDENCE].to_numpy(dtype=np.float32)),
         }
     )
-    fs, path = fsspec.core.url_to_fs(url, **storage_options)
-    fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-    with fs.open(path, "wb") as handle:
+    with open_url(url, "wb", storage_options) as handle:
         pq.write_table(table, handle)
     return table.num_rows
 

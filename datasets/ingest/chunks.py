@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import fsspec
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+
+from common.storage import open_url
 
 from .parquet import _PANDAS_INDEX_PREFIX as INDEX_PREFIX
 from .parquet import ParquetLayout
@@ -78,7 +79,7 @@ def read_chunk(
     chunk: Chunk, columns: Sequence[str] | None = None, storage_options: dict | None = None
 ) -> pd.DataFrame:
     """The chunk's rows (the `columns` asked for, else all), indexed by their row numbers."""
-    with fsspec.open(chunk.url, "rb", **(storage_options or {})) as handle:
+    with open_url(chunk.url, "rb", storage_options) as handle:
         parquet = pq.ParquetFile(handle)
         if columns is None:
             columns = [n for n in parquet.schema_arrow.names if not n.startswith(INDEX_PREFIX)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from typing import Any
+from typing import IO, Any
 
 import dask
 
@@ -29,15 +29,15 @@ from ..selectors import cluster_names
 COPY_BUFFER_BYTES = 4 * 1024 * 1024
 
 
-def assignments_csv_write(export: Export, path: str) -> int:
-    """Write the export's assignments CSV to the local file `path`; returns the rows written."""
+def assignments_csv_write(export: Export, target: IO[bytes]) -> int:
+    """Write the export's assignments CSV to the binary file `target`; returns the rows written."""
     run = export.run
     labels = run_labels_dask_frame(run=run).rename(
         columns={"cluster_label": exports.PART_CLUSTER, "confidence": exports.PART_CONFIDENCE}
     )
     return csv_in_parts(
         dataset_dask_frame(dataset=run.dataset).join(labels, how="left"),
-        path=path,
+        target=target,
         scratch=f"exports/{export.owner_id}/parts-{export.pk}-{uuid.uuid4().hex[:8]}",
         names=cluster_names(run=run),
         columns=list((export.options or {}).get("columns") or []) or None,
@@ -45,11 +45,16 @@ def assignments_csv_write(export: Export, path: str) -> int:
 
 
 def csv_in_parts(
-    joined: Any, *, path: str, scratch: str, names: dict[int, str], columns: list[str] | None
+    joined: Any,
+    *,
+    target: IO[bytes],
+    scratch: str,
+    names: dict[int, str],
+    columns: list[str] | None,
 ) -> int:
     """Write the dask frame `joined` (data columns with `__cluster__` / `__confidence__`) as one
-    CSV at the local `path`: a part per partition under the storage key `scratch`, written where
-    the partition is, then appended in order; the parts are removed whatever happens."""
+    CSV to `target`: a part per partition under the storage key `scratch`, written where the
+    partition is, then appended in order; the parts are removed whatever happens."""
     storage = data_storage()
     keys = [f"{scratch}/part.{i:05d}.csv" for i in range(joined.npartitions)]
     try:
@@ -65,10 +70,9 @@ def csv_in_parts(
             for index, (piece, key) in enumerate(zip(joined.to_delayed(), keys, strict=True))
         ]
         written = sum(dask_compute(writes))
-        with open(path, "wb") as target:
-            for key in keys:
-                with storage.open(key, "rb") as part:
-                    shutil.copyfileobj(part, target, COPY_BUFFER_BYTES)
+        for key in keys:
+            with storage.open(key, "rb") as part:
+                shutil.copyfileobj(part, target, COPY_BUFFER_BYTES)
     finally:
         storage.delete(scratch)
     return written

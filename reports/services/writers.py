@@ -135,7 +135,8 @@ def _assignments(export: Export) -> pd.DataFrame:
 
 def write_assignments_csv(export: Export, path: str) -> None:
     if not dataset_fits_one_process(dataset=export.run.dataset):
-        assignments_csv_write(export, path)  # partition by partition, with Dask
+        with open(path, "wb") as target:
+            assignments_csv_write(export, target)  # partition by partition, with Dask
         return
     _write_csv(_assignments(export), path)
 
