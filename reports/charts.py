@@ -78,11 +78,13 @@ def scatter_chart(
     max_points: int = MAX_SCATTER_POINTS,
     seed: int = 0,
     encode: Callable[[pd.DataFrame], np.ndarray] | None = None,
+    population: int | None = None,
 ) -> dict[str, Any]:
     """Customers on the first two principal components of the run's features, one trace per
-    cluster, drawn from a sample of at most `max_points` rows (the title says so). `encode`
-    turns the sampled rows into the space the run clustered in (its scaling and log transforms);
-    without it, numbers are standardised and categories one-hot encoded."""
+    cluster, drawn from a sample of at most `max_points` rows (the title says so, out of
+    `population` customers when `features` is itself a sample of them). `encode` turns the
+    sampled rows into the space the run clustered in (its scaling and log transforms); without
+    it, numbers are standardised and categories one-hot encoded."""
     if len(features) != len(labels):
         raise ChartInputError("Every customer needs a cluster label to be drawn.")
     if features.shape[1] == 0 or len(features) < 2:
@@ -109,7 +111,7 @@ def scatter_chart(
                 marker={"size": 5, "opacity": 0.7, "color": PALETTE[index % len(PALETTE)]},
             )
         )
-    shown = f"{len(positions):,} of {len(features):,} customers"
+    shown = f"{len(positions):,} of {population or len(features):,} customers"
     figure = go.Figure(
         data=traces,
         layout=_layout(

@@ -7,8 +7,9 @@ service saves it, and the compiled model predicts with it, exactly like a single
 - The preprocessing (imputation, the skew-aware per-feature transforms, scaling, one-hot, PCA) is
   fitted on a uniform sample of SAMPLE_ROWS rows by the single-machine ``prepare`` and applied to
   every partition by the compiled model's own ``FeatureTransform`` (``map_partitions``).
-- K-Means is ``dask_ml.cluster.KMeans`` (k-means|| initialisation) on the encoded partitions;
-  without ``n_clusters`` k is chosen by the silhouette sweep on the sample.
+- K-Means starts from the single-machine K-Means on the sample (the best of several k-means++
+  starts), then ``dask_ml.cluster.KMeans`` runs Lloyd iterations from those centres over the
+  encoded partitions; without ``n_clusters`` k is chosen by the silhouette sweep on the sample.
 - Each partition's labels and confidences are written to storage as one Parquet part
   (``assignments_url``/part.N.parquet: row number, cluster label, confidence) by the worker that
   computed them; no process ever holds all of them. The run service loads them into the database.
@@ -38,6 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from dask_ml.cluster import KMeans as DaskKMeans
+from dask_ml.metrics import pairwise_distances_argmin_min
 from distributed import Client, KilledWorker
 from distributed import wait as dask_wait
 
@@ -46,19 +48,23 @@ from clustering.engine.algorithms import (
     DISTRIBUTED_ALGORITHMS,
     MIN_CLUSTERS,
     AlgorithmFit,
+    fit_kmeans,
     nearest_centroids,
+    threads_for,
 )
 from clustering.engine.artifact import build_artifact
 from clustering.engine.compiled import FeatureTransform, confidence_from_distances
 from clustering.engine.errors import EngineInputError
 from clustering.engine.fitting import (
     AUTO_K_MAX,
+    TRANSFORMED_KMEANS_STARTS,
     Stages,
     _clusters,
     prepare_with,
     validate_params,
 )
 from clustering.engine.preprocess import _encode, _frame_columns
+from clustering.engine.ranges import typical_confidences
 from clustering.engine.results import EngineResult
 from clustering.engine.sweep import sweep_matrix
 from common.jsonsafe import json_safe
@@ -109,8 +115,6 @@ def fit_distributed(
     options = validate_params(algorithm, params or {}, n_rows=n_rows)
     seed = options["random_state"]
     notes = list(options.pop("_notes"))
-    if options["n_init"] is not None:
-        notes.append("n_init is not used on the Dask cluster: k-means|| makes one careful start.")
 
     stage.begin(5, "sampling")
     share = min(1.0, 1.2 * SAMPLE_ROWS / max(1, n_rows))  # ~20% spare, trimmed below
@@ -147,6 +151,15 @@ def fit_distributed(
     k = options["n_clusters"]
 
     stage.begin(20, "fitting")
+    # Started where the single-machine engine ends: the best of several k-means++ starts on the
+    # sample (heavy-tailed customer tables leave K-Means near-equal optima, and one k-means||
+    # start settled in a poorer one), then Lloyd iterations over every row from those centres.
+    starts = options["n_init"] or TRANSFORMED_KMEANS_STARTS
+    with threads_for(len(matrix_sample)):
+        start = fit_kmeans(
+            matrix_sample, n_clusters=k, seed=seed, max_iter=options["max_iter"], n_init=starts
+        )
+    stage.check()
     transform, columns = prepared.transform, list(prepared.features)
     width = matrix_sample.shape[1]
     encoded = frame[columns].map_partitions(
@@ -157,14 +170,24 @@ def fit_distributed(
     matrix = waiter.persist(encoded.to_dask_array(lengths=True))
     model = DaskKMeans(
         n_clusters=k,
-        init="k-means||",
+        init=start.centroids.astype(np.float32),
         max_iter=options["max_iter"],
         random_state=seed,
     )
     waiter.call(lambda: model.fit(matrix))
     centroids = np.asarray(model.cluster_centers_, dtype=np.float64)
-    inertia = float(model.inertia_)
+    # dask-ml's inertia_ adds plain, not squared, distances when its last step moved the centres.
+    _, squared = pairwise_distances_argmin_min(
+        matrix, centroids, metric="euclidean", metric_kwargs={"squared": True}
+    )
+    (inertia,) = waiter.compute([squared.astype(np.float64).sum()])
+    inertia = float(inertia)
     client.cancel([matrix])  # the encoded rows leave the workers' memory
+    notes.append(
+        f"K-Means started from the best of {starts} k-means++ starts on the sample of "
+        f"{len(sample):,} rows, then {model.n_iter_} Lloyd iterations over all {n_rows:,} rows "
+        "on the cluster moved the centres to their final place."
+    )
 
     stage.begin(55, "assigning")
     numeric = list(prepared.numeric_columns)
@@ -203,7 +226,9 @@ def fit_distributed(
     numeric_exact = _numeric_exact(tables[1], numeric) if numeric else ({}, {})
 
     stage.begin(65, "scoring")
-    sample_labels, _ = nearest_centroids(matrix_sample, centroids.astype(matrix_sample.dtype))
+    sample_labels, sample_distances = nearest_centroids(
+        matrix_sample, centroids.astype(matrix_sample.dtype)
+    )
     metrics = interpret.quality_metrics(matrix_sample, sample_labels, seed=seed)
     metrics["metrics_sample_size"] = len(sample)
 
@@ -235,8 +260,23 @@ def fit_distributed(
     clusters = _clusters(prepared, explanation)
     names = {cluster.label: cluster.name for cluster in clusters}
     by_size = sorted(clusters, key=lambda c: (-c.size, c.label))
+    overall = numeric_exact[1]
     artifact = build_artifact(
-        transform=transform, features=prepared.features, fit=fitted, names=names
+        transform=transform,
+        features=prepared.features,
+        fit=fitted,
+        names=names,
+        # What predictions compare a new customer with: every row's exact range, and the typical
+        # confidence of the sample's rows in their segments.
+        ranges={
+            "minimums": [overall.get("min", {}).get(name) for name in numeric],
+            "maximums": [overall.get("max", {}).get(name) for name in numeric],
+        },
+        typical_confidences=typical_confidences(
+            sample_labels,
+            confidence_from_distances(sample_distances, sample_labels),
+            fitted.centroid_labels,
+        ),
     )
     segments = balance.segment_balance(
         sizes=explanation.sizes,

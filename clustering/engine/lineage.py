@@ -7,9 +7,10 @@ tables are factorised together once, every count is a `np.bincount`; nothing loo
 - Customers are matched by key (the external id). A key found twice in one table counts once,
   with its first row.
 - Segments are matched one to one (Hungarian method, `scipy.optimize.linear_sum_assignment`):
-  on the Jaccard overlap of their customers when the runs share customers (a pair sharing no
-  customer is not a match), else on the distance between centroids over the features both runs
-  have, each feature standardised by its spread across the centroids of both runs.
+  on the Jaccard overlap of their customers when the runs share customers (a pair overlapping
+  less than MIN_MATCH_JACCARD is not a match: most of either segment's customers are elsewhere,
+  so neither continues the other), else on the distance between centroids over the features
+  both runs have, each feature standardised by its spread across the centroids of both runs.
 - A mover is a customer in both runs whose new segment is not the match of their old one;
   customers only in the new run entered, customers only in the old one left.
 """
@@ -27,6 +28,9 @@ from scipy.optimize import linear_sum_assignment
 BASIS_CUSTOMERS = "customers"  # matched on shared customers (Jaccard)
 BASIS_CENTROIDS = "centroids"  # no shared customer: matched on centroid distance
 CARRY_OVER_JACCARD = 0.5  # a matched segment at least this similar keeps the old name
+# Below this overlap the Hungarian method's pairing is a leftover, not a continuation: an old
+# segment of 1,000 customers and a new one of 1,000 sharing 330 (20%) still is one.
+MIN_MATCH_JACCARD = 0.2
 
 Centroids = Mapping[int, Mapping[str, Any]]
 
@@ -176,7 +180,11 @@ def compare_assignments(
                 transitions, union, out=np.zeros(transitions.shape), where=union > 0
             )
             rows, cols = linear_sum_assignment(jaccard, maximize=True)
-            matched = [(r, c) for r, c in zip(rows, cols, strict=True) if transitions[r, c] > 0]
+            matched = [
+                (r, c)
+                for r, c in zip(rows, cols, strict=True)
+                if transitions[r, c] > 0 and jaccard[r, c] >= MIN_MATCH_JACCARD
+            ]
         else:
             basis = BASIS_CENTROIDS
             jaccard = np.zeros(transitions.shape)

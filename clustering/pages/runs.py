@@ -24,7 +24,7 @@ from clustering.services import (
     run_publish,
 )
 from config.errors import DomainError
-from config.numbers import number_text
+from config.numbers import PERCENT_DECIMALS, number_text
 from config.pages.access import analyst_required, posted
 from config.pages.assets import plotly_url
 from config.pages.errors import add_service_errors, form_page, message_errors
@@ -62,13 +62,15 @@ METRIC_LABELS = {
     "davies_bouldin": "Davies-Bouldin index",
     "calinski_harabasz": "Calinski-Harabasz index",
     "n_clusters": "Segments",
-    "smallest_segment_share": "Smallest segment (% of customers)",
+    "smallest_segment_share": "Smallest segment",
     "n_noise": "Noise customers",
     "noise_fraction": "Noise share",
     "bic": "BIC",
     "aic": "AIC",
     "cophenetic": "Cophenetic correlation",
 }
+# Shares in percent, written like the segment cards' shares ("13.2%").
+PERCENT_METRICS = {"smallest_segment_share"}
 # Noise exists only for DBSCAN; a zero there says nothing about other algorithms' runs.
 HIDDEN_WHEN_ZERO = {"n_noise", "noise_fraction"}
 
@@ -88,7 +90,11 @@ def metric_rows(metrics: dict) -> tuple[list[dict], list[dict]]:
         key = _metric_key(name)
         if key in HIDDEN_WHEN_ZERO and not value:
             continue
-        shown = number_text(value)
+        shown = (
+            f"{number_text(value, PERCENT_DECIMALS)}%"
+            if key in PERCENT_METRICS
+            else number_text(value)
+        )
         label = METRIC_LABELS.get(key) or name.replace("_", " ").capitalize()
         row = {"name": label, "value": shown}
         if key in METRIC_EXPLANATIONS:

@@ -15,6 +15,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if env.str("TEST_DATABASE_NAME", default=""):
     DATABASES["default"]["NAME"] = env.str("TEST_DATABASE_NAME")
 
+# Queue files apart from `make run`'s: a service running from the same checkout must never
+# take the tests' jobs (nor the tests its own).
+if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
+        **{
+            key: str(VAR_DIR / "test_broker" / folder)
+            for key, folder in (
+                ("data_folder_in", "queue"),
+                ("data_folder_out", "queue"),
+                ("processed_folder", "processed"),
+                ("control_folder", "control"),
+            )
+        },
+    }
+    for _folder in ("queue", "processed", "control"):
+        (VAR_DIR / "test_broker" / _folder).mkdir(parents=True, exist_ok=True)
+
 MEDIA_ROOT = VAR_DIR / "test_media"
 DATA_URL = ""  # the data root follows MEDIA_ROOT, which each test points at its own folder
 STORAGES = {

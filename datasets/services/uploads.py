@@ -210,16 +210,23 @@ def _dataset_store(
 
 def dataset_delete(*, dataset: Dataset) -> None:
     """Delete the dataset with its customers, runs and everything under them; its Parquet file
-    is removed once the deletion is committed (a registered dataset's data is left in place)."""
+    and its runs' assignment parts are removed once the deletion is committed (a registered
+    dataset's data is left in place)."""
     stored_name = "" if dataset.registered else dataset.parquet_file.name
     storage = dataset.parquet_file.storage
+    runs = list(dataset.runs.all())
+    files = [name for name in (stored_name, *(run.assignments_key for run in runs)) if name]
     with transaction.atomic():
         partitions_lock()
         dataset.runs.all().delete()
         customers_delete(dataset=dataset)
         dataset.delete()
-        if stored_name:
-            transaction.on_commit(lambda: storage.delete(stored_name))
+        transaction.on_commit(lambda: _files_delete(storage, files))
+
+
+def _files_delete(storage: Any, names: list[str]) -> None:
+    for name in names:
+        storage.delete(name)
 
 
 def datasets_delete_owned(*, owner: User) -> None:

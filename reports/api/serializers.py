@@ -140,6 +140,9 @@ class KeyMetricsSerializer(RecordSerializer):
     value_measure = serializers.CharField(required=False)
     gini_coefficient = _figure(required=False)
     revenue_concentration = serializers.CharField(required=False)
+    # Present when the Gini coefficient was estimated from a sample of the customers
+    # (a dataset beyond one machine): how many were ranked.
+    gini_sample_size = serializers.IntegerField(required=False)
 
 
 class InsightReportSerializer(serializers.Serializer):

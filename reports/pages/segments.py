@@ -9,8 +9,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from clustering.selectors import published_run_get
+from config.errors import DomainError
 from config.numbers import DECIMALS, PERCENT_DECIMALS, number_text
 from config.pages.assets import plotly_url
+from config.pages.errors import user_errors
 from config.pages.figures import chart_or_none
 from reports import charts
 from reports.segments import (
@@ -181,6 +183,8 @@ def segment_explorer(request: HttpRequest) -> HttpResponse:
             context["unavailable"] = missing_columns_text(
                 segment_type, schema=run.dataset.schema or []
             ) or str(exc)
+        except DomainError as exc:  # e.g. the Dask cluster of a large dataset cannot be reached
+            context["unavailable"] = " ".join(user_errors(exc))
         else:
             records = with_unknown(
                 records, segment_type=segment_type, n_customers=run.dataset.n_rows

@@ -12,40 +12,85 @@ from clustering.engine.labels import NOISE_LABEL
 from .derive import DerivedCustomers
 from .tables import round_or_none
 
-__all__ = ["cluster_details", "cluster_records"]
+__all__ = [
+    "cluster_details",
+    "cluster_records",
+    "combine_cluster_details",
+    "partial_cluster_details",
+]
+
+
+def partial_cluster_details(derived: DerivedCustomers) -> dict[str, Any]:
+    """What one chunk of customers adds to `cluster_details`: per cluster label its count, age and
+    income minimum and maximum and total purchases (`ranges`), and customers per (label, gender)
+    and (label, region). Partials of any chunks combine exactly (`combine_cluster_details`)."""
+    data = derived.frame
+    grouped = data.groupby("cluster_id", sort=True)
+    ranges = {"count": grouped.size()}
+    for column in ("age", "income"):
+        if column in data:
+            ranges[f"{column}_min"] = grouped[column].min()
+            ranges[f"{column}_max"] = grouped[column].max()
+    if "purchase_amount" in data:
+        spend = data["purchase_amount"] * data.get("purchase_frequency", 1.0)
+        ranges["total_purchases"] = spend.groupby(data["cluster_id"]).sum()
+    partial: dict[str, Any] = {"ranges": pd.DataFrame(ranges)}
+    for column in ("gender", "region"):
+        if column in data:
+            partial[column] = data.groupby(["cluster_id", column], observed=True).size()
+    return partial
+
+
+def combine_cluster_details(
+    partials: list[dict[str, Any]], *, income_sample: pd.DataFrame
+) -> dict[int, dict[str, Any]]:
+    """`cluster_details` of the customers whose chunks gave `partials`
+    (`partial_cluster_details`). Ranges, totals and counts are exact. A median does not combine
+    from chunks: each cluster's median income is that of `income_sample` (per-customer rows with
+    `cluster_id` and `income`): the whole frame gives it exactly, a sample of rows
+    estimates it, and a cluster without a sampled row has none."""
+    ranges = pd.concat([p["ranges"] for p in partials])
+    how = {
+        c: "min" if c.endswith("_min") else "max" if c.endswith("_max") else "sum" for c in ranges
+    }
+    combined = ranges.groupby(level=0, sort=True).agg(how)
+    details: dict[int, dict[str, Any]] = {int(label): {} for label in combined.index}
+    if "age_min" in combined:
+        for label, row in combined.iterrows():
+            details[int(label)]["age_range"] = (row["age_min"], row["age_max"])
+    if "income_min" in combined:
+        medians = (
+            income_sample.groupby("cluster_id")["income"].median()
+            if "income" in income_sample
+            else pd.Series(dtype=float)
+        )
+        for label, row in combined.iterrows():
+            median = medians.get(label, float("nan"))
+            details[int(label)]["income"] = (median, row["income_min"], row["income_max"])
+    if "total_purchases" in combined:
+        for label, value in combined["total_purchases"].items():
+            details[int(label)]["total_purchases"] = float(value)
+    for column, top in (("gender", None), ("region", 3)):
+        pieces = [p[column] for p in partials if column in p]
+        if not pieces:
+            continue
+        counts = pd.concat(pieces).groupby(level=[0, 1], sort=True).sum()
+        for label in details:
+            if label not in counts.index.get_level_values(0):
+                continue
+            # Most customers first; equal counts in name order.
+            per = counts.loc[label].sort_index().sort_values(ascending=False, kind="stable")
+            per = per[per > 0]
+            details[label][column] = per if top is None else per.head(top)
+    return details
 
 
 def cluster_details(derived: DerivedCustomers) -> dict[int, dict[str, Any]]:
     """Per cluster label: demographics and financial figures of document 003 section 2 that the
     data has columns for (age range, predominant gender, gender counts, top regions, income
-    median and range, total purchases, lifespan in months)."""
-    data = derived.frame
-    grouped = data.groupby("cluster_id", sort=True)
-    details: dict[int, dict[str, Any]] = {int(label): {} for label in grouped.groups}
-    if "age" in data:
-        ages = grouped["age"].agg(["min", "max"])
-        for label, row in ages.iterrows():
-            details[int(label)]["age_range"] = (row["min"], row["max"])
-    if "income" in data:
-        incomes = grouped["income"].agg(["median", "min", "max"])
-        for label, row in incomes.iterrows():
-            details[int(label)]["income"] = (row["median"], row["min"], row["max"])
-    if "purchase_amount" in data:
-        spend = data["purchase_amount"] * data.get("purchase_frequency", 1.0)
-        totals = spend.groupby(data["cluster_id"]).sum()
-        for label, value in totals.items():
-            details[int(label)]["total_purchases"] = float(value)
-    for column, top in (("gender", None), ("region", 3)):
-        if column not in data:
-            continue
-        counts = data.groupby(["cluster_id", column], observed=True).size()
-        for label in details:
-            if label not in counts.index.get_level_values(0):
-                continue
-            per = counts.loc[label].sort_values(ascending=False)
-            per = per[per > 0]
-            details[label][column] = per if top is None else per.head(top)
-    return details
+    median and range, total purchases, lifespan in months). One chunk's
+    `combine_cluster_details`, its medians exact."""
+    return combine_cluster_details([partial_cluster_details(derived)], income_sample=derived.frame)
 
 
 def cluster_records(

@@ -12,7 +12,7 @@ import pandas as pd
 from .rules import Bracket, SegmentRules, clv_thresholds, income_scale, lifespan_years
 from .types import KEY_COLUMNS, SegmentInputError, require_roles, role_columns
 
-__all__ = ["DerivedCustomers", "derive_customers"]
+__all__ = ["DerivedCustomers", "DerivedParameters", "derive_customers", "derived_parameters"]
 
 
 def _cut(values: pd.Series, brackets: tuple[Bracket, ...]) -> pd.Series:
@@ -44,6 +44,23 @@ def _clv_tiers(clv: pd.Series, *, thresholds: dict[str, float], rules: SegmentRu
     )
 
 
+@dataclass(frozen=True)
+class DerivedParameters:
+    """The figures `derive_customers` reads from the whole population rather than from a row: the
+    income scale (`income_scale`, from the median income) and the CLV tier thresholds
+    (`clv_thresholds`, quantiles of the CLV). Fixed up front, they make every chunk of a big table
+    derive its rows exactly as the whole table would.
+
+    For a table too big for one frame they come from a sample of its rows spread over it
+    (`derived_parameters(sample, ...)`): the income scale only flips between 1 and 1000 at a
+    median far from any real income, so a sample of many thousand rows gives the whole table's;
+    the CLV thresholds are the sample's quantiles, so customers within a sampling error of a
+    threshold may fall in the neighbouring tier. A sample holding every row gives them exactly."""
+
+    income_scale: float = 1.0
+    clv_thresholds: dict[str, float] = field(default_factory=dict)
+
+
 @dataclass
 class DerivedCustomers:
     """Per-customer columns a segment type is computed from, with the thresholds used."""
@@ -53,14 +70,23 @@ class DerivedCustomers:
     value_column: str | None  # the per-customer value (CLV, else yearly spend, else amount)
     thresholds: dict[str, float] = field(default_factory=dict)  # tier -> lower bound of `value`
     threshold_column: str | None = None  # the per-customer column the thresholds apply to
+    parameters: DerivedParameters = field(default_factory=DerivedParameters)  # the ones used
 
 
 def derive_customers(
-    frame: pd.DataFrame, *, segment_type: str, schema: list[dict], rules: SegmentRules
+    frame: pd.DataFrame,
+    *,
+    segment_type: str,
+    schema: list[dict],
+    rules: SegmentRules,
+    fixed: DerivedParameters | None = None,
 ) -> DerivedCustomers:
     """Standard per-customer columns (age, income, purchase_amount, purchase_frequency,
     lifespan_years, clv, spending_score) plus the segment key, all vectorised. For `cluster`
-    the frame must carry a `cluster_label` column. Raises `SegmentInputError` for a missing role."""
+    the frame must carry a `cluster_label` column. Raises `SegmentInputError` for a missing role.
+
+    The population figures (income scale, CLV thresholds) come from `frame` itself, or from
+    `fixed` when given: a chunk of a bigger table passes the whole table's (`DerivedParameters`)."""
     roles = role_columns(schema)
     require_roles(segment_type, roles)
     # Columns gather in a dict and become one frame at the end: inserting them one by one
@@ -95,13 +121,16 @@ def derive_customers(
     key = KEY_COLUMNS[segment_type]
     thresholds: dict[str, float] = {}
     threshold_column = None
+    parameters = fixed or DerivedParameters()
     if segment_type in ("gender", "region"):
         out[key] = out[segment_type]
     elif segment_type == "age_group":
         out[key] = _cut(out["age"], rules.age_groups)
     elif segment_type == "income_bracket":
-        scale = income_scale(out["income"], income_column=roles["income"])
-        out[key] = _cut(out["income"] * scale, rules.income_brackets)
+        if fixed is None:
+            scale = income_scale(out["income"], income_column=roles["income"])
+            parameters = DerivedParameters(income_scale=scale)
+        out[key] = _cut(out["income"] * parameters.income_scale, rules.income_brackets)
     elif segment_type == "purchase_tier":
         threshold_column = "yearly_spend" if "yearly_spend" in out else "purchase_amount"
         out[key] = _cut(out[threshold_column], rules.purchase_tiers)
@@ -112,7 +141,9 @@ def derive_customers(
             )
         }
     elif segment_type == "clv":
-        thresholds = clv_thresholds(out["clv"], rules=rules)
+        if fixed is None:
+            parameters = DerivedParameters(clv_thresholds=clv_thresholds(out["clv"], rules=rules))
+        thresholds = dict(parameters.clv_thresholds)
         out[key] = _clv_tiers(out["clv"], thresholds=thresholds, rules=rules)
         threshold_column = "clv"
     else:
@@ -125,4 +156,15 @@ def derive_customers(
         value_column=value_column,
         thresholds=thresholds,
         threshold_column=threshold_column,
+        parameters=parameters,
     )
+
+
+def derived_parameters(
+    sample: pd.DataFrame, *, segment_type: str, schema: list[dict], rules: SegmentRules
+) -> DerivedParameters:
+    """The population figures a segment type needs (see `DerivedParameters`), read from `sample`:
+    the whole table, or a sample of its rows spread over it when it is too big for one frame."""
+    return derive_customers(
+        sample, segment_type=segment_type, schema=schema, rules=rules
+    ).parameters

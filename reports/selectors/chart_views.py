@@ -40,7 +40,11 @@ def _scatter(run: ClusteringRun) -> dict[str, Any]:
     keep = labels != UNASSIGNED
     names = cluster_names(run=run)
     return charts.scatter_chart(
-        frame[keep], labels=labels[keep], names=names, encode=_model_space(run)
+        frame[keep],
+        labels=labels[keep],
+        names=names,
+        encode=_model_space(run),
+        population=int(run.dataset.n_rows) if sampled else None,
     )
 
 

@@ -1,5 +1,6 @@
-"""Segment views and insights of a run, computed from the dataset's Parquet copy with pandas and
-cached per (run, type, published version)."""
+"""Segment views and insights of a run, cached per (run, type, published version): computed from
+the dataset's Parquet data in one pandas frame, or, for a dataset beyond one process
+(`views_on_cluster`), over its partitions on the Dask cluster (`segments_on_cluster`)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from django.utils import timezone
 
 from clustering.models import ClusteringRun
 from clustering.selectors import cluster_list
-from datasets.selectors import dataset_frame_load
+from config.errors import Conflict
+from datasets.models import Dataset
+from datasets.selectors import dataset_fits_one_process, dataset_frame_load
 
 from .. import segments
-from ..insights import insights_for
+from ..chunks import CombinedView
+from ..insights import insight_inputs, insights_for
 from .assignments import UNASSIGNED, run_labels
 from .cache import cache_key, cached
 from .runs import cluster_names
@@ -39,6 +43,36 @@ def customers_derive(*, run: ClusteringRun, segment_type: str) -> segments.Deriv
     )
 
 
+def views_on_cluster(*, dataset: Dataset) -> bool:
+    """Whether the dataset's segment views are computed on the Dask cluster: it does not fit one
+    process (`dataset_fits_one_process`). Conflict (409) naming DASK_SCHEDULER_ADDRESS when such
+    a dataset has no cluster configured."""
+    if dataset_fits_one_process(dataset=dataset):
+        return False
+    if not settings.DASK_SCHEDULER_ADDRESS:
+        raise Conflict(
+            f"Dataset {dataset.pk} has {dataset.n_rows:,} rows, more than one process reads at "
+            f"once (MAX_DATASET_ROWS, {settings.MAX_DATASET_ROWS:,}); its segment views and "
+            "insights are computed on a Dask cluster, and none is configured "
+            "(DASK_SCHEDULER_ADDRESS). Ask an administrator to configure one."
+        )
+    return True
+
+
+def _view(run: ClusteringRun, segment_type: str, *, details: bool) -> CombinedView:
+    """The segment table, insight inputs and (with `details`, for clusters) cluster details."""
+    if views_on_cluster(dataset=run.dataset):
+        from .segments_on_cluster import view_on_cluster  # dask: only with a cluster
+
+        return view_on_cluster(run=run, segment_type=segment_type, rules=segment_rules())
+    derived = customers_derive(run=run, segment_type=segment_type)
+    return CombinedView(
+        table=segments.segment_table_from(derived),
+        details=segments.cluster_details(derived) if details else None,
+        inputs=insight_inputs(derived),
+    )
+
+
 def _cluster_meta(run: ClusteringRun) -> dict[int, dict[str, Any]]:
     return {
         c.label: {"name": c.name, "summary": c.summary, "created_at": run.finished_at}
@@ -47,12 +81,11 @@ def _cluster_meta(run: ClusteringRun) -> dict[int, dict[str, Any]]:
 
 
 def _segment_records(run: ClusteringRun, segment_type: str) -> list[dict[str, Any]]:
-    derived = customers_derive(run=run, segment_type=segment_type)
-    table = segments.segment_table_from(derived)
+    view = _view(run, segment_type, details=segment_type == "cluster")
     if segment_type != "cluster":
-        return segments.table_records(table, segment_type=segment_type)
+        return segments.table_records(view.table, segment_type=segment_type)
     records = segments.cluster_records(
-        table, details=segments.cluster_details(derived), clusters=_cluster_meta(run)
+        view.table, details=view.details, clusters=_cluster_meta(run)
     )
     for record in records:
         created = record["metadata"]["created_at"]
@@ -69,12 +102,9 @@ def segment_view(*, run: ClusteringRun, segment_type: str) -> list[dict[str, Any
 
 
 def _insights(run: ClusteringRun, segment_type: str) -> dict[str, Any]:
-    derived = customers_derive(run=run, segment_type=segment_type)
-    table = segments.segment_table_from(derived)
-    names = None
-    if segment_type == "cluster":
-        names = cluster_names(run=run)
-    report = insights_for(table, derived=derived, segment_names=names).as_dict()
+    view = _view(run, segment_type, details=False)
+    names = cluster_names(run=run) if segment_type == "cluster" else None
+    report = insights_for(view.table, inputs=view.inputs, segment_names=names).as_dict()
     report["generated_at"] = timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")
     return report
 

@@ -131,6 +131,18 @@ def chunked(folder: Path, columns: list[str]):
     return chunked_frame(plan_chunks(layout, source.urls), layout=layout, columns=columns)
 
 
+def assigned_labels(result) -> np.ndarray:
+    """The labels a distributed fit wrote, in row order, read back from its Parquet parts."""
+    import fsspec
+    import pyarrow.parquet as pq
+
+    pieces = []
+    for url in result.assignment_parts:
+        with fsspec.open(url, "rb") as handle:
+            pieces.append(pq.read_table(handle, columns=["cluster_label"]).column(0).to_numpy())
+    return np.concatenate(pieces)
+
+
 def distributed(folder: Path, rows: int, columns: list[str], memory_limit: str) -> dict:
     from distributed import Client
 

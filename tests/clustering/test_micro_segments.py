@@ -47,7 +47,8 @@ def test_the_run_page_shows_the_warning_and_the_notes(analyst_client, analyst):
     tiny = run.clusters.get(size=PLANTED)
     assert 'id="segment-warnings"' in page
     assert f"&#x27;{tiny.name}&#x27; holds {PLANTED} customers" in page
-    assert "Smallest segment (% of customers)" in page
+    share = f"{100 * PLANTED / run.dataset.n_rows:.1f}%"
+    assert f"<dt>Smallest segment: {share}</dt>" in page  # as the segment card writes it
     assert "monetary: log-scaled, skewness" in page
 
 

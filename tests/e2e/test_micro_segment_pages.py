@@ -57,7 +57,7 @@ def test_run_page_names_the_micro_segment_and_what_it_holds(page):
     expect(line).to_contain_text("x the average monetary")
     expect(line).to_contain_text("outliers, consider excluding them or k=3.")
     expect(_segment_card(page, tiny.name)).to_contain_text(f"{PLANTED} customers (0.9%)")
-    expect(page.get_by_text("Smallest segment (% of customers)")).to_be_visible()
+    expect(page.get_by_text("Smallest segment:")).to_be_visible()
     screenshot(page, "run-detail-micro-segment")
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 from clustering.engine.lineage import (
     BASIS_CENTROIDS,
     BASIS_CUSTOMERS,
+    MIN_MATCH_JACCARD,
     carried_names,
     compare_assignments,
 )
@@ -108,3 +109,20 @@ def test_empty_tables():
     assert lineage.pairs == []
     assert lineage.entered == [1]
     assert isinstance(lineage.movers, pd.DataFrame)
+
+
+def test_a_pairing_with_little_overlap_is_no_match():
+    """Old segment 1 (1,000 customers) sends 200 to new segment 1, which is mostly newcomers
+    (800): a Jaccard overlap of 200 / 1,800 = 11%, below MIN_MATCH_JACCARD. The Hungarian method
+    still pairs them; the lineage does not call it a continuation."""
+    old_keys = [f"c{i}" for i in range(2_000)]
+    old_labels = [0] * 1_000 + [1] * 1_000
+    new_keys = [f"c{i}" for i in range(1_000)] + [f"c{i}" for i in range(1_000, 1_200)]
+    new_keys += [f"n{i}" for i in range(800)]
+    new_labels = [0] * 1_000 + [1] * 1_000
+    lineage = compare_assignments(old_keys, old_labels, new_keys, new_labels)
+
+    assert MIN_MATCH_JACCARD > 200 / 1_800
+    assert lineage.match_of_old() == {0: 0}
+    assert lineage.n_moved == 200  # their old segment has no successor: they moved
+    assert set(lineage.movers["to_label"]) == {1}
