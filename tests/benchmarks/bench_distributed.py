@@ -36,7 +36,6 @@ import os
 import resource
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -148,25 +147,18 @@ def distributed(folder: Path, rows: int, columns: list[str], memory_limit: str) 
     from distributed import Client
 
     from clustering.engine.distributed import fit_distributed
+    from tests.benchmarks._workers import WorkerMemory
     from tests.dask_cluster import DaskCluster
 
     logs = Path(tempfile.mkdtemp(prefix="bench-dask-"))
     cluster = DaskCluster(logs, port=SCHEDULER_PORT, memory_limit=memory_limit)
     cluster.start()
-    peaks: dict[str, float] = {}
-    done = threading.Event()
     try:
-        with Client(cluster.address) as client:
-
-            def sample_memory() -> None:
-                while not done.wait(0.5):
-                    for worker in client.scheduler_info(n_workers=-1)["workers"].values():
-                        name = str(worker.get("name"))
-                        memory = worker.get("metrics", {}).get("memory", 0) / 2**20
-                        peaks[name] = max(peaks.get(name, 0.0), memory)
-
-            watcher = threading.Thread(target=sample_memory, daemon=True)
-            watcher.start()
+        with (
+            Client(cluster.address) as client,
+            WorkerMemory(client) as memory,
+            memory.during("fit"),
+        ):
             started = time.perf_counter()
             result = fit_distributed(
                 chunked(folder, columns),
@@ -176,16 +168,13 @@ def distributed(folder: Path, rows: int, columns: list[str], memory_limit: str) 
                 params={"n_clusters": N_CLUSTERS, "random_state": SEED},
             )
             seconds = time.perf_counter() - started
-            done.set()
-            watcher.join()
     finally:
-        done.set()
         cluster.stop()
     return {
         "seconds": round(seconds, 2),
         "rows": rows,
         "memory_limit_per_worker": memory_limit,
-        "peak_memory_mib_per_worker": {name: round(mib) for name, mib in sorted(peaks.items())},
+        "peak_memory_mib_per_worker": memory.of("fit"),
         "silhouette": result.metrics.get("silhouette"),
         "assignment_parts": len(result.assignment_parts),
         "timings": result.timings,
