@@ -7,9 +7,10 @@ service saves it, and the compiled model predicts with it, exactly like a single
 - The preprocessing (imputation, the skew-aware per-feature transforms, scaling, one-hot, PCA) is
   fitted on a uniform sample of SAMPLE_ROWS rows by the single-machine ``prepare`` and applied to
   every partition by the compiled model's own ``FeatureTransform`` (``map_partitions``).
-- K-Means starts from the single-machine K-Means on the sample (the best of several k-means++
-  starts), then ``dask_ml.cluster.KMeans`` runs Lloyd iterations from those centres over the
-  encoded partitions; without ``n_clusters`` k is chosen by the silhouette sweep on the sample.
+- K-Means starts like the single-machine MiniBatch K-Means (``best_start``: the best of several
+  k-means++ starts on part of the sample), then ``dask_ml.cluster.KMeans`` runs Lloyd iterations
+  from those centres over the encoded partitions; without ``n_clusters`` k is chosen by the
+  silhouette sweep on the sample.
 - Each partition's labels and confidences are written to storage as one Parquet part
   (``assignments_url``/part.N.parquet: row number, cluster label, confidence) by the worker that
   computed them; no process ever holds all of them. The run service loads them into the database.
@@ -47,16 +48,14 @@ from clustering.engine.algorithms import (
     DISTRIBUTED_ALGORITHMS,
     MIN_CLUSTERS,
     AlgorithmFit,
-    fit_kmeans,
+    best_start,
     nearest_centroids,
-    threads_for,
 )
 from clustering.engine.artifact import build_artifact
 from clustering.engine.compiled import FeatureTransform, confidence_from_distances
 from clustering.engine.errors import EngineInputError
 from clustering.engine.fitting import (
     AUTO_K_MAX,
-    TRANSFORMED_KMEANS_STARTS,
     Stages,
     _clusters,
     prepare_with,
@@ -151,14 +150,16 @@ def fit_distributed(
     k = options["n_clusters"]
 
     stage.begin(20, "fitting")
-    # Started where the single-machine engine ends: the best of several k-means++ starts on the
-    # sample (heavy-tailed customer tables leave K-Means near-equal optima, and one k-means||
-    # start settled in a poorer one), then Lloyd iterations over every row from those centres.
-    starts = options["n_init"] or TRANSFORMED_KMEANS_STARTS
-    with threads_for(len(matrix_sample)):
-        start = fit_kmeans(
-            matrix_sample, n_clusters=k, seed=seed, max_iter=options["max_iter"], n_init=starts
-        )
+    # Started like the single-machine MiniBatch K-Means (``best_start``): heavy-tailed customer
+    # tables leave K-Means near-equal optima, and one k-means|| start settled in a poorer one;
+    # then Lloyd iterations over every row from those centres.
+    start = best_start(
+        matrix_sample,
+        n_clusters=k,
+        seed=seed,
+        max_iter=options["max_iter"],
+        n_init=options["n_init"],
+    )
     stage.check()
     transform, columns = prepared.transform, list(prepared.features)
     width = matrix_sample.shape[1]
@@ -184,9 +185,10 @@ def fit_distributed(
     inertia = float(inertia)
     client.cancel([matrix])  # the encoded rows leave the workers' memory
     notes.append(
-        f"K-Means started from the best of {starts} k-means++ starts on the sample of "
-        f"{len(sample):,} rows, then {model.n_iter_} Lloyd iterations over all {n_rows:,} rows "
-        "on the cluster moved the centres to their final place."
+        f"K-Means started from the best of {start.starts} k-means++ starts of full K-Means on "
+        f"{start.sample_rows:,} rows of the sample of {len(sample):,}, then {model.n_iter_} Lloyd "
+        f"iterations over all {n_rows:,} rows on the cluster moved the centres to their final "
+        "place."
     )
 
     stage.begin(55, "assigning")

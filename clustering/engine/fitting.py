@@ -52,7 +52,8 @@ DEFAULTS = {
     "eps": None,  # None: estimated from the k-distance curve
     "min_samples": None,  # None: max(5, 2 * model features)
     "max_iter": 300,
-    "n_init": None,  # None: 10 starts up to 10,000 rows, else 1
+    "n_init": None,  # None: 10 starts up to 10,000 rows (100,000 with transformed features),
+    # else 1; above MINIBATCH_ABOVE_ROWS, 10 on a sample pick MiniBatch's start (best_start)
     "allow_sampling": True,  # hierarchical above its row limit: sample, or refuse when False
     "stability": True,  # re-fit on resamples to score stability (a few small fits)
 }
