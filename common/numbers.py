@@ -6,7 +6,6 @@ percentages 1). Standard library only, so the pure chart builders and the engine
 (config/pages/numbers.py)."""
 
 import math
-from collections.abc import Sequence
 from decimal import Decimal
 from numbers import Integral, Real
 from typing import Any
@@ -45,28 +44,3 @@ def number_text(value: Any, decimals: int = DECIMALS) -> str:
         return text
     whole = text.split(".")[0]  # a whole number (after rounding) drops its ".00"
     return "0" if whole == "-0" else whole
-
-
-def column_texts(values: Sequence[Any], decimals: int = DECIMALS) -> list[str]:
-    """The numbers of one table column written alike: `number_text` each, and when one of them
-    shows decimals the whole numbers show them too ("24.00" above "35.90", not "24"), so a
-    column reads in one precision. Text and missing cells are left as `number_text` writes them."""
-    texts = [number_text(value, decimals) for value in values]
-    places = max(decimals, 0)
-    if not places or not any(_has_decimals(text) for text in texts):
-        return texts
-    return [
-        f"{float(value):,.{places}f}" if _is_whole(value, text) else text
-        for value, text in zip(values, texts, strict=True)
-    ]
-
-
-def _has_decimals(text: str) -> bool:
-    return "." in text and text[-1].isdigit()
-
-
-def _is_whole(value: Any, text: str) -> bool:
-    """A finite number `number_text` wrote without decimals."""
-    if isinstance(value, bool) or not isinstance(value, Real | Decimal):
-        return False
-    return math.isfinite(float(value)) and "." not in text

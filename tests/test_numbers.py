@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from django.template import engines
 
-from config.numbers import column_texts, number_text
+from config.numbers import number_text
 
 
 @pytest.mark.parametrize(
@@ -58,11 +58,3 @@ def test_number_filter_is_a_builtin_of_every_template():
     template = engines["django"].from_string("{{ a|number }} {{ b|number:1 }}% {{ c|number }}")
 
     assert template.render({"a": 58270.4, "b": 49.44, "c": None}) == "58,270.40 49.4% —"
-
-
-def test_a_column_is_written_in_one_precision():
-    assert column_texts([24.0, 35.9, 42]) == ["24.00", "35.90", "42.00"]
-    assert column_texts([24.0, 36.0, 1200]) == ["24", "36", "1,200"]  # all whole: no decimals
-    assert column_texts([18.4, None, "n/a"], 1) == ["18.4", "—", "n/a"]
-    assert column_texts([0.00012, 3]) == ["0.00012", "3.00"]
-    assert column_texts([10.0, 12.5], 0) == ["10", "12"]  # no decimals asked: none shown

@@ -16,7 +16,7 @@ from django.urls import reverse
 from clustering.selectors import run_list
 from clustering.services.drift import dataset_drift_for_page
 from config.errors import DomainError
-from config.numbers import column_texts, number_text
+from config.numbers import number_text
 from config.pages.access import analyst_required, posted
 from config.pages.assets import plotly_url
 from config.pages.errors import add_service_errors
@@ -194,30 +194,25 @@ def drift_view(found: dict[str, Any]) -> dict[str, Any]:
     drift = found.get("drift")
     if not drift:
         return found
-    ordered = sorted(drift["features"], key=lambda f: -f["psi"])
-    psi = column_texts([feature["psi"] for feature in ordered], 2)  # one precision a column
     features = [
         {
             "name": feature["name"],
             "kind": feature["kind"],
-            "psi": text,
+            "psi": number_text(feature["psi"], 2),
             "level": feature["level"],
             "level_text": DRIFT_LEVEL_TEXT[feature["level"]],
         }
-        for feature, text in zip(ordered, psi, strict=True)
+        for feature in sorted(drift["features"], key=lambda f: -f["psi"])
     ]
-    shares = drift["segments"]
-    published = column_texts([segment["published_share"] for segment in shares], 1)
-    new = column_texts([segment["new_share"] for segment in shares], 1)
-    shift = column_texts([segment["shift_points"] for segment in shares], 1)
     segments = [
         {
             "name": segment["name"],
-            "published": f"{published[i]} %",
-            "new": f"{new[i]} %",
-            "shift": ("+" if segment["shift_points"] > 0 else "") + shift[i],
+            "published": f"{number_text(segment['published_share'], 1)} %",
+            "new": f"{number_text(segment['new_share'], 1)} %",
+            "shift": ("+" if segment["shift_points"] > 0 else "")
+            + number_text(segment["shift_points"], 1),
         }
-        for i, segment in enumerate(shares)
+        for segment in drift["segments"]
     ]
     return {
         **found,

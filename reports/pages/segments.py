@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from clustering.selectors import published_run_get
 from config.errors import DomainError
-from config.numbers import DECIMALS, PERCENT_DECIMALS, column_texts
+from config.numbers import DECIMALS, PERCENT_DECIMALS, number_text
 from config.pages.assets import plotly_url
 from config.pages.errors import user_errors
 from config.pages.figures import chart_or_none
@@ -101,14 +101,15 @@ def missing_columns_text(segment_type: str, *, schema: list[dict[str, Any]]) -> 
     )
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _cell(key: str, value: Any) -> tuple[str, bool]:
+    """(the cell's text, whether it is a number: numbers align right)."""
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    return number_text(value, PERCENT_DECIMALS if "percentage" in key else DECIMALS), is_number
 
 
 def segment_rows(records: list[dict[str, Any]], *, segment_type: str) -> dict[str, Any]:
     """Headers and rows of the explorer table: nested figures of cluster records flattened,
-    lists and dicts left out (they do not fit a cell), each column written in one precision
-    (`column_texts`)."""
+    lists and dicts left out (they do not fit a cell), every figure written by `number_text`."""
     flat = []
     for record in records:
         row = {}
@@ -124,23 +125,14 @@ def segment_rows(records: list[dict[str, Any]], *, segment_type: str) -> dict[st
     headers: list[str] = []
     for row in flat:
         headers.extend(key for key in row if key not in headers)
-    # A column is written in one precision (column_texts); numbers align right.
-    columns = [
-        column_texts(
-            [row.get(key) for row in flat], PERCENT_DECIMALS if "percentage" in key else DECIMALS
-        )
-        for key in headers
-    ]
-    numeric = [any(_is_number(row.get(key)) for row in flat) for key in headers]
+    rows = [[_cell(key, row.get(key)) for key in headers] for row in flat]
+    numeric = [any(row[i][1] for row in rows) for i in range(len(headers))]
     return {
         "headers": [
             (key, HEADER_LABELS.get(key) or key.replace("_", " ").capitalize(), numeric[i])
             for i, key in enumerate(headers)
         ],
-        "rows": [
-            [(columns[i][position], numeric[i]) for i in range(len(headers))]
-            for position in range(len(flat))
-        ],
+        "rows": [[(text, numeric[i]) for i, (text, _) in enumerate(row)] for row in rows],
     }
 
 
