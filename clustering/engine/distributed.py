@@ -17,20 +17,16 @@ service saves it, and the compiled model predicts with it, exactly like a single
 - Sizes and the numeric profiles (mean, std, min, max) are exact, Dask group-bys over every row;
   medians, category shares, quality metrics, accuracy and stability come from the sample (the
   notes and metrics say its size).
-- Every wait on the cluster polls: the cancel flag and the progress callback (which also beats
-  the run's heartbeat) are checked each POLL_S, and a cluster left without workers for
-  NO_WORKERS_GRACE_S ends the fit with ClusterLost instead of waiting for ever. A worker lost
-  mid-run is retried by Dask (its tasks move to the others).
+- Every wait on the cluster polls (``cluster_wait.ClusterWaiter``): the cancel flag and the
+  progress callback (which also beats the run's heartbeat) are checked each POLL_S, and a
+  cluster left without workers for NO_WORKERS_GRACE_S ends the fit with ClusterLost instead of
+  waiting for ever. A worker lost mid-run is retried by Dask (its tasks move to the others).
+  The exact profiles are folded in by ``exact_profiles``.
 
 Imports dask, distributed and dask-ml: only called when a cluster is configured.
 """
 
-import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import replace
-from typing import Any
 
 import dask
 import dask.dataframe as dd
@@ -40,8 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from dask_ml.cluster import KMeans as DaskKMeans
 from dask_ml.metrics import pairwise_distances_argmin_min
-from distributed import Client, KilledWorker
-from distributed import wait as dask_wait
+from distributed import Client
 
 from clustering.engine import balance, degenerate, interpret
 from clustering.engine.algorithms import (
@@ -52,8 +47,10 @@ from clustering.engine.algorithms import (
     nearest_centroids,
 )
 from clustering.engine.artifact import build_artifact
+from clustering.engine.cluster_wait import ClusterWaiter
 from clustering.engine.compiled import FeatureTransform, confidence_from_distances
 from clustering.engine.errors import EngineInputError
+from clustering.engine.exact_profiles import numeric_exact, with_exact
 from clustering.engine.fitting import (
     AUTO_K_MAX,
     Stages,
@@ -69,16 +66,10 @@ from common.jsonsafe import json_safe
 from common.storage import open_url
 
 SAMPLE_ROWS = 100_000  # transforms, k choice, medians, category shares and metrics
-POLL_S = 1.0  # cancel flag, heartbeat and the cluster's workers are checked this often
-NO_WORKERS_GRACE_S = 60.0  # a cluster without any worker this long ends the fit
 LABEL, CONFIDENCE = "__segment__", "__confidence__"
 
 Progress = Callable[[int, str], None]
 ShouldCancel = Callable[[], bool]
-
-
-class ClusterLost(EngineInputError):
-    """The Dask cluster could not finish the work (workers gone or killed repeatedly)."""
 
 
 def fit_distributed(
@@ -110,7 +101,7 @@ def fit_distributed(
         )
     degenerate.check_row_count(n_rows)
     stage = Stages(progress, should_cancel)
-    waiter = _Waiter(client, stage)
+    waiter = ClusterWaiter(client, stage)
     options = validate_params(algorithm, params or {}, n_rows=n_rows)
     seed = options["random_state"]
     notes = list(options.pop("_notes"))
@@ -225,7 +216,7 @@ def fit_distributed(
         )
     sizes = {int(label): int(size) for label, size in tables[0].items()}
     degenerate.check_clusters_filled(np.array(list(sizes), dtype=np.int64), tuple(range(k)))
-    numeric_exact = _numeric_exact(tables[1], numeric) if numeric else ({}, {})
+    exact = numeric_exact(tables[1], numeric) if numeric else ({}, {})
 
     stage.begin(65, "scoring")
     sample_labels, sample_distances = nearest_centroids(
@@ -250,7 +241,7 @@ def fit_distributed(
             f"Segment {missing[0]} holds only {sizes[missing[0]]:,} customers, too few to be "
             f"described from a sample of {len(sample):,} rows; choose fewer clusters."
         )
-    explanation = _with_exact(explanation, sizes=sizes, n_rows=n_rows, numeric=numeric_exact)
+    explanation = with_exact(explanation, sizes=sizes, n_rows=n_rows, numeric=exact)
     accuracy = interpret.surrogate_accuracy(prepared.encoded, sample_labels, seed=seed)
     robustness = (
         interpret.stability(matrix_sample, fitted, options, seed=seed)
@@ -262,7 +253,7 @@ def fit_distributed(
     clusters = _clusters(prepared, explanation)
     names = {cluster.label: cluster.name for cluster in clusters}
     by_size = sorted(clusters, key=lambda c: (-c.size, c.label))
-    overall = numeric_exact[1]
+    overall = exact[1]
     artifact = build_artifact(
         transform=transform,
         features=prepared.features,
@@ -377,147 +368,3 @@ def _write_assignments(piece: pd.DataFrame, url: str, storage_options: dict) -> 
     with open_url(url, "wb", storage_options) as handle:
         pq.write_table(table, handle)
     return table.num_rows
-
-
-# --- exact profiles -----------------------------------------------------------------------------
-
-
-def _numeric_exact(table: pd.DataFrame, numeric: list[str]) -> tuple[dict, dict]:
-    """Per cluster and overall: mean, std (ddof 1), min, max of each numeric feature, from the
-    group-by's count, mean, variance, min and max (the overall figures combined exactly)."""
-    per_label: dict[int, dict[str, dict[str, float | None]]] = {}
-    overall: dict[str, dict[str, float | None]] = {s: {} for s in ("mean", "std", "min", "max")}
-    for label in table.index:
-        per_label[int(label)] = {s: {} for s in ("mean", "std", "min", "max")}
-    for name in numeric:
-        count = table[(name, "count")].astype(float)
-        mean = table[(name, "mean")].astype(float)
-        var = table[(name, "var")].astype(float).fillna(0.0)
-        for label in table.index:
-            stats = per_label[int(label)]
-            present = count[label] > 0
-            stats["mean"][name] = _finite(mean[label]) if present else None
-            stats["std"][name] = _finite(np.sqrt(var[label])) if count[label] > 1 else 0.0
-            stats["min"][name] = _finite(table.loc[label, (name, "min")]) if present else None
-            stats["max"][name] = _finite(table.loc[label, (name, "max")]) if present else None
-        total = float(count.sum())
-        if total <= 0:
-            for stat in overall:
-                overall[stat][name] = None
-            continue
-        kept = count > 0
-        grand = float((count[kept] * mean[kept]).sum() / total)
-        within = (count[kept] - 1) * var[kept]
-        spread = float((within + count[kept] * (mean[kept] - grand) ** 2).sum())
-        overall["mean"][name] = grand
-        overall["std"][name] = float(np.sqrt(spread / (total - 1))) if total > 1 else 0.0
-        overall["min"][name] = _finite(table[(name, "min")].min())
-        overall["max"][name] = _finite(table[(name, "max")].max())
-    return per_label, overall
-
-
-def _with_exact(
-    explanation: interpret.Explanation, *, sizes: dict[int, int], n_rows: int, numeric: tuple
-) -> interpret.Explanation:
-    """The sample's explanation with the exact sizes, shares and numeric profiles of all rows."""
-    per_label, overall = numeric
-    percentages = {label: round(100.0 * sizes.get(label, 0) / n_rows, 2) for label in sizes}
-    profiles, numeric_z = {}, {}
-    for label in explanation.label_values:
-        profile = dict(explanation.profiles[label])
-        profile["count"], profile["percentage"] = sizes.get(label, 0), percentages.get(label, 0.0)
-        for stat in ("mean", "std", "min", "max"):
-            if label in per_label:
-                profile[f"{stat}_values"] = per_label[label][stat]
-        profiles[label] = profile
-        numeric_z[label] = {
-            name: _z(profile["mean_values"].get(name), overall["mean"][name], overall["std"][name])
-            for name in overall.get("mean", {})
-        } or explanation.numeric_z[label]
-    return replace(
-        explanation,
-        sizes={label: sizes.get(label, 0) for label in explanation.label_values},
-        percentages={label: percentages.get(label, 0.0) for label in explanation.label_values},
-        profiles=profiles,
-        numeric_z=numeric_z,
-        overall_means=overall.get("mean") or explanation.overall_means,
-    )
-
-
-def _z(value: float | None, mean: float | None, std: float | None) -> float:
-    if value is None or mean is None or not std:
-        return 0.0
-    return float((value - mean) / std)
-
-
-def _finite(value: Any) -> float | None:
-    value = float(value)
-    return value if np.isfinite(value) else None
-
-
-# --- waiting on the cluster ---------------------------------------------------------------------
-
-
-class _Waiter:
-    """Waits on the cluster in POLL_S steps, checking the cancel flag (and beating the progress
-    callback) and that the cluster still has workers."""
-
-    def __init__(self, client: Client, stage: Stages) -> None:
-        self.client = client
-        self.stage = stage
-        self.no_workers_since: float | None = None
-
-    def compute(self, collections: list[Any]) -> list[Any]:
-        futures = self.client.compute(collections)
-        self._until(lambda: dask_wait(futures, timeout=POLL_S, return_when="ALL_COMPLETED"))
-        return self._results(lambda: self.client.gather(futures))
-
-    def persist(self, collection: Any) -> Any:
-        persisted = self.client.persist(collection)
-        self._until(lambda: dask_wait(persisted, timeout=POLL_S))
-        return persisted
-
-    def call(self, work: Callable[[], Any]) -> Any:
-        """``work`` (which computes on the cluster itself, e.g. dask-ml's fit) in a thread."""
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dask-fit")
-        try:
-            future = pool.submit(work)
-            self._until(lambda: future.result(timeout=POLL_S), FutureTimeout)
-            return self._results(future.result)
-        finally:
-            pool.shutdown(wait=False)
-
-    def _until(self, step: Callable[[], Any], timeout_error: type = TimeoutError) -> None:
-        while True:
-            try:
-                step()
-                return
-            except timeout_error:
-                self._check()
-            except Exception:  # a failed task: its error is raised by _results with a reason
-                return
-
-    def _check(self) -> None:
-        self.stage.check()
-        workers = self.client.scheduler_info(n_workers=-1).get("workers", {})
-        now = time.monotonic()
-        if workers:
-            self.no_workers_since = None
-        elif self.no_workers_since is None:
-            self.no_workers_since = now
-        elif now - self.no_workers_since > NO_WORKERS_GRACE_S:
-            raise ClusterLost(
-                f"The Dask cluster has had no worker for {NO_WORKERS_GRACE_S:.0f} seconds, so the "
-                "run was stopped and nothing was saved. Start the Dask workers and run it again."
-            )
-
-    @staticmethod
-    def _results(get: Callable[[], Any]) -> Any:
-        try:
-            return get()
-        except KilledWorker as exc:
-            raise ClusterLost(
-                "Dask workers died repeatedly while computing this run (usually out of memory), "
-                "so it was stopped and nothing was saved. Give the workers more memory or add "
-                f"workers, then run it again. ({exc})"
-            ) from exc
