@@ -11,9 +11,10 @@ from config.errors import DomainError
 from config.pages.access import posted
 from config.pages.errors import add_service_errors, form_page
 from profiles.forms import PredictForm
+from profiles.models import CustomerProfile
 from profiles.predictor.model import ArtifactError
 from profiles.selectors import prediction_list, published_features_get
-from profiles.services import predict
+from profiles.services import PredictionResult, predict
 
 HISTORY_PAGE_SIZE = 20
 
@@ -42,11 +43,25 @@ def predict_page(request: HttpRequest) -> HttpResponse:
             result = predict(user=request.user, records=[form.record()], explain=True)[0]
         except (ValidationError, DomainError) as exc:
             add_service_errors(form, exc)
+    return predict_answer_page(request, form=form, result=result, unavailable=unavailable)
+
+
+def predict_answer_page(
+    request: HttpRequest,
+    *,
+    form: PredictForm,
+    result: PredictionResult | None,
+    unavailable: str = "",
+    profile: CustomerProfile | None = None,
+) -> HttpResponse:
+    """The predict page with an answer (its confidence, warnings and why this segment) above
+    the history; for a saved `profile`, the answer of that profile (nothing to save again)."""
     context = {
         "form": form,
         "unavailable": unavailable,
         "result": result,
-        "save_query": urlencode(form.record()) if result else "",
+        "profile": profile,
+        "save_query": urlencode(form.record()) if result and profile is None else "",
         "history": history_page(request),
     }
     return form_page(request, "profiles/predict.html", context)

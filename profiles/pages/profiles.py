@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from config.errors import DomainError
 from config.pages.access import posted
 from config.pages.errors import add_service_errors, form_page, message_errors
-from profiles.forms import ProfileForm
+from profiles.forms import PredictForm, ProfileForm
 from profiles.predictor.model import ArtifactError
 from profiles.selectors import (
     PublishedFeatures,
@@ -22,6 +22,8 @@ from profiles.selectors import (
     published_features_get,
 )
 from profiles.services import profile_create, profile_delete, profile_predict, profile_update
+
+from .predict import predict_answer_page
 
 PROFILES_PAGE_SIZE = 20
 
@@ -130,12 +132,15 @@ def profile_segment_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Segment a saved profile with the published segmentation; the answer joins the history."""
     profile = profile_get(user=request.user, pk=pk)
     try:
-        result = profile_predict(user=request.user, profile=profile)
-    except (ValidationError, DomainError) as exc:
+        result = profile_predict(user=request.user, profile=profile, explain=True)
+        published = published_features_get(user=request.user)
+    except (ValidationError, DomainError, ArtifactError) as exc:
         message_errors(request, exc, prefix=f"“{profile.name}” could not be segmented: ")
         return redirect("pages:profile-list")
-    note = result.confidence_note or f"({result.confidence:.0f}% confidence)."
-    messages.success(request, f"“{profile.name}” belongs to {result.cluster_name}: {note}")
-    for warning in result.warnings:
-        messages.warning(request, f"“{profile.name}”: {warning}")
-    return redirect("pages:predict")
+    # The answer (confidence, warnings, why this segment) beside the profile's values.
+    values = {
+        name: int(value) if isinstance(value, float) and value.is_integer() else value
+        for name, value in profile_record(profile=profile).items()
+    }
+    form = PredictForm(initial=values, features=published.features)
+    return predict_answer_page(request, form=form, result=result, profile=profile)

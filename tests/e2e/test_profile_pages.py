@@ -109,7 +109,13 @@ def test_profile_saved_on_the_page_is_segmented(user_browser, user):
     assert profile.extra_features == {"region": "North"}
     prediction = Prediction.objects.get(user=user)
     assert (prediction.run_id, prediction.profile_id) == (run.pk, profile.pk)
-    assert f"“Northern regular” belongs to {prediction.cluster_name}" in segmented.content.decode()
+    page = segmented.content.decode()
+    # The answer is shown with why this segment, beside the profile's own values.
+    assert "Answer for the profile “Northern regular”" in page
+    assert f"This customer belongs to <strong>{prediction.cluster_name}</strong>" in page
+    assert "Why this segment" in page
+    assert segmented.context["form"].initial["region"] == "North"
+    assert "Save as a profile" not in page
 
 
 @pytest.mark.django_db
@@ -133,7 +139,7 @@ def test_older_profile_segment_names_the_missing_feature_and_edit_completes_it(u
     assert edit.context["form"]["age"].value() == 35
     assert edit.context["form"]["region"].value() is None
     assert updated.status_code == 302
-    assert "“Old Ada” belongs to" in segmented.content.decode()
+    assert "Answer for the profile “Old Ada”" in segmented.content.decode()
 
 
 def test_user_creates_a_profile_with_a_region_and_segments_it(page):
@@ -163,7 +169,9 @@ def test_user_creates_a_profile_with_a_region_and_segments_it(page):
     expect(page.get_by_text("Profile “Northern regular” saved.")).to_be_visible()
 
     page.get_by_role("button", name="Segment Northern regular").click()
-    expect(page.get_by_text("“Northern regular” belongs to")).to_be_visible()
+    expect(page.get_by_text("Answer for the profile “Northern regular”")).to_be_visible()
+    expect(page.get_by_role("heading", name="Why this segment")).to_be_visible()
+    expect(page.get_by_label("Region")).to_have_value("North")  # the profile's own values
     expect(page.locator("table tbody tr").first).to_contain_text("region: North")
     screenshot(page, "profile_segmented_region")
 
