@@ -117,7 +117,7 @@ def test_user_predicts_saves_a_profile_and_sees_it_in_history(page):
     screenshot(page, "profiles")
 
     page.get_by_role("button", name="Segment Ada the regular").click()
-    expect(page.get_by_text("“Ada the regular” belongs to")).to_be_visible()
+    expect(page.get_by_text("Answer for the profile “Ada the regular”")).to_be_visible()
     history = page.locator("table tbody tr")
     expect(history).to_have_count(2)
     expect(history.first).to_contain_text("Ada the regular")

@@ -67,11 +67,12 @@ def test_income_typed_in_thousands_is_flagged_and_the_confidence_explained(page)
     page.get_by_label("Name").fill("Typed in thousands")
     page.get_by_role("button", name="Save profile").click()
     page.get_by_role("button", name="Segment Typed in thousands").click()
-    expect(page.locator(".message.warning")).to_contain_text(
-        "“Typed in thousands”: Annual income 95 is below every customer in the training data"
+    profile_answer = page.locator("#prediction-result")
+    expect(profile_answer).to_contain_text("Answer for the profile “Typed in thousands”")
+    expect(page.locator("#prediction-warnings")).to_contain_text(
+        "Annual income 95 is below every customer in the training data"
     )
-    expect(page.locator(".message.success")).to_contain_text("“Typed in thousands” belongs to")
-    expect(page.locator(".message.success")).to_contain_text("typically get")
+    expect(page.locator("#confidence-note")).to_contain_text("typically get")
     screenshot(page, "predict-profile-warning")
     page.goto("/app/predict/")
 
