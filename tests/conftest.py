@@ -9,6 +9,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.celery_worker import celery_worker_process, worker  # noqa: F401 - fixtures
+from tests.dask_cluster import dask_cluster  # noqa: F401 - fixture
 from tests.factories import UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 SCHEDULER_PORT = int(os.environ.get("TEST_DASK_SCHEDULER_PORT", "8190"))
 WORKER_MEMORY_LIMIT = "1GiB"
@@ -128,3 +130,14 @@ def wait_until(condition, *, timeout_s: float, step_s: float = 0.2) -> bool:
             return True
         time.sleep(step_s)
     return False
+
+
+@pytest.fixture(scope="session")
+def dask_cluster(tmp_path_factory):
+    """One real Dask cluster for the whole session (registered in tests/conftest.py; never
+    imported into a test module): started when a test first asks for it, stopped at the end.
+    Tests that kill a worker call `restart_dead_workers()` before the next use."""
+    cluster = DaskCluster(tmp_path_factory.mktemp("dask"))
+    cluster.start()  # raises with the processes' logs when it cannot: never skipped
+    yield cluster
+    cluster.stop()

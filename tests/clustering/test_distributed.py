@@ -30,7 +30,7 @@ from datasets.demo import generate_customers
 from tests.benchmarks.bench_distributed import assigned_labels, chunked
 from tests.benchmarks.bench_distributed_quality import generated_table, purchase_table
 from tests.celery_worker import WorkerProcess
-from tests.dask_cluster import DaskCluster, wait_until
+from tests.dask_cluster import wait_until
 
 from .conftest import dataset_make
 
@@ -61,14 +61,6 @@ def planted_customers(rows: int, *, seed: int = 0) -> tuple[pd.DataFrame, np.nda
         }
     )
     return frame, truth
-
-
-@pytest.fixture(scope="module")
-def dask_cluster(tmp_path_factory):
-    cluster = DaskCluster(tmp_path_factory.mktemp("dask"))
-    cluster.start()  # raises with the processes' logs when it cannot: never skipped
-    yield cluster
-    cluster.stop()
 
 
 @pytest.fixture(scope="module")
@@ -197,6 +189,7 @@ def test_the_cluster_finds_as_good_a_solution_as_the_single_machine_engine(
     columns, truth, k = make(tmp_path, QUALITY_ROWS)
     frame = pd.read_parquet(tmp_path, columns=columns)
     params = {"n_clusters": k, "random_state": seed, "stability": False}
+    dask_cluster.restart_dead_workers()  # one cluster a session: a test may have killed one
     with Client(dask_cluster.address) as client:
         result = fit_distributed(
             chunked(tmp_path, columns),

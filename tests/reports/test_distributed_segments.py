@@ -19,7 +19,6 @@ from reports import segments
 from reports.insights import insights_for
 from reports.selectors import segment_rules
 from reports.selectors.assignments import run_labels
-from tests.dask_cluster import DaskCluster
 from tests.factories import dataset_with_rows
 
 from .frames import demo_schema, heavy_tailed_customers
@@ -28,14 +27,6 @@ pytestmark = pytest.mark.django_db
 ROWS = 6_000
 SINGLE_MACHINE_ROWS = 5_000  # MAX_DATASET_ROWS here: the dataset is above it
 FEATURES = ["spending_score", "purchase_frequency", "tenure_months"]
-
-
-@pytest.fixture(scope="module")
-def dask_cluster(tmp_path_factory):
-    cluster = DaskCluster(tmp_path_factory.mktemp("dask"))
-    cluster.start()  # raises with the processes' logs when it cannot: never skipped
-    yield cluster
-    cluster.stop()
 
 
 @pytest.fixture
